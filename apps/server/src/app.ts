@@ -1,0 +1,70 @@
+import Fastify, { type FastifyServerOptions } from 'fastify';
+import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
+import type { Config } from './config.ts';
+import type { Database } from './db/database.ts';
+import { systemClock, type Clock } from './lib/clock.ts';
+import { MemoryRateLimitStore, type RateLimitStore } from './lib/rate-limit.ts';
+import { authRoutes } from './modules/auth/routes.ts';
+import { createAuthService, type LoginLimits } from './modules/auth/service.ts';
+import { createTokenSigner } from './modules/auth/tokens.ts';
+import { healthRoutes } from './modules/health/routes.ts';
+import authPlugin from './plugins/auth.ts';
+import docsPlugin from './plugins/docs.ts';
+import errorsPlugin from './plugins/errors.ts';
+import metricsPlugin from './plugins/metrics.ts';
+import requestContextPlugin from './plugins/request-context.ts';
+
+export interface AppOptions {
+  config: Pick<Config, 'jwtSecret' | 'signupBonusSoft' | 'resetTimezone'>;
+  database: Database;
+  clock?: Clock;
+  rateLimits?: RateLimitStore;
+  loginLimits?: LoginLimits;
+  logger?: FastifyServerOptions['logger'];
+}
+
+// Bodies past this are refused with 413 before they are parsed.
+const BODY_LIMIT_BYTES = 64 * 1024;
+
+/** Builds the app: external plugins → app plugins → modules. Listening is the caller's job. */
+export async function buildApp(options: AppOptions) {
+  const clock = options.clock ?? systemClock;
+  const rateLimits = options.rateLimits ?? new MemoryRateLimitStore();
+  const { db } = options.database;
+
+  const app = Fastify({
+    logger: options.logger ?? false,
+    bodyLimit: BODY_LIMIT_BYTES,
+    requestIdHeader: 'x-request-id',
+    // Our ids are trusted only if short and plain; anything else gets a fresh one.
+    genReqId: (req) => {
+      const given = req.headers['x-request-id'];
+      return typeof given === 'string' && /^[\w.-]{1,64}$/.test(given) ? given : crypto.randomUUID();
+    },
+    ajv: { customOptions: { removeAdditional: false } },
+    trustProxy: false,
+  }).withTypeProvider<ZodTypeProvider>();
+
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+
+  const signer = createTokenSigner(options.config.jwtSecret);
+  const authService = createAuthService({ db, clock, signer, rateLimits, ...(options.loginLimits ? { loginLimits: options.loginLimits } : {}) });
+
+  await app.register(errorsPlugin);
+  await app.register(requestContextPlugin);
+  await app.register(metricsPlugin);
+  await app.register(docsPlugin);
+  await app.register(authPlugin, { authService });
+
+  await app.register(healthRoutes, { database: options.database });
+  await app.register(authRoutes, { prefix: '/api/auth', authService });
+
+  app.addHook('onClose', async () => {
+    await rateLimits.close();
+  });
+
+  return app;
+}
+
+export type App = Awaited<ReturnType<typeof buildApp>>;

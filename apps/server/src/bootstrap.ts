@@ -1,0 +1,36 @@
+import { Redis } from 'ioredis';
+import type { Config } from './config.ts';
+import { openDatabase, type Database } from './db/database.ts';
+import { migrate } from './db/migrate.ts';
+import type { Clock } from './lib/clock.ts';
+import { MemoryRateLimitStore, RedisRateLimitStore, type RateLimitStore } from './lib/rate-limit.ts';
+import { hashPassword } from './modules/auth/passwords.ts';
+import { upsertAdmin } from './modules/users/repo.ts';
+
+/** Opens the configured store and brings its schema up to date. */
+export async function openMigratedDatabase(config: Pick<Config, 'databaseUrl' | 'dataDir'>): Promise<Database> {
+  const database = await openDatabase({ url: config.databaseUrl, dataDir: config.dataDir });
+  try {
+    await migrate(database);
+  } catch (err) {
+    await database.close();
+    throw err;
+  }
+  return database;
+}
+
+/** Shared counters in Redis when REDIS_URL is set, else in this process. */
+export function createRateLimitStore(config: Pick<Config, 'redisUrl'>): RateLimitStore {
+  if (!config.redisUrl) return new MemoryRateLimitStore();
+  return new RedisRateLimitStore(new Redis(config.redisUrl, { maxRetriesPerRequest: 2, enableOfflineQueue: true }));
+}
+
+/** Ensures the operator account named by ADMIN_SITE_ID / ADMIN_PASSWORD. */
+export async function ensureAdmin(database: Database, config: Pick<Config, 'adminSiteId' | 'adminPassword'>, clock: Clock) {
+  if (!config.adminSiteId || !config.adminPassword) return undefined;
+  return upsertAdmin(database.db, {
+    site_id: config.adminSiteId,
+    password_hash: await hashPassword(config.adminPassword),
+    created_at: clock.now(),
+  });
+}

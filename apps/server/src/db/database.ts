@@ -1,0 +1,96 @@
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { PGlite } from '@electric-sql/pglite';
+import { Kysely, PostgresDialect } from 'kysely';
+import pg from 'pg';
+import { PGlitePool } from './pglite-pool.ts';
+import type { DB } from './schema.ts';
+
+// int8 columns hold money and counters; every value we store fits a JS safe integer
+// (amounts are capped by the contracts), so they come back as numbers, never strings.
+const INT8_OID = 20;
+pg.types.setTypeParser(INT8_OID, (v) => Number(v));
+
+export type Db = Kysely<DB>;
+type Row = Record<string, unknown>;
+
+/** The OLTP store: Kysely over PGlite (embedded default) or a PostgreSQL server. */
+export interface Database {
+  db: Db;
+  kind: 'pglite' | 'postgres';
+  /**
+   * Runs `fn` on one dedicated connection whose `run` executes multi-statement SQL scripts
+   * (migrations, which also hold a session-level advisory lock across statements).
+   */
+  session<T>(fn: (run: (script: string) => Promise<Row[]>) => Promise<T>): Promise<T>;
+  close(): Promise<void>;
+}
+
+export interface DatabaseOptions {
+  /** A PostgreSQL connection string; when absent, PGlite is used. */
+  url?: string | undefined;
+  /** Where PGlite keeps its files; in memory when absent. */
+  dataDir?: string | undefined;
+  poolSize?: number;
+}
+
+export async function openDatabase(options: DatabaseOptions): Promise<Database> {
+  if (options.url) return openPostgres(options.url, options.poolSize ?? 20);
+  return openPGlite(options.dataDir);
+}
+
+function openPostgres(url: string, max: number): Database {
+  const pool = new pg.Pool({ connectionString: url, max, connectionTimeoutMillis: 5_000 });
+  // An idle client losing its server must not crash the process; the next query reports it.
+  pool.on('error', () => {});
+  const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
+  return {
+    db,
+    kind: 'postgres',
+    async session(fn) {
+      const client = await pool.connect();
+      try {
+        // Without parameters pg uses the simple query protocol, which runs several statements.
+        return await fn(async (script) => {
+          const result = (await client.query(script)) as unknown as pg.QueryResult | pg.QueryResult[];
+          const last = Array.isArray(result) ? result.at(-1) : result;
+          return (last?.rows ?? []) as Row[];
+        });
+      } finally {
+        client.release();
+      }
+    },
+    close: () => db.destroy(),
+  };
+}
+
+async function openPGlite(dataDir: string | undefined): Promise<Database> {
+  let dir: string | undefined;
+  if (dataDir) {
+    dir = path.join(dataDir, 'pglite');
+    mkdirSync(dir, { recursive: true });
+  }
+  const pglite = new PGlite(dir, { parsers: { [INT8_OID]: (v: string) => Number(v) } });
+  await pglite.waitReady;
+  const pool = new PGlitePool(pglite);
+  const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
+  return {
+    db,
+    kind: 'pglite',
+    async session(fn) {
+      const client = await pool.connect();
+      try {
+        return await fn(async (script) => {
+          const results = await pglite.exec(script);
+          return (results.at(-1)?.rows ?? []) as Row[];
+        });
+      } finally {
+        client.release();
+      }
+    },
+    async close() {
+      await db.destroy();
+      await pglite.close();
+    },
+  };
+}

@@ -1,0 +1,78 @@
+import type { Redis } from 'ioredis';
+
+/**
+ * Fixed-window counters keyed by a string. The window comes from the injected clock, so tests
+ * move past it without sleeping; Redis keeps counters shared by every server node.
+ */
+export interface RateLimitStore {
+  /** Adds one to `key` in the window containing `nowMs` and returns the new count. */
+  hit(key: string, windowMs: number, nowMs: number): Promise<number>;
+  /** Reads the count of `key` in the window containing `nowMs`. */
+  count(key: string, windowMs: number, nowMs: number): Promise<number>;
+  reset(key: string, windowMs: number, nowMs: number): Promise<void>;
+  close(): Promise<void>;
+}
+
+const windowKey = (key: string, windowMs: number, nowMs: number) =>
+  `${key}:${Math.floor(nowMs / windowMs)}`;
+
+export class MemoryRateLimitStore implements RateLimitStore {
+  readonly #counts = new Map<string, { count: number; expiresAt: number }>();
+
+  async hit(key: string, windowMs: number, nowMs: number): Promise<number> {
+    this.#sweep(nowMs);
+    const k = windowKey(key, windowMs, nowMs);
+    const entry = this.#counts.get(k);
+    const count = (entry?.count ?? 0) + 1;
+    this.#counts.set(k, { count, expiresAt: (Math.floor(nowMs / windowMs) + 1) * windowMs });
+    return count;
+  }
+
+  async count(key: string, windowMs: number, nowMs: number): Promise<number> {
+    return this.#counts.get(windowKey(key, windowMs, nowMs))?.count ?? 0;
+  }
+
+  async reset(key: string, windowMs: number, nowMs: number): Promise<void> {
+    this.#counts.delete(windowKey(key, windowMs, nowMs));
+  }
+
+  async close(): Promise<void> {
+    this.#counts.clear();
+  }
+
+  // Bounded memory: expired windows are dropped as new hits arrive.
+  #sweep(nowMs: number): void {
+    if (this.#counts.size < 10_000) return;
+    for (const [k, v] of this.#counts) if (v.expiresAt <= nowMs) this.#counts.delete(k);
+  }
+}
+
+export class RedisRateLimitStore implements RateLimitStore {
+  readonly #redis: Redis;
+  readonly #prefix: string;
+
+  constructor(redis: Redis, prefix = 'playloop:rl:') {
+    this.#redis = redis;
+    this.#prefix = prefix;
+  }
+
+  async hit(key: string, windowMs: number, nowMs: number): Promise<number> {
+    const k = this.#prefix + windowKey(key, windowMs, nowMs);
+    const result = await this.#redis.multi().incr(k).pexpire(k, windowMs).exec();
+    const [err, count] = result?.[0] ?? [new Error('redis returned no result'), 0];
+    if (err) throw err;
+    return Number(count);
+  }
+
+  async count(key: string, windowMs: number, nowMs: number): Promise<number> {
+    return Number((await this.#redis.get(this.#prefix + windowKey(key, windowMs, nowMs))) ?? 0);
+  }
+
+  async reset(key: string, windowMs: number, nowMs: number): Promise<void> {
+    await this.#redis.del(this.#prefix + windowKey(key, windowMs, nowMs));
+  }
+
+  async close(): Promise<void> {
+    await this.#redis.quit().catch(() => this.#redis.disconnect());
+  }
+}

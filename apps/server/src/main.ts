@@ -1,0 +1,45 @@
+import { buildApp } from './app.ts';
+import { createRateLimitStore, ensureAdmin, openMigratedDatabase } from './bootstrap.ts';
+import { loadConfig } from './config.ts';
+import { systemClock } from './lib/clock.ts';
+
+/** Starts the server: config, migrations, operator account, listen, graceful shutdown. */
+async function main() {
+  const config = loadConfig();
+  const database = await openMigratedDatabase(config);
+  await ensureAdmin(database, config, systemClock);
+  const app = await buildApp({
+    config,
+    database,
+    rateLimits: createRateLimitStore(config),
+    logger: { level: config.logLevel },
+  });
+  app.addHook('onClose', () => database.close());
+
+  let closing = false;
+  const shutdown = (signal: string) => {
+    if (closing) return;
+    closing = true;
+    app.log.info({ signal }, 'shutting down');
+    // Stop accepting, finish in-flight requests, then close the database.
+    const force = setTimeout(() => process.exit(1), 10_000);
+    force.unref();
+    app.close().then(
+      () => process.exit(0),
+      (err) => {
+        app.log.error({ err }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+  process.on('SIGINT', () => shutdown('SIGINT'));
+
+  await app.listen({ port: config.port, host: config.host });
+  app.log.info(`Playloop ready on http://localhost:${config.port} (database: ${database.kind})`);
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});

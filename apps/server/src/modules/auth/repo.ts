@@ -1,0 +1,59 @@
+import type { Db } from '../../db/database.ts';
+
+export function insertSession(db: Db, session: { id: string; user_id: string; created_at: Date }) {
+  return db.insertInto('auth_sessions').values(session).execute();
+}
+
+export function insertRefreshToken(
+  db: Db,
+  token: { token_hash: string; session_id: string; issued_at: Date; expires_at: Date },
+) {
+  return db.insertInto('refresh_tokens').values(token).execute();
+}
+
+/**
+ * Spends a refresh token in one statement: only an unspent, unexpired token of a live session
+ * is marked, so of two concurrent refreshes with one token exactly one wins.
+ */
+export function spendRefreshToken(db: Db, tokenHash: string, now: Date) {
+  return db
+    .updateTable('refresh_tokens as t')
+    .set({ spent_at: now })
+    .from('auth_sessions as s')
+    .whereRef('s.id', '=', 't.session_id')
+    .where('t.token_hash', '=', tokenHash)
+    .where('t.spent_at', 'is', null)
+    .where('t.expires_at', '>', now)
+    .where('s.revoked_at', 'is', null)
+    .returning(['t.session_id', 's.user_id'])
+    .executeTakeFirst();
+}
+
+export function findRefreshToken(db: Db, tokenHash: string) {
+  return db
+    .selectFrom('refresh_tokens')
+    .select(['session_id', 'spent_at', 'expires_at'])
+    .where('token_hash', '=', tokenHash)
+    .executeTakeFirst();
+}
+
+export function revokeSession(db: Db, sessionId: string, reason: 'logout' | 'reuse_detected', now: Date) {
+  return db
+    .updateTable('auth_sessions')
+    .set({ revoked_at: now, revoked_reason: reason })
+    .where('id', '=', sessionId)
+    .where('revoked_at', 'is', null)
+    .execute();
+}
+
+/** The role of a live session's user, or undefined when the session is revoked or unknown. */
+export function findLiveSessionRole(db: Db, sessionId: string, userId: string) {
+  return db
+    .selectFrom('auth_sessions as s')
+    .innerJoin('users as u', 'u.id', 's.user_id')
+    .select('u.role')
+    .where('s.id', '=', sessionId)
+    .where('s.user_id', '=', userId)
+    .where('s.revoked_at', 'is', null)
+    .executeTakeFirst();
+}

@@ -1,0 +1,56 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import {
+  AuthHeadersSchema,
+  AuthResponseSchema,
+  LoginBodySchema,
+  LogoutBodySchema,
+  MeResponseSchema,
+  RefreshBodySchema,
+  SignupBodySchema,
+} from '@playloop/contracts';
+import { caller } from '../../plugins/auth.ts';
+import type { AuthService } from './service.ts';
+
+const tags = ['auth'];
+const bearer = [{ bearerAuth: [] }];
+
+export const authRoutes: FastifyPluginAsyncZod<{ authService: AuthService }> = async (app, { authService }) => {
+  app.post(
+    '/signup',
+    { schema: { tags, body: SignupBodySchema, response: { 201: AuthResponseSchema } } },
+    async (request, reply) => reply.code(201).send(await authService.signup(request.body)),
+  );
+
+  app.post(
+    '/login',
+    { schema: { tags, body: LoginBodySchema, response: { 200: AuthResponseSchema } } },
+    async (request) => authService.login(request.body, request.ip),
+  );
+
+  app.post(
+    '/refresh',
+    { schema: { tags, body: RefreshBodySchema, response: { 200: AuthResponseSchema } } },
+    async (request) => authService.refresh(request.body.refresh_token),
+  );
+
+  app.post(
+    '/logout',
+    {
+      schema: { tags, security: bearer, headers: AuthHeadersSchema, body: LogoutBodySchema },
+      preHandler: app.authenticate,
+    },
+    async (request, reply) => {
+      await authService.logout(caller(request));
+      return reply.code(204).send();
+    },
+  );
+
+  app.get(
+    '/me',
+    {
+      schema: { tags, security: bearer, headers: AuthHeadersSchema, response: { 200: MeResponseSchema } },
+      preHandler: app.authenticate,
+    },
+    async (request) => authService.me(caller(request).userId),
+  );
+};

@@ -1,0 +1,162 @@
+import { randomUUID } from 'node:crypto';
+import type { AuthResponse, LoginBody, SignupBody } from '@playloop/contracts';
+import type { Db } from '../../db/database.ts';
+import type { Clock } from '../../lib/clock.ts';
+import { DomainError, unauthenticated } from '../../lib/domain-error.ts';
+import type { RateLimitStore } from '../../lib/rate-limit.ts';
+import { findUserById, findUserBySiteId, insertUser, toUser, type UserRow } from '../users/repo.ts';
+import { hashPassword, verifyPassword } from './passwords.ts';
+import * as repo from './repo.ts';
+import {
+  ACCESS_TOKEN_TTL_S,
+  REFRESH_TOKEN_TTL_S,
+  hashRefreshToken,
+  newRefreshToken,
+  type AccessClaims,
+  type TokenSigner,
+} from './tokens.ts';
+
+export interface LoginLimits {
+  windowMs: number;
+  perHandle: number;
+  perAddress: number;
+}
+
+export const DEFAULT_LOGIN_LIMITS: LoginLimits = { windowMs: 15 * 60_000, perHandle: 5, perAddress: 30 };
+
+/** Work other modules add to a signup, inside its transaction (the signup bonus, the outbox). */
+export type SignupHook = (trx: Db, user: UserRow, now: Date) => Promise<void>;
+export type LoginHook = (trx: Db, user: UserRow, now: Date) => Promise<void>;
+
+export interface AuthServiceDeps {
+  db: Db;
+  clock: Clock;
+  signer: TokenSigner;
+  rateLimits: RateLimitStore;
+  loginLimits?: LoginLimits;
+  onSignup?: SignupHook[];
+  onLogin?: LoginHook[];
+}
+
+export function createAuthService(deps: AuthServiceDeps) {
+  const { db, clock, signer, rateLimits } = deps;
+  const limits = deps.loginLimits ?? DEFAULT_LOGIN_LIMITS;
+
+  /** Opens a session (a refresh family) and issues its first token pair. */
+  async function openSession(trx: Db, user: UserRow, now: Date): Promise<AuthResponse> {
+    const sessionId = randomUUID();
+    await repo.insertSession(trx, { id: sessionId, user_id: user.id, created_at: now });
+    return issuePair(trx, user, sessionId, now);
+  }
+
+  async function issuePair(trx: Db, user: UserRow, sessionId: string, now: Date): Promise<AuthResponse> {
+    const refresh = newRefreshToken();
+    await repo.insertRefreshToken(trx, {
+      token_hash: refresh.hash,
+      session_id: sessionId,
+      issued_at: now,
+      expires_at: new Date(now.getTime() + REFRESH_TOKEN_TTL_S * 1000),
+    });
+    return {
+      user: toUser(user),
+      access_token: await signer.sign({ userId: user.id, role: user.role, sessionId }, now),
+      refresh_token: refresh.token,
+      token_type: 'bearer',
+      expires_in: ACCESS_TOKEN_TTL_S,
+    };
+  }
+
+  const handleKey = (siteId: string) => `login:handle:${siteId.toLowerCase()}`;
+  const addressKey = (ip: string) => `login:ip:${ip}`;
+
+  return {
+    /** Creates a player, grants the signup bonus and logs them in, all in one transaction. */
+    async signup(body: SignupBody): Promise<AuthResponse> {
+      const passwordHash = await hashPassword(body.password);
+      const now = clock.now();
+      return db.transaction().execute(async (trx) => {
+        const user = await insertUser(trx, {
+          site_id: body.site_id,
+          nickname: body.nickname,
+          password_hash: passwordHash,
+          created_at: now,
+        });
+        if (!user) throw new DomainError('SITE_ID_TAKEN', `site_id "${body.site_id}" is taken`);
+        for (const hook of deps.onSignup ?? []) await hook(trx, user, now);
+        return openSession(trx, user, now);
+      });
+    },
+
+    /**
+     * Logs in. Unknown handle and wrong password fail alike; failures count per handle and per
+     * address, and past either limit every attempt is refused until the window ends.
+     */
+    async login(body: LoginBody, ip: string): Promise<AuthResponse> {
+      const nowMs = clock.now().getTime();
+      const [byHandle, byAddress] = await Promise.all([
+        rateLimits.count(handleKey(body.site_id), limits.windowMs, nowMs),
+        rateLimits.count(addressKey(ip), limits.windowMs, nowMs),
+      ]);
+      if (byHandle >= limits.perHandle || byAddress >= limits.perAddress) {
+        throw new DomainError('RATE_LIMITED', 'too many failed logins; try again later');
+      }
+      const user = await findUserBySiteId(db, body.site_id);
+      if (!(await verifyPassword(user?.password_hash, body.password)) || !user) {
+        await Promise.all([
+          rateLimits.hit(handleKey(body.site_id), limits.windowMs, nowMs),
+          rateLimits.hit(addressKey(ip), limits.windowMs, nowMs),
+        ]);
+        throw unauthenticated('wrong site_id or password');
+      }
+      await rateLimits.reset(handleKey(body.site_id), limits.windowMs, nowMs);
+      const now = clock.now();
+      return db.transaction().execute(async (trx) => {
+        for (const hook of deps.onLogin ?? []) await hook(trx, user, now);
+        return openSession(trx, user, now);
+      });
+    },
+
+    /**
+     * Rotates a refresh token. A token that was already spent (or belongs to a revoked session)
+     * is a sign of theft: the whole family is revoked and the caller gets 401.
+     */
+    async refresh(refreshToken: string): Promise<AuthResponse> {
+      const now = clock.now();
+      const tokenHash = hashRefreshToken(refreshToken);
+      const outcome = await db.transaction().execute(async (trx) => {
+        const spent = await repo.spendRefreshToken(trx, tokenHash, now);
+        if (spent) {
+          const user = await findUserById(trx, spent.user_id);
+          if (!user) return { error: 'unknown user' as const };
+          return { pair: await issuePair(trx, user, spent.session_id, now) };
+        }
+        const known = await repo.findRefreshToken(trx, tokenHash);
+        if (known?.spent_at) await repo.revokeSession(trx, known.session_id, 'reuse_detected', now);
+        return { error: 'invalid refresh token' as const };
+      });
+      if ('error' in outcome) throw unauthenticated(outcome.error);
+      return outcome.pair;
+    },
+
+    /** Ends the caller's login session: every refresh token of its family stops working. */
+    async logout(claims: AccessClaims): Promise<void> {
+      await repo.revokeSession(db, claims.sessionId, 'logout', clock.now());
+    },
+
+    /** Verifies an access token and that its session is still live; returns the current role. */
+    async authenticate(token: string): Promise<AccessClaims> {
+      const claims = await signer.verify(token, clock.now());
+      const live = await repo.findLiveSessionRole(db, claims.sessionId, claims.userId);
+      if (!live) throw unauthenticated('session revoked');
+      return { ...claims, role: live.role };
+    },
+
+    async me(userId: string) {
+      const user = await findUserById(db, userId);
+      if (!user) throw unauthenticated();
+      return { user: toUser(user) };
+    },
+  };
+}
+
+export type AuthService = ReturnType<typeof createAuthService>;

@@ -1,0 +1,100 @@
+import fp from 'fastify-plugin';
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import { hasZodFastifySchemaValidationErrors, isResponseSerializationError } from 'fastify-type-provider-zod';
+import { errorStatus, problemType, type ErrorCode, type FieldError, type Problem } from '@playloop/contracts';
+import { DomainError } from '../lib/domain-error.ts';
+
+const titles: Partial<Record<ErrorCode, string>> = {
+  VALIDATION_FAILED: 'Invalid request',
+  UNAUTHENTICATED: 'Authentication required',
+  FORBIDDEN: 'Forbidden',
+  NOT_FOUND: 'Not found',
+  RATE_LIMITED: 'Too many requests',
+  UNAVAILABLE: 'Service unavailable',
+  INTERNAL: 'Internal error',
+};
+
+const titleOf = (code: ErrorCode) =>
+  titles[code] ?? code.charAt(0) + code.slice(1).toLowerCase().replaceAll('_', ' ');
+
+/** Sends one RFC 9457 problem; the only place an error body is written. */
+export function sendProblem(
+  reply: FastifyReply,
+  code: ErrorCode,
+  detail: string,
+  extra: { status?: number; errors?: FieldError[] } = {},
+): FastifyReply {
+  const status = extra.status ?? errorStatus[code];
+  const body: Problem = { type: problemType(code), title: titleOf(code), status, detail, code };
+  if (extra.errors) body.errors = extra.errors;
+  return reply.code(status).type('application/problem+json').serializer(JSON.stringify).send(body);
+}
+
+// PostgreSQL SQLSTATEs that mean "the database is not there right now" rather than a bug.
+const UNAVAILABLE_SQLSTATES = new Set(['57P01', '57P02', '57P03', '08000', '08003', '08006', '08001', '53300']);
+const UNAVAILABLE_ERRNOS = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND']);
+
+interface PgError {
+  code?: string;
+  constraint?: string;
+}
+
+/** Maps an error to a problem: domain errors by code, validation and parser errors to 4xx. */
+function classify(error: unknown): { code: ErrorCode; detail: string; status?: number; errors?: FieldError[] } {
+  if (error instanceof DomainError) {
+    return { code: error.code, detail: error.message, ...(error.fields ? { errors: error.fields } : {}) };
+  }
+  if (hasZodFastifySchemaValidationErrors(error)) {
+    const errors = error.validation.map((issue) => {
+      const where = error.validationContext ?? 'body';
+      const path = issue.instancePath.replace(/^\//, '').replaceAll('/', '.');
+      const unknownKeys = (issue.params as { issue?: { keys?: string[] } }).issue?.keys;
+      const field = unknownKeys?.length ? `${where}.${path ? path + '.' : ''}${unknownKeys.join(',')}` : path ? `${where}.${path}` : where;
+      return { field, message: issue.message };
+    });
+    return { code: 'VALIDATION_FAILED', detail: 'the request is not valid', errors };
+  }
+  if (isResponseSerializationError(error)) {
+    return { code: 'INTERNAL', detail: 'an unexpected error occurred' };
+  }
+  const fastifyError = error as FastifyError & PgError & { errno?: string };
+  const status = fastifyError.statusCode;
+  if (status && status >= 400 && status < 500) {
+    // Fastify's own client errors: malformed JSON, oversized or empty bodies, wrong media type.
+    const detail = status === 413 ? 'request body too large' : status === 415 ? 'unsupported media type' : fastifyError.message;
+    return { code: status === 429 ? 'RATE_LIMITED' : status === 404 ? 'NOT_FOUND' : 'VALIDATION_FAILED', detail, status };
+  }
+  const sqlstate = fastifyError.code;
+  if (sqlstate === '40001' || sqlstate === '40P01') {
+    return { code: 'VERSION_CONFLICT', detail: 'a concurrent change won; retry' };
+  }
+  if (sqlstate === '22003' || sqlstate === '22P02') {
+    return { code: 'VALIDATION_FAILED', detail: 'a value is out of range' };
+  }
+  if ((sqlstate && UNAVAILABLE_SQLSTATES.has(sqlstate)) || (sqlstate && UNAVAILABLE_ERRNOS.has(sqlstate)) || isPoolTimeout(error)) {
+    return { code: 'UNAVAILABLE', detail: 'a dependency is unavailable; retry later' };
+  }
+  return { code: 'INTERNAL', detail: 'an unexpected error occurred' };
+}
+
+function isPoolTimeout(error: unknown): boolean {
+  const message = (error as Error)?.message ?? '';
+  return /timeout exceeded when trying to connect|Connection terminated|connect ECONNREFUSED|Client has encountered a connection error/i.test(message);
+}
+
+export default fp(
+  async (app) => {
+    app.setErrorHandler((error, request: FastifyRequest, reply) => {
+      const problem = classify(error);
+      const status = problem.status ?? errorStatus[problem.code];
+      if (status >= 500) request.log.error({ err: error }, 'request failed');
+      else request.log.info({ code: problem.code, detail: problem.detail }, 'request refused');
+      return sendProblem(reply, problem.code, problem.detail, problem);
+    });
+
+    app.setNotFoundHandler((request, reply) =>
+      sendProblem(reply, 'NOT_FOUND', `no route ${request.method} ${request.url.split('?')[0]}`),
+    );
+  },
+  { name: 'errors' },
+);

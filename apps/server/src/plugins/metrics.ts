@@ -1,0 +1,49 @@
+import fp from 'fastify-plugin';
+import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** The app's Prometheus registry; modules add their own series to it. */
+    metrics: Registry;
+  }
+}
+
+/** `/metrics` in Prometheus text format: requests and latency per route and status, process figures. */
+export default fp(
+  async (app) => {
+    const registry = new Registry();
+    collectDefaultMetrics({ register: registry, prefix: 'playloop_' });
+    const labelNames = ['method', 'route', 'status'] as const;
+    const requests = new Counter({
+      name: 'playloop_http_requests_total',
+      help: 'HTTP requests by route and status',
+      labelNames,
+      registers: [registry],
+    });
+    const latency = new Histogram({
+      name: 'playloop_http_request_duration_seconds',
+      help: 'HTTP request latency by route and status',
+      labelNames,
+      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+      registers: [registry],
+    });
+    app.decorate('metrics', registry);
+
+    app.addHook('onResponse', async (request, reply) => {
+      // The route pattern, not the URL, so ids do not explode the label set.
+      const labels = {
+        method: request.method,
+        route: request.routeOptions.url ?? 'unmatched',
+        status: String(reply.statusCode),
+      };
+      requests.inc(labels);
+      latency.observe(labels, reply.elapsedTime / 1000);
+    });
+
+    app.get('/metrics', { schema: { hide: true } }, async (_request, reply) => {
+      reply.type(registry.contentType);
+      return registry.metrics();
+    });
+  },
+  { name: 'metrics' },
+);

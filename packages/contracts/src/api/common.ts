@@ -1,0 +1,27 @@
+import { z } from 'zod';
+
+/** Largest amount or count the API accepts; keeps every sum far inside int8 and JS safe integers. */
+export const MAX_AMOUNT = 1_000_000_000;
+
+export const UuidSchema = z.uuid();
+export const IsoDateTimeSchema = z.iso.datetime({ offset: true });
+export const IdParamsSchema = z.strictObject({ id: z.uuid() });
+
+/** A positive whole amount of currency, exp or items. */
+export const AmountSchema = z.number().int().positive().max(MAX_AMOUNT);
+export const LimitQuerySchema = (max: number, fallback: number) =>
+  z.strictObject({ limit: z.coerce.number().int().min(1).max(max).default(fallback) });
+
+/** Headers every authenticated route reads; other headers pass through untouched. */
+export const AuthHeadersSchema = z.object({
+  authorization: z.string().max(4096).optional(),
+});
+
+export const IdempotencyHeadersSchema = AuthHeadersSchema.extend({
+  'x-idempotency-key': z
+    .string()
+    .min(1)
+    .max(255)
+    .regex(/^[\x21-\x7e]+$/, 'printable ASCII without spaces')
+    .optional(),
+});
