@@ -45,6 +45,8 @@ export async function buildApp(options: AppOptions) {
     trustProxy: false,
   }).withTypeProvider<ZodTypeProvider>();
 
+  // The API speaks JSON only; a text body is refused with 415 instead of failing validation.
+  app.removeContentTypeParser('text/plain');
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
 

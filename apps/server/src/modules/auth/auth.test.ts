@@ -1,0 +1,274 @@
+import { SignJWT } from 'jose';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AuthResponseSchema } from '@playloop/contracts';
+import { buildTestApp, TEST_JWT_SECRET, type TestContext } from '../../../test/build-app.ts';
+import { makePlayer, uniqueSiteId } from '../../../test/factories/players.ts';
+import { expectProblem } from '../../../test/problem.ts';
+
+let ctx: TestContext;
+beforeAll(async () => {
+  ctx = await buildTestApp({ loginLimits: { windowMs: 15 * 60_000, perHandle: 5, perAddress: 1000 } });
+});
+afterAll(() => ctx?.close());
+
+const post = (url: string, payload: unknown, headers: Record<string, string> = {}) =>
+  ctx.app.inject({
+    method: 'POST',
+    url,
+    payload: JSON.stringify(payload),
+    headers: { 'content-type': 'application/json', ...headers },
+  });
+const me = (token: string) =>
+  ctx.app.inject({ method: 'GET', url: '/api/auth/me', headers: { authorization: `Bearer ${token}` } });
+const countUsers = async () =>
+  Number((await ctx.db.selectFrom('users').select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow()).n);
+
+describe('signup', () => {
+  it('creates a player and returns a token pair', async () => {
+    const site_id = uniqueSiteId();
+    const res = await post('/api/auth/signup', { site_id, nickname: 'Mina', password: 'longenough1' });
+    expect(res.statusCode).toBe(201);
+    const body = AuthResponseSchema.parse(res.json());
+    expect(body.user).toMatchObject({ site_id, nickname: 'Mina', role: 'player', tier: 'bronze' });
+    expect(body).toMatchObject({ token_type: 'bearer', expires_in: 900 });
+    expect((await me(body.access_token)).json().user.id).toBe(body.user.id);
+  });
+
+  it('stores an argon2id hash, never the password', async () => {
+    const player = await makePlayer(ctx.app);
+    const row = await ctx.db.selectFrom('users').select('password_hash').where('id', '=', player.user.id).executeTakeFirstOrThrow();
+    expect(row.password_hash).toMatch(/^\$argon2id\$v=19\$m=19456,t=2,p=1\$/);
+    expect(row.password_hash).not.toContain(player.password);
+  });
+
+  it('refuses a taken site_id with 409 SITE_ID_TAKEN', async () => {
+    const player = await makePlayer(ctx.app);
+    const before = await countUsers();
+    const res = await post('/api/auth/signup', { site_id: player.user.site_id, nickname: 'x', password: 'longenough1' });
+    expectProblem(res, 409, 'SITE_ID_TAKEN');
+    expect(await countUsers()).toBe(before);
+  });
+
+  it('lets exactly one of many concurrent signups with one handle win', async () => {
+    const site_id = uniqueSiteId();
+    const results = await Promise.all(
+      Array.from({ length: 8 }, () => post('/api/auth/signup', { site_id, nickname: 'race', password: 'longenough1' })),
+    );
+    expect(results.filter((r) => r.statusCode === 201)).toHaveLength(1);
+    expect(results.filter((r) => r.statusCode === 409)).toHaveLength(7);
+  });
+
+  const valid = { site_id: 'valid_handle', nickname: 'Nick', password: 'longenough1' };
+  it.each([
+    ['site_id too short', { ...valid, site_id: 'ab' }],
+    ['site_id too long', { ...valid, site_id: 'a'.repeat(33) }],
+    ['site_id with capitals', { ...valid, site_id: 'Alice' }],
+    ['site_id with a dash', { ...valid, site_id: 'al-ice' }],
+    ['password too short', { ...valid, password: 'short' }],
+    ['password huge', { ...valid, password: 'x'.repeat(10_000) }],
+    ['empty nickname', { ...valid, nickname: '   ' }],
+    ['nickname with control characters', { ...valid, nickname: 'a\u0000b' }],
+    ['site_id a number', { ...valid, site_id: 12345 }],
+    ['password null', { ...valid, password: null }],
+    ['missing password', { site_id: valid.site_id, nickname: valid.nickname }],
+    ['extra field', { ...valid, role: 'admin' }],
+    ['an array', [valid]],
+    ['a string', 'hello'],
+  ])('rejects %s with 400 VALIDATION_FAILED and writes nothing', async (_name, payload) => {
+    const before = await countUsers();
+    const res = await post('/api/auth/signup', payload);
+    const problem = expectProblem(res, 400, 'VALIDATION_FAILED');
+    expect(problem.errors?.length ?? 0).toBeGreaterThan(0);
+    expect(await countUsers()).toBe(before);
+  });
+
+  it('names the offending field', async () => {
+    const res = await post('/api/auth/signup', { ...valid, site_id: 'ab' });
+    expect(expectProblem(res, 400, 'VALIDATION_FAILED').errors?.[0]?.field).toBe('body.site_id');
+  });
+
+  it('rejects malformed JSON, a wrong media type and an oversized body without a 5xx', async () => {
+    const before = await countUsers();
+    const malformed = await ctx.app.inject({
+      method: 'POST',
+      url: '/api/auth/signup',
+      headers: { 'content-type': 'application/json' },
+      payload: '{"site_id": "abc",',
+    });
+    expectProblem(malformed, 400, 'VALIDATION_FAILED');
+    const text = await ctx.app.inject({
+      method: 'POST',
+      url: '/api/auth/signup',
+      headers: { 'content-type': 'text/plain' },
+      payload: 'site_id=abc',
+    });
+    expectProblem(text, 415, 'VALIDATION_FAILED');
+    const huge = await post('/api/auth/signup', { ...valid, nickname: 'x'.repeat(200_000) });
+    expectProblem(huge, 413, 'VALIDATION_FAILED');
+    const empty = await ctx.app.inject({
+      method: 'POST',
+      url: '/api/auth/signup',
+      headers: { 'content-type': 'application/json' },
+    });
+    expect(empty.statusCode).toBe(400);
+    expect(await countUsers()).toBe(before);
+  });
+});
+
+describe('login', () => {
+  it('logs in with the right password', async () => {
+    const player = await makePlayer(ctx.app);
+    const res = await post('/api/auth/login', { site_id: player.user.site_id, password: player.password });
+    expect(res.statusCode).toBe(200);
+    expect(AuthResponseSchema.parse(res.json()).user.id).toBe(player.user.id);
+  });
+
+  it('gives the same 401 for an unknown handle and a wrong password', async () => {
+    const player = await makePlayer(ctx.app);
+    const wrong = await post('/api/auth/login', { site_id: player.user.site_id, password: 'not-the-password' });
+    const unknown = await post('/api/auth/login', { site_id: uniqueSiteId('ghost'), password: 'not-the-password' });
+    expectProblem(wrong, 401, 'UNAUTHENTICATED');
+    expectProblem(unknown, 401, 'UNAUTHENTICATED');
+    expect(wrong.body).toBe(unknown.body);
+  });
+
+  it('rate limits repeated failures per handle, even with the right password, until the window ends', async () => {
+    const player = await makePlayer(ctx.app);
+    for (let i = 0; i < 5; i++) {
+      expectProblem(await post('/api/auth/login', { site_id: player.user.site_id, password: 'wrong-password' }), 401, 'UNAUTHENTICATED');
+    }
+    const limited = await post('/api/auth/login', { site_id: player.user.site_id, password: player.password });
+    expectProblem(limited, 429, 'RATE_LIMITED');
+    ctx.clock.advance(15 * 60_000);
+    const after = await post('/api/auth/login', { site_id: player.user.site_id, password: player.password });
+    expect(after.statusCode).toBe(200);
+  });
+
+  it('rejects bad login bodies', async () => {
+    expectProblem(await post('/api/auth/login', { site_id: 'abc' }), 400, 'VALIDATION_FAILED');
+    expectProblem(await post('/api/auth/login', { site_id: 'abc', password: 'x', otp: 1 }), 400, 'VALIDATION_FAILED');
+    expectProblem(await post('/api/auth/login', { site_id: ['abc'], password: 'x' }), 400, 'VALIDATION_FAILED');
+  });
+});
+
+describe('per-address limit', () => {
+  it('limits failures from one address across handles', async () => {
+    const local = await buildTestApp({ loginLimits: { windowMs: 60_000, perHandle: 100, perAddress: 3 } });
+    try {
+      for (let i = 0; i < 3; i++) {
+        const res = await local.app.inject({ method: 'POST', url: '/api/auth/login', payload: { site_id: uniqueSiteId(), password: 'whatever1' } });
+        expectProblem(res, 401, 'UNAUTHENTICATED');
+      }
+      const res = await local.app.inject({ method: 'POST', url: '/api/auth/login', payload: { site_id: uniqueSiteId(), password: 'whatever1' } });
+      expectProblem(res, 429, 'RATE_LIMITED');
+      const other = await local.app.inject({
+        method: 'POST',
+        url: '/api/auth/login',
+        payload: { site_id: uniqueSiteId(), password: 'whatever1' },
+        remoteAddress: '127.0.0.9',
+      });
+      expectProblem(other, 401, 'UNAUTHENTICATED');
+    } finally {
+      await local.close();
+    }
+  });
+});
+
+describe('refresh', () => {
+  const refresh = (refresh_token: string) => post('/api/auth/refresh', { refresh_token });
+
+  it('rotates: a new pair, and the old refresh token is spent', async () => {
+    const player = await makePlayer(ctx.app);
+    const first = await refresh(player.refresh_token);
+    expect(first.statusCode).toBe(200);
+    const pair = AuthResponseSchema.parse(first.json());
+    expect(pair.refresh_token).not.toBe(player.refresh_token);
+    expect((await me(pair.access_token)).statusCode).toBe(200);
+    expect((await refresh(pair.refresh_token)).statusCode).toBe(200);
+  });
+
+  it('revokes the whole family when a spent token comes back', async () => {
+    const player = await makePlayer(ctx.app);
+    const pair = AuthResponseSchema.parse((await refresh(player.refresh_token)).json());
+    // The thief replays the old token: refused, and the legitimate new pair dies with it.
+    expectProblem(await refresh(player.refresh_token), 401, 'UNAUTHENTICATED');
+    expectProblem(await refresh(pair.refresh_token), 401, 'UNAUTHENTICATED');
+    expectProblem(await me(pair.access_token), 401, 'UNAUTHENTICATED');
+    const session = await ctx.db.selectFrom('auth_sessions').select('revoked_reason').where('user_id', '=', player.user.id).executeTakeFirstOrThrow();
+    expect(session.revoked_reason).toBe('reuse_detected');
+  });
+
+  it('lets only one of many concurrent refreshes with one token succeed', async () => {
+    const player = await makePlayer(ctx.app);
+    const results = await Promise.all(Array.from({ length: 6 }, () => refresh(player.refresh_token)));
+    expect(results.filter((r) => r.statusCode === 200)).toHaveLength(1);
+    expect(results.filter((r) => r.statusCode === 401)).toHaveLength(5);
+  });
+
+  it('refuses an unknown, expired or malformed refresh token', async () => {
+    expectProblem(await refresh('not-a-token'), 401, 'UNAUTHENTICATED');
+    expectProblem(await post('/api/auth/refresh', {}), 400, 'VALIDATION_FAILED');
+    expectProblem(await post('/api/auth/refresh', { refresh_token: 'x'.repeat(1000) }), 400, 'VALIDATION_FAILED');
+    const player = await makePlayer(ctx.app);
+    ctx.clock.advance(31 * 24 * 3600_000);
+    expectProblem(await refresh(player.refresh_token), 401, 'UNAUTHENTICATED');
+  });
+});
+
+describe('logout', () => {
+  it('revokes the session: its access and refresh tokens stop working', async () => {
+    const player = await makePlayer(ctx.app);
+    const res = await post('/api/auth/logout', {}, player.headers);
+    expect(res.statusCode).toBe(204);
+    expectProblem(await me(player.access_token), 401, 'UNAUTHENTICATED');
+    expectProblem(await post('/api/auth/refresh', { refresh_token: player.refresh_token }), 401, 'UNAUTHENTICATED');
+  });
+
+  it('leaves the player’s other sessions alone', async () => {
+    const player = await makePlayer(ctx.app);
+    const second = AuthResponseSchema.parse((await post('/api/auth/login', { site_id: player.user.site_id, password: player.password })).json());
+    await post('/api/auth/logout', {}, player.headers);
+    expect((await me(second.access_token)).statusCode).toBe(200);
+  });
+
+  it('needs a token', async () => {
+    expectProblem(await post('/api/auth/logout', {}), 401, 'UNAUTHENTICATED');
+  });
+});
+
+describe('access tokens', () => {
+  const key = new TextEncoder().encode(TEST_JWT_SECRET);
+  const b64 = (o: object) => Buffer.from(JSON.stringify(o)).toString('base64url');
+
+  it('expire after 15 minutes by the injected clock', async () => {
+    const player = await makePlayer(ctx.app);
+    ctx.clock.advance(14 * 60_000);
+    expect((await me(player.access_token)).statusCode).toBe(200);
+    ctx.clock.advance(2 * 60_000);
+    expectProblem(await me(player.access_token), 401, 'UNAUTHENTICATED');
+  });
+
+  it('refuses alg none, a wrong key, a tampered payload and garbage', async () => {
+    const player = await makePlayer(ctx.app);
+    const [header, payload, signature] = player.access_token.split('.') as [string, string, string];
+    const claims = JSON.parse(Buffer.from(payload, 'base64url').toString());
+    const none = `${b64({ alg: 'none', typ: 'JWT' })}.${payload}.`;
+    const tampered = `${header}.${b64({ ...claims, role: 'admin' })}.${signature}`;
+    const wrongKey = await new SignJWT(claims)
+      .setProtectedHeader({ alg: 'HS256' })
+      .sign(new TextEncoder().encode('another-secret-another-secret-another'));
+    const hs512 = await new SignJWT(claims).setProtectedHeader({ alg: 'HS512' }).sign(key);
+    for (const token of [none, tampered, wrongKey, hs512, 'garbage', `${header}.${payload}`]) {
+      expectProblem(await me(token), 401, 'UNAUTHENTICATED');
+    }
+  });
+
+  it('refuses a missing or malformed Authorization header', async () => {
+    expectProblem(await ctx.app.inject({ method: 'GET', url: '/api/auth/me' }), 401, 'UNAUTHENTICATED');
+    for (const authorization of ['Basic abc', 'Bearer', 'Bearer a b', 'x'.repeat(5000)]) {
+      const res = await ctx.app.inject({ method: 'GET', url: '/api/auth/me', headers: { authorization } });
+      expect([400, 401]).toContain(res.statusCode);
+      expect(res.headers['content-type']).toMatch(/problem\+json/);
+    }
+  });
+});

@@ -1,0 +1,36 @@
+import { buildApp, type App, type AppOptions } from '../src/app.ts';
+import { ManualClock } from '../src/lib/clock.ts';
+import { createTestDatabase, type TestDatabase } from './database.ts';
+
+export const TEST_JWT_SECRET = 'test-secret-that-is-at-least-32-characters-long';
+
+export interface TestContext {
+  app: App;
+  db: TestDatabase['database']['db'];
+  database: TestDatabase['database'];
+  clock: ManualClock;
+  close(): Promise<void>;
+}
+
+/** Builds the app on a fresh database with a manual clock; call `close` in afterAll. */
+export async function buildTestApp(overrides: Partial<Omit<AppOptions, 'database'>> = {}): Promise<TestContext> {
+  const testDb = await createTestDatabase();
+  const clock = overrides.clock instanceof ManualClock ? overrides.clock : new ManualClock();
+  const app = await buildApp({
+    config: { jwtSecret: TEST_JWT_SECRET, signupBonusSoft: 1000, resetTimezone: 'UTC' },
+    ...overrides,
+    clock,
+    database: testDb.database,
+  });
+  await app.ready();
+  return {
+    app,
+    db: testDb.database.db,
+    database: testDb.database,
+    clock,
+    async close() {
+      await app.close();
+      await testDb.drop();
+    },
+  };
+}
