@@ -8,6 +8,9 @@ import { authRoutes } from './modules/auth/routes.ts';
 import { createAuthService, type LoginLimits } from './modules/auth/service.ts';
 import { createTokenSigner } from './modules/auth/tokens.ts';
 import { healthRoutes } from './modules/health/routes.ts';
+import { rewardsRoutes } from './modules/rewards/routes.ts';
+import { grantSignupBonus } from './modules/rewards/signup-bonus.ts';
+import { openPlayerAccounts } from './modules/wallet/ledger.ts';
 import authPlugin from './plugins/auth.ts';
 import docsPlugin from './plugins/docs.ts';
 import errorsPlugin from './plugins/errors.ts';
@@ -51,7 +54,17 @@ export async function buildApp(options: AppOptions) {
   app.setSerializerCompiler(serializerCompiler);
 
   const signer = createTokenSigner(options.config.jwtSecret);
-  const authService = createAuthService({ db, clock, signer, rateLimits, ...(options.loginLimits ? { loginLimits: options.loginLimits } : {}) });
+  const authService = createAuthService({
+    db,
+    clock,
+    signer,
+    rateLimits,
+    ...(options.loginLimits ? { loginLimits: options.loginLimits } : {}),
+    onSignup: [
+      (trx, user) => openPlayerAccounts(trx, user.id),
+      (trx, user, now) => grantSignupBonus(trx, user.id, options.config.signupBonusSoft, now),
+    ],
+  });
 
   await app.register(errorsPlugin);
   await app.register(requestContextPlugin);
@@ -61,6 +74,7 @@ export async function buildApp(options: AppOptions) {
 
   await app.register(healthRoutes, { database: options.database });
   await app.register(authRoutes, { prefix: '/api/auth', authService });
+  await app.register(rewardsRoutes, { prefix: '/api/rewards', db, clock });
 
   app.addHook('onClose', async () => {
     await rateLimits.close();

@@ -2,3 +2,4 @@ export * from './errors.ts';
 export * from './api/common.ts';
 export * from './api/auth.ts';
 export * from './api/health.ts';
+export * from './api/rewards.ts';

@@ -3,6 +3,8 @@ import type { ColumnType, Generated } from 'kysely';
 /** Kysely's view of the tables the migrations create; one interface per table. */
 
 type Timestamp = ColumnType<Date, Date | string | undefined, Date | string>;
+/** jsonb: written as a JSON string (pg and PGlite both accept it), read back parsed. */
+export type Json = ColumnType<unknown, string, string>;
 
 export interface UsersTable {
   id: Generated<string>;
@@ -33,6 +35,58 @@ export interface RefreshTokensTable {
   spent_at: Timestamp | null;
 }
 
+export interface AccountsTable {
+  owner: string;
+  currency: 'soft' | 'premium';
+  kind: 'player' | 'system';
+  balance: number | null;
+  created_at: Generated<Date>;
+}
+
+export interface LedgerTransactionsTable {
+  id: string;
+  kind: 'grant' | 'purchase';
+  reference: string;
+  created_at: Timestamp;
+}
+
+export interface LedgerEntriesTable {
+  id: Generated<number>;
+  transaction_id: string;
+  owner: string;
+  currency: 'soft' | 'premium';
+  amount: number;
+  created_at: Timestamp;
+}
+
+export interface RewardGrantsTable {
+  id: string;
+  grant_key: string;
+  user_id: string;
+  source: 'signup' | 'event' | 'mission' | 'game' | 'shop' | 'item' | 'operator';
+  source_id: string | null;
+  title: string | null;
+  bundle: Json;
+  reward_items: Json;
+  ledger_transaction_id: string | null;
+  granted_at: Timestamp;
+}
+
+export interface ItemsTable {
+  item_id: string;
+  name: string;
+  kind: 'cosmetic' | 'consumable';
+  opens: Json | null;
+  created_at: Generated<Date>;
+}
+
+export interface InventoryTable {
+  user_id: string;
+  item_id: string;
+  quantity: number;
+  updated_at: Timestamp;
+}
+
 export interface SchemaMigrationsTable {
   name: string;
   applied_at: Timestamp;
@@ -43,4 +97,10 @@ export interface DB {
   auth_sessions: AuthSessionsTable;
   refresh_tokens: RefreshTokensTable;
   schema_migrations: SchemaMigrationsTable;
+  accounts: AccountsTable;
+  ledger_transactions: LedgerTransactionsTable;
+  ledger_entries: LedgerEntriesTable;
+  reward_grants: RewardGrantsTable;
+  items: ItemsTable;
+  inventory: InventoryTable;
 }

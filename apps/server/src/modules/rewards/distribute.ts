@@ -1,0 +1,37 @@
+import type { z } from 'zod';
+import type { DistributeBodySchema } from '@playloop/contracts';
+import type { Db } from '../../db/database.ts';
+import type { Clock } from '../../lib/clock.ts';
+import { notFound } from '../../lib/domain-error.ts';
+import { getBalances } from '../wallet/ledger.ts';
+import { userExists } from './repo.ts';
+import { grantReward } from './service.ts';
+
+/**
+ * An operator's grant to one player. The grant key is built from the operator's idempotency
+ * key, so the same key can never pay twice, whatever the concurrency.
+ */
+export async function distributeReward(
+  deps: { db: Db; clock: Clock },
+  input: { operatorId: string; idempotencyKey: string; body: z.infer<typeof DistributeBodySchema> },
+) {
+  const now = deps.clock.now();
+  return deps.db.transaction().execute(async (trx) => {
+    if (!(await userExists(trx, input.body.user_id))) throw notFound('user');
+    const grant = await grantReward(trx, {
+      userId: input.body.user_id,
+      grantKey: `operator:${input.operatorId}:${input.idempotencyKey}:user:${input.body.user_id}`,
+      source: 'operator',
+      sourceId: input.operatorId,
+      title: input.body.reason,
+      bundle: input.body.bundle,
+      now,
+    });
+    return {
+      grant_id: grant.grantId,
+      user_id: input.body.user_id,
+      reward_items: grant.rewardItems,
+      balances: await getBalances(trx, input.body.user_id),
+    };
+  });
+}

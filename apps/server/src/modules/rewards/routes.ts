@@ -1,0 +1,73 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import {
+  AuthHeadersSchema,
+  DistributeBodySchema,
+  DistributeResponseSchema,
+  LimitQuerySchema,
+  PendingRewardsResponseSchema,
+  RewardHistoryResponseSchema,
+} from '@playloop/contracts';
+import type { Db } from '../../db/database.ts';
+import type { Clock } from '../../lib/clock.ts';
+import { caller } from '../../plugins/auth.ts';
+import { distributeReward } from './distribute.ts';
+import { listPendingRewards } from './pending.ts';
+import { listGrants } from './repo.ts';
+
+const tags = ['rewards'];
+const security = [{ bearerAuth: [] }];
+
+const DistributeHeadersSchema = AuthHeadersSchema.extend({
+  'x-idempotency-key': z.string().min(1).max(255).regex(/^[\x21-\x7e]+$/, 'printable ASCII without spaces'),
+});
+
+export const rewardsRoutes: FastifyPluginAsyncZod<{ db: Db; clock: Clock }> = async (app, { db, clock }) => {
+  app.get(
+    '/pending',
+    {
+      schema: { tags, security, headers: AuthHeadersSchema, response: { 200: PendingRewardsResponseSchema } },
+      preHandler: app.authenticate,
+    },
+    async (request) => {
+      const items = await listPendingRewards(db, caller(request).userId, clock.now());
+      return { count: items.length, items };
+    },
+  );
+
+  app.get(
+    '/history',
+    {
+      schema: {
+        tags,
+        security,
+        headers: AuthHeadersSchema,
+        querystring: LimitQuerySchema(200, 50),
+        response: { 200: RewardHistoryResponseSchema },
+      },
+      preHandler: app.authenticate,
+    },
+    async (request) => ({ items: await listGrants(db, caller(request).userId, request.query.limit) }),
+  );
+
+  app.post(
+    '/distribute',
+    {
+      schema: {
+        tags: [...tags, 'admin'],
+        security,
+        headers: DistributeHeadersSchema,
+        body: DistributeBodySchema,
+        response: { 201: DistributeResponseSchema },
+      },
+      preHandler: app.requireAdmin,
+    },
+    async (request, reply) => {
+      const result = await distributeReward(
+        { db, clock },
+        { operatorId: caller(request).userId, idempotencyKey: request.headers['x-idempotency-key'], body: request.body },
+      );
+      return reply.code(201).send(result);
+    },
+  );
+};

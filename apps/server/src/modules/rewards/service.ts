@@ -1,0 +1,130 @@
+import { randomUUID } from 'node:crypto';
+import { sql } from 'kysely';
+import type { RewardBundle, RewardItem, RewardSource } from '@playloop/contracts';
+import type { Db } from '../../db/database.ts';
+import { levelForExp, tierForLevel } from '../users/progression.ts';
+import { movesBetween, postTransaction, type SystemAccount } from '../wallet/ledger.ts';
+
+export interface GrantRequest {
+  userId: string;
+  /** Unique per grant, e.g. `event:{event_id}:user:{user_id}`; a second grant of it does nothing. */
+  grantKey: string;
+  source: RewardSource;
+  sourceId?: string | null;
+  title?: string | null;
+  bundle: RewardBundle;
+  now: Date;
+}
+
+export interface GrantResult {
+  grantId: string;
+  rewardItems: RewardItem[];
+  /** False when the key was granted before: nothing changed and the first grant is returned. */
+  created: boolean;
+  level: number;
+  levelUp: boolean;
+}
+
+// Which system account pays for a grant, by source; the shop pays for bundles it sells.
+const PAYER: Record<RewardSource, SystemAccount> = {
+  signup: 'system:rewards',
+  event: 'system:rewards',
+  mission: 'system:rewards',
+  game: 'system:rewards',
+  item: 'system:rewards',
+  shop: 'system:shop',
+  operator: 'system:operator',
+};
+
+/** The reward items a bundle expands to, in a stable order. */
+export function rewardItemsOf(bundle: RewardBundle): RewardItem[] {
+  const items: RewardItem[] = [];
+  for (const currency of ['soft', 'premium'] as const) {
+    const amount = bundle.currencies?.[currency];
+    if (amount) items.push({ type: 'currency', currency, amount });
+  }
+  if (bundle.exp) items.push({ type: 'exp', amount: bundle.exp });
+  for (const item of bundle.items ?? []) items.push({ type: 'item', item_id: item.item_id, quantity: item.quantity });
+  return items;
+}
+
+/**
+ * Grants a bundle to a player inside the caller's transaction — the one path every grant takes.
+ * The grant row goes first (`ON CONFLICT DO NOTHING`), so of any number of concurrent grants of
+ * one key exactly one does the work; the others get the first grant back and change nothing.
+ */
+export async function grantReward(trx: Db, req: GrantRequest): Promise<GrantResult> {
+  const rewardItems = rewardItemsOf(req.bundle);
+  const grantId = randomUUID();
+  const inserted = await trx
+    .insertInto('reward_grants')
+    .values({
+      id: grantId,
+      grant_key: req.grantKey,
+      user_id: req.userId,
+      source: req.source,
+      source_id: req.sourceId ?? null,
+      title: req.title ?? null,
+      bundle: JSON.stringify(req.bundle),
+      reward_items: JSON.stringify(rewardItems),
+      granted_at: req.now,
+    })
+    .onConflict((oc) => oc.column('grant_key').doNothing())
+    .returning('id')
+    .executeTakeFirst();
+
+  if (!inserted) {
+    const first = await trx
+      .selectFrom('reward_grants as g')
+      .innerJoin('users as u', 'u.id', 'g.user_id')
+      .select(['g.id', 'g.reward_items', 'u.level'])
+      .where('g.grant_key', '=', req.grantKey)
+      .executeTakeFirstOrThrow();
+    return { grantId: first.id, rewardItems: first.reward_items as RewardItem[], created: false, level: first.level, levelUp: false };
+  }
+
+  const currencies = req.bundle.currencies ?? {};
+  if (currencies.soft || currencies.premium) {
+    const txId = await postTransaction(trx, {
+      kind: 'grant',
+      reference: req.grantKey,
+      moves: movesBetween(req.userId, PAYER[req.source], currencies, 'to_player'),
+      now: req.now,
+    });
+    await trx.updateTable('reward_grants').set({ ledger_transaction_id: txId }).where('id', '=', grantId).execute();
+  }
+
+  const items = req.bundle.items ?? [];
+  if (items.length) {
+    await trx
+      .insertInto('inventory')
+      .values(items.map((i) => ({ user_id: req.userId, item_id: i.item_id, quantity: i.quantity, updated_at: req.now })))
+      .onConflict((oc) =>
+        oc.columns(['user_id', 'item_id']).doUpdateSet({
+          quantity: sql`inventory.quantity + excluded.quantity`,
+          updated_at: sql`excluded.updated_at`,
+        }),
+      )
+      .execute();
+  }
+
+  const progressed = await addExp(trx, req.userId, req.bundle.exp ?? 0);
+  return { grantId, rewardItems, created: true, ...progressed };
+}
+
+/**
+ * Adds exp (possibly none) and bumps the player's state version, which every visible change
+ * must do; levels and tier follow the curve.
+ */
+export async function addExp(trx: Db, userId: string, exp: number): Promise<{ level: number; levelUp: boolean }> {
+  const row = await trx
+    .updateTable('users')
+    .set({ exp: sql`exp + ${exp}`, state_version: sql`state_version + 1` })
+    .where('id', '=', userId)
+    .returning(['exp', 'level'])
+    .executeTakeFirstOrThrow();
+  const level = levelForExp(row.exp);
+  if (level === row.level) return { level, levelUp: false };
+  await trx.updateTable('users').set({ level, tier: tierForLevel(level) }).where('id', '=', userId).execute();
+  return { level, levelUp: level > row.level };
+}

@@ -1,0 +1,76 @@
+import { sql } from 'kysely';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildTestApp, type TestContext } from '../../../test/build-app.ts';
+import { makePlayer } from '../../../test/factories/players.ts';
+import { expectLedgerClean } from '../../../test/ledger.ts';
+import { getBalances, movesBetween, playerAccount, postTransaction } from './ledger.ts';
+import { verifyLedger } from './verify.ts';
+
+let ctx: TestContext;
+beforeAll(async () => {
+  ctx = await buildTestApp();
+});
+afterAll(() => ctx?.close());
+
+describe('ledger', () => {
+  it('opens both accounts and pays the signup bonus from system:rewards', async () => {
+    const player = await makePlayer(ctx.app);
+    expect(await getBalances(ctx.db, player.user.id)).toEqual({ soft: 1000, premium: 0 });
+    const entries = await ctx.db
+      .selectFrom('ledger_entries')
+      .select(['owner', 'currency', 'amount'])
+      .where('transaction_id', '=', (eb) =>
+        eb.selectFrom('reward_grants').select('ledger_transaction_id').where('grant_key', '=', `signup:user:${player.user.id}`),
+      )
+      .orderBy('amount')
+      .execute();
+    expect(entries).toEqual([
+      { owner: 'system:rewards', currency: 'soft', amount: -1000 },
+      { owner: playerAccount(player.user.id), currency: 'soft', amount: 1000 },
+    ]);
+    await expectLedgerClean(ctx.db);
+  });
+
+  it('refuses, in the database, a debit past the balance and leaves nothing behind', async () => {
+    const player = await makePlayer(ctx.app);
+    const attempt = ctx.db.transaction().execute((trx) =>
+      postTransaction(trx, {
+        kind: 'purchase',
+        reference: `test:${player.user.id}`,
+        moves: movesBetween(player.user.id, 'system:shop', { soft: 1001 }, 'from_player'),
+        now: ctx.clock.now(),
+      }),
+    );
+    await expect(attempt).rejects.toMatchObject({ code: '23514' });
+    expect(await getBalances(ctx.db, player.user.id)).toEqual({ soft: 1000, premium: 0 });
+    await expectLedgerClean(ctx.db);
+  });
+
+  it('refuses an unbalanced transaction at commit', async () => {
+    const player = await makePlayer(ctx.app);
+    const attempt = ctx.db.transaction().execute((trx) =>
+      postTransaction(trx, {
+        kind: 'grant',
+        reference: `unbalanced:${player.user.id}`,
+        moves: [{ owner: playerAccount(player.user.id), currency: 'soft', amount: 5 }],
+        now: ctx.clock.now(),
+      }),
+    );
+    await expect(attempt).rejects.toThrow(/does not balance/);
+    expect(await getBalances(ctx.db, player.user.id)).toEqual({ soft: 1000, premium: 0 });
+  });
+
+  it('keeps entries append-only', async () => {
+    await expect(sql`UPDATE ledger_entries SET amount = amount + 1`.execute(ctx.db)).rejects.toThrow(/append-only/);
+    await expect(sql`DELETE FROM ledger_entries`.execute(ctx.db)).rejects.toThrow(/append-only/);
+  });
+
+  it('verify reports a cached balance that drifted from its entries', async () => {
+    const player = await makePlayer(ctx.app);
+    await ctx.db.updateTable('accounts').set({ balance: 5 }).where('owner', '=', playerAccount(player.user.id)).where('currency', '=', 'soft').execute();
+    const violations = await verifyLedger(ctx.db);
+    expect(violations.map((v) => v.rule)).toContain('player balance equals the sum of its entries');
+    await ctx.db.updateTable('accounts').set({ balance: 1000 }).where('owner', '=', playerAccount(player.user.id)).where('currency', '=', 'soft').execute();
+    await expectLedgerClean(ctx.db);
+  });
+});

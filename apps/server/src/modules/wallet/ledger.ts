@@ -1,0 +1,89 @@
+import { randomUUID } from 'node:crypto';
+import { sql } from 'kysely';
+import type { Balances, Currency } from '@playloop/contracts';
+import type { Db } from '../../db/database.ts';
+
+export type SystemAccount = 'system:rewards' | 'system:shop' | 'system:operator';
+export const playerAccount = (userId: string) => `user:${userId}`;
+
+export interface Move {
+  owner: string;
+  currency: Currency;
+  amount: number;
+}
+
+/** Opens a player's soft and premium accounts at zero (part of signup). */
+export async function openPlayerAccounts(trx: Db, userId: string): Promise<void> {
+  const owner = playerAccount(userId);
+  await trx
+    .insertInto('accounts')
+    .values([
+      { owner, currency: 'soft', kind: 'player', balance: 0 },
+      { owner, currency: 'premium', kind: 'player', balance: 0 },
+    ])
+    .onConflict((oc) => oc.doNothing())
+    .execute();
+}
+
+/** Moves between a player and a system account, both directions of one amount per currency. */
+export function movesBetween(userId: string, system: SystemAccount, amounts: Partial<Record<Currency, number>>, direction: 'to_player' | 'from_player'): Move[] {
+  const moves: Move[] = [];
+  for (const currency of ['soft', 'premium'] as const) {
+    const amount = amounts[currency];
+    if (!amount) continue;
+    const toPlayer = direction === 'to_player' ? amount : -amount;
+    moves.push({ owner: playerAccount(userId), currency, amount: toPlayer });
+    moves.push({ owner: system, currency, amount: -toPlayer });
+  }
+  return moves;
+}
+
+/**
+ * Records one balanced ledger transaction and updates the cached player balances, in one
+ * statement. A player balance that would go negative violates
+ * `accounts_player_balance_nonnegative` and aborts the caller's transaction.
+ */
+export async function postTransaction(
+  trx: Db,
+  tx: { kind: 'grant' | 'purchase'; reference: string; moves: Move[]; now: Date },
+): Promise<string> {
+  const sums = new Map<string, Move>();
+  for (const m of tx.moves) {
+    const key = `${m.owner}|${m.currency}`;
+    const prev = sums.get(key);
+    sums.set(key, { ...m, amount: (prev?.amount ?? 0) + m.amount });
+  }
+  const moves = [...sums.values()].filter((m) => m.amount !== 0);
+  const id = randomUUID();
+  const values = sql.join(
+    moves.map((m) => sql`(${m.owner}::text, ${m.currency}::text, ${m.amount}::bigint)`),
+  );
+  // Data-modifying CTEs all run, in one snapshot; foreign keys are checked at statement end.
+  await sql`
+    WITH moves (owner, currency, amount) AS (VALUES ${values}),
+    tx AS (
+      INSERT INTO ledger_transactions (id, kind, reference, created_at)
+      VALUES (${id}, ${tx.kind}, ${tx.reference}, ${tx.now})
+    ),
+    entries AS (
+      INSERT INTO ledger_entries (transaction_id, owner, currency, amount, created_at)
+      SELECT ${id}, owner, currency, amount, ${tx.now}::timestamptz FROM moves
+    )
+    UPDATE accounts a SET balance = a.balance + m.amount
+    FROM moves m
+    WHERE a.owner = m.owner AND a.currency = m.currency AND a.kind = 'player'
+  `.execute(trx);
+  return id;
+}
+
+/** A player's current balances. */
+export async function getBalances(db: Db, userId: string): Promise<Balances> {
+  const rows = await db
+    .selectFrom('accounts')
+    .select(['currency', 'balance'])
+    .where('owner', '=', playerAccount(userId))
+    .execute();
+  const balances: Balances = { soft: 0, premium: 0 };
+  for (const r of rows) balances[r.currency] = r.balance ?? 0;
+  return balances;
+}
