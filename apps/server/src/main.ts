@@ -1,6 +1,7 @@
 import { buildApp } from './app.ts';
 import { createRateLimitStore, ensureAdmin, openMigratedDatabase } from './bootstrap.ts';
 import { loadConfig } from './config.ts';
+import { seedDemoContent } from './demo/seed.ts';
 import { systemClock } from './lib/clock.ts';
 
 /** Starts the server: config, migrations, operator account, listen, graceful shutdown. */
@@ -8,6 +9,9 @@ async function main() {
   const config = loadConfig();
   const database = await openMigratedDatabase(config);
   await ensureAdmin(database, config, systemClock);
+  if (config.seedDemo && (await seedDemoContent(database, systemClock))) {
+    console.log('seeded demo content');
+  }
   const app = await buildApp({
     config,
     database,

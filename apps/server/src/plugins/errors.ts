@@ -34,6 +34,18 @@ export function sendProblem(
 const UNAVAILABLE_SQLSTATES = new Set(['57P01', '57P02', '57P03', '08000', '08003', '08006', '08001', '53300']);
 const UNAVAILABLE_ERRNOS = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND']);
 
+// CHECK and UNIQUE constraints whose violation is a rule the request broke, not a bug.
+const CONSTRAINT_CODES: Record<string, { code: ErrorCode; detail: string }> = {
+  accounts_player_balance_nonnegative: { code: 'INSUFFICIENT_FUNDS', detail: 'the balance does not cover this' },
+  inventory_quantity_nonnegative: { code: 'NOT_ENOUGH_ITEMS', detail: 'not enough of this item' },
+  users_site_id_key: { code: 'SITE_ID_TAKEN', detail: 'site_id is taken' },
+};
+
+/** Lets a module declare what a violation of one of its constraints means to the client. */
+export function mapConstraint(constraint: string, code: ErrorCode, detail: string): void {
+  CONSTRAINT_CODES[constraint] = { code, detail };
+}
+
 interface PgError {
   code?: string;
   constraint?: string;
@@ -65,6 +77,8 @@ function classify(error: unknown): { code: ErrorCode; detail: string; status?: n
     return { code: status === 429 ? 'RATE_LIMITED' : status === 404 ? 'NOT_FOUND' : 'VALIDATION_FAILED', detail, status };
   }
   const sqlstate = fastifyError.code;
+  const byConstraint = fastifyError.constraint ? CONSTRAINT_CODES[fastifyError.constraint] : undefined;
+  if ((sqlstate === '23514' || sqlstate === '23505') && byConstraint) return byConstraint;
   if (sqlstate === '40001' || sqlstate === '40P01') {
     return { code: 'VERSION_CONFLICT', detail: 'a concurrent change won; retry' };
   }
