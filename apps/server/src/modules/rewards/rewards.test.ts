@@ -1,0 +1,157 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DistributeResponseSchema, RewardHistoryResponseSchema } from '@playloop/contracts';
+import { buildTestApp, type TestContext } from '../../../test/build-app.ts';
+import { makeAdmin, makePlayer, type TestPlayer } from '../../../test/factories/players.ts';
+import { expectLedgerClean } from '../../../test/ledger.ts';
+import { expectProblem } from '../../../test/problem.ts';
+import { getBalances } from '../wallet/ledger.ts';
+import { grantReward } from './service.ts';
+
+let ctx: TestContext;
+let admin: TestPlayer;
+beforeAll(async () => {
+  ctx = await buildTestApp();
+  admin = await makeAdmin(ctx);
+});
+afterAll(() => ctx?.close());
+
+const distribute = (body: unknown, key: string | undefined, as: TestPlayer = admin) =>
+  ctx.app.inject({
+    method: 'POST',
+    url: '/api/rewards/distribute',
+    headers: { ...as.headers, 'content-type': 'application/json', ...(key ? { 'x-idempotency-key': key } : {}) },
+    payload: JSON.stringify(body),
+  });
+const countGrants = async (userId: string) =>
+  Number(
+    (await ctx.db.selectFrom('reward_grants').select((eb) => eb.fn.countAll().as('n')).where('user_id', '=', userId).executeTakeFirstOrThrow()).n,
+  );
+
+describe('reward service', () => {
+  it('grants a key once: a second grant returns the first and changes nothing', async () => {
+    const player = await makePlayer(ctx.app);
+    const grant = (soft: number) =>
+      ctx.db.transaction().execute((trx) =>
+        grantReward(trx, { userId: player.user.id, grantKey: `test:once:${player.user.id}`, source: 'event', bundle: { currencies: { soft }, exp: 150, items: [{ item_id: 'frame_gold', quantity: 1 }] }, now: ctx.clock.now() }),
+      );
+    const first = await grant(50);
+    const second = await grant(9999);
+    expect(first.created).toBe(true);
+    expect(second).toMatchObject({ created: false, grantId: first.grantId, rewardItems: first.rewardItems });
+    expect(first.rewardItems).toEqual([
+      { type: 'currency', currency: 'soft', amount: 50 },
+      { type: 'exp', amount: 150 },
+      { type: 'item', item_id: 'frame_gold', quantity: 1 },
+    ]);
+    expect(await getBalances(ctx.db, player.user.id)).toEqual({ soft: 1050, premium: 0 });
+    const user = await ctx.db.selectFrom('users').select(['exp', 'level', 'tier']).where('id', '=', player.user.id).executeTakeFirstOrThrow();
+    expect(user).toEqual({ exp: 150, level: 2, tier: 'bronze' });
+    expect(first.levelUp).toBe(true);
+    const inv = await ctx.db.selectFrom('inventory').select('quantity').where('user_id', '=', player.user.id).where('item_id', '=', 'frame_gold').executeTakeFirstOrThrow();
+    expect(inv.quantity).toBe(1);
+    await expectLedgerClean(ctx.db);
+  });
+
+  it('moves the tier with the level', async () => {
+    const player = await makePlayer(ctx.app);
+    await ctx.db.transaction().execute((trx) =>
+      grantReward(trx, { userId: player.user.id, grantKey: `test:tier:${player.user.id}`, source: 'operator', bundle: { exp: 1000 }, now: ctx.clock.now() }),
+    );
+    const user = await ctx.db.selectFrom('users').select(['level', 'tier']).where('id', '=', player.user.id).executeTakeFirstOrThrow();
+    expect(user).toEqual({ level: 5, tier: 'silver' });
+  });
+});
+
+describe('POST /api/rewards/distribute', () => {
+  it('grants a bundle to a player and answers 201 with balances', async () => {
+    const player = await makePlayer(ctx.app);
+    const res = await distribute({ user_id: player.user.id, bundle: { currencies: { soft: 10, premium: 5 } }, reason: 'apology' }, 'd-1');
+    expect(res.statusCode).toBe(201);
+    const body = DistributeResponseSchema.parse(res.json());
+    expect(body.balances).toEqual({ soft: 1010, premium: 5 });
+    await expectLedgerClean(ctx.db);
+  });
+
+  it('makes exactly one grant of 20 concurrent distributions under one key', async () => {
+    const player = await makePlayer(ctx.app);
+    const body = { user_id: player.user.id, bundle: { currencies: { premium: 7 } }, reason: 'event compensation' };
+    const results = await Promise.all(Array.from({ length: 20 }, () => distribute(body, 'same-key')));
+    for (const r of results) expect([200, 201, 409]).toContain(r.statusCode);
+    expect(await countGrants(player.user.id)).toBe(2); // the signup bonus and this one
+    expect(await getBalances(ctx.db, player.user.id)).toEqual({ soft: 1000, premium: 7 });
+    await expectLedgerClean(ctx.db);
+  });
+
+  it('refuses players (403), anonymous callers (401) and a missing key (400)', async () => {
+    const player = await makePlayer(ctx.app);
+    const body = { user_id: player.user.id, bundle: { currencies: { soft: 1 } }, reason: 'x' };
+    expectProblem(await distribute(body, 'k', player), 403, 'FORBIDDEN');
+    const anon = await ctx.app.inject({ method: 'POST', url: '/api/rewards/distribute', payload: body, headers: { 'x-idempotency-key': 'k' } });
+    expectProblem(anon, 401, 'UNAUTHENTICATED');
+    expectProblem(await distribute(body, undefined), 400, 'VALIDATION_FAILED');
+    expect(await countGrants(player.user.id)).toBe(1);
+  });
+
+  it('answers 404 for an unknown player', async () => {
+    const res = await distribute({ user_id: '00000000-0000-4000-8000-000000000000', bundle: { exp: 1 }, reason: 'x' }, 'ghost');
+    expectProblem(res, 404, 'NOT_FOUND');
+  });
+
+  it.each([
+    ['negative amount', { currencies: { soft: -5 } }],
+    ['zero amount', { currencies: { soft: 0 } }],
+    ['fractional amount', { currencies: { soft: 1.5 } }],
+    ['string amount', { currencies: { soft: '10' } }],
+    ['huge amount', { currencies: { soft: 1e12 } }],
+    ['unknown currency', { currencies: { gold: 5 } }],
+    ['empty bundle', {}],
+    ['bad item id', { items: [{ item_id: 'Bad Item', quantity: 1 }] }],
+    ['zero item quantity', { items: [{ item_id: 'ok', quantity: 0 }] }],
+    ['extra field', { exp: 5, cash: 5 }],
+  ])('rejects a bundle with %s and changes nothing', async (_name, bundle) => {
+    const player = await makePlayer(ctx.app);
+    const res = await distribute({ user_id: player.user.id, bundle, reason: 'x' }, `bad-${Math.random()}`);
+    expectProblem(res, 400, 'VALIDATION_FAILED');
+    expect(await countGrants(player.user.id)).toBe(1);
+    expect(await getBalances(ctx.db, player.user.id)).toEqual({ soft: 1000, premium: 0 });
+  });
+
+  it('rejects a bad user id, a missing reason and unknown fields', async () => {
+    for (const body of [
+      { user_id: 'not-a-uuid', bundle: { exp: 1 }, reason: 'x' },
+      { user_id: admin.user.id, bundle: { exp: 1 } },
+      { user_id: admin.user.id, bundle: { exp: 1 }, reason: 'x', extra: true },
+      { user_id: admin.user.id, bundle: { exp: 1 }, reason: 'x'.repeat(500) },
+    ]) {
+      expectProblem(await distribute(body, `v-${Math.random()}`), 400, 'VALIDATION_FAILED');
+    }
+  });
+});
+
+describe('GET /api/rewards/history and /pending', () => {
+  it('lists grants newest first with their reward items', async () => {
+    const player = await makePlayer(ctx.app);
+    ctx.clock.advance(1000);
+    await distribute({ user_id: player.user.id, bundle: { exp: 10 }, reason: 'x' }, 'h-1');
+    const res = await ctx.app.inject({ method: 'GET', url: '/api/rewards/history?limit=10', headers: player.headers });
+    expect(res.statusCode).toBe(200);
+    const { items } = RewardHistoryResponseSchema.parse(res.json());
+    expect(items.map((i) => i.source)).toEqual(['operator', 'signup']);
+    expect(items[1]?.reward_items).toEqual([{ type: 'currency', currency: 'soft', amount: 1000 }]);
+  });
+
+  it('rejects a bad limit and needs a token', async () => {
+    const player = await makePlayer(ctx.app);
+    for (const q of ['limit=0', 'limit=1000', 'limit=abc', 'limit=5&x=1']) {
+      expectProblem(await ctx.app.inject({ method: 'GET', url: `/api/rewards/history?${q}`, headers: player.headers }), 400, 'VALIDATION_FAILED');
+    }
+    expectProblem(await ctx.app.inject({ method: 'GET', url: '/api/rewards/history' }), 401, 'UNAUTHENTICATED');
+    expectProblem(await ctx.app.inject({ method: 'GET', url: '/api/rewards/pending' }), 401, 'UNAUTHENTICATED');
+  });
+
+  it('answers pending with a count', async () => {
+    const player = await makePlayer(ctx.app);
+    const res = await ctx.app.inject({ method: 'GET', url: '/api/rewards/pending', headers: player.headers });
+    expect(res.json()).toEqual({ count: 0, items: [] });
+  });
+});
