@@ -13,12 +13,14 @@ export interface TestContext {
 }
 
 /** Builds the app on a fresh database with a manual clock; call `close` in afterAll. */
-export async function buildTestApp(overrides: Partial<Omit<AppOptions, 'database'>> = {}): Promise<TestContext> {
+export async function buildTestApp(
+  overrides: Partial<Omit<AppOptions, 'database' | 'config'>> & { config?: Partial<AppOptions['config']> } = {},
+): Promise<TestContext> {
   const testDb = await createTestDatabase();
   const clock = overrides.clock instanceof ManualClock ? overrides.clock : new ManualClock();
   const app = await buildApp({
-    config: { jwtSecret: TEST_JWT_SECRET, signupBonusSoft: 1000, resetTimezone: 'UTC' },
     ...overrides,
+    config: { jwtSecret: TEST_JWT_SECRET, signupBonusSoft: 1000, resetTimezone: 'UTC', ...overrides.config },
     clock,
     database: testDb.database,
   });
