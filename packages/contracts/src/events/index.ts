@@ -1,0 +1,15 @@
+export * from './envelope.ts';
+export * from './topics.ts';
+export { UserSignupV1Schema } from './user.signup.v1.ts';
+export { UserLoginV1Schema } from './user.login.v1.ts';
+export { EventParticipateV1Schema } from './event.participate.v1.ts';
+export { EventProgressV1Schema } from './event.progress.v1.ts';
+export { EventClaimV1Schema } from './event.claim.v1.ts';
+export { MissionProgressV1Schema } from './mission.progress.v1.ts';
+export { MissionClaimV1Schema } from './mission.claim.v1.ts';
+export { GameSessionStartV1Schema } from './game.session.start.v1.ts';
+export { GameSessionEndV1Schema } from './game.session.end.v1.ts';
+export { RewardGrantedV1Schema } from './reward.granted.v1.ts';
+export { ShopPurchaseSucceededV1Schema } from './shop.purchase.succeeded.v1.ts';
+export { ShopPurchaseFailedV1Schema } from './shop.purchase.failed.v1.ts';
+export * from './examples.ts';
