@@ -4,6 +4,7 @@ import {
   dlqTopic,
   eventTopics,
   examplePayloads,
+  newEventId,
   parseEnvelope,
   parseEnvelopeBytes,
   parseEnvelopePayload,
@@ -107,5 +108,16 @@ describe('topics', () => {
   it('names every consumed topic and the DLQ under the prefix', () => {
     expect(eventTopics('pl')).toEqual(['pl.users.v1', 'pl.gameplay.v1', 'pl.liveops.v1', 'pl.rewards.v1', 'pl.shop.v1']);
     expect(dlqTopic('pl')).toBe('pl.dlq.v1');
+  });
+});
+
+describe('newEventId', () => {
+  it('makes valid, increasing UUIDv7s, even many in one millisecond and when the clock steps back', () => {
+    const at = Date.parse('2026-11-28T12:00:00Z');
+    const ids = [...Array.from({ length: 5000 }, () => newEventId(at)), newEventId(at - 60_000), newEventId(at + 5)];
+    expect(new Set(ids).size).toBe(ids.length);
+    expect([...ids].sort()).toEqual(ids);
+    for (const id of ids.slice(0, 10)) expect(parseEnvelope(envelope('user.login', { event_id: id })).ok).toBe(true);
+    expect(parseInt(ids[0]!.replaceAll('-', '').slice(0, 12), 16)).toBe(at);
   });
 });

@@ -13,3 +13,5 @@ export { RewardGrantedV1Schema } from './reward.granted.v1.ts';
 export { ShopPurchaseSucceededV1Schema } from './shop.purchase.succeeded.v1.ts';
 export { ShopPurchaseFailedV1Schema } from './shop.purchase.failed.v1.ts';
 export * from './examples.ts';
+export * from './analytics-api.ts';
+export * from './event-id.ts';

@@ -1,0 +1,48 @@
+import type { Envelope } from '@playloop/contracts';
+
+/** One events_log row, as JSONEachRow sends it. */
+export interface EventsLogRow {
+  event_date: string;
+  ts: string;
+  event_id: string;
+  event_type: string;
+  user_id: string;
+  trace_id: string;
+  idempotency_key: string;
+  version: number;
+  payload_json: string;
+  game_type: string;
+  currency: string;
+  amount: number;
+}
+
+/**
+ * Maps a validated envelope to its events_log row: the UTC day and second of `ts`, the payload
+ * as JSON text, and the few payload fields the KPI queries group or sum by.
+ */
+export function toEventsLogRow(envelope: Envelope): EventsLogRow {
+  const iso = new Date(envelope.ts).toISOString();
+  let gameType = '';
+  let currency = '';
+  let amount = 0;
+  if (envelope.event_type === 'game.session.start' || envelope.event_type === 'game.session.end') {
+    gameType = envelope.payload.game_type;
+  } else if (envelope.event_type === 'shop.purchase.succeeded') {
+    currency = envelope.payload.currency_type;
+    amount = envelope.payload.total_price;
+  }
+  return {
+    event_date: iso.slice(0, 10),
+    ts: `${iso.slice(0, 10)} ${iso.slice(11, 19)}`,
+    event_id: envelope.event_id,
+    event_type: envelope.event_type,
+    user_id: envelope.user_id,
+    trace_id: envelope.trace_id,
+    idempotency_key: envelope.idempotency_key ?? '',
+    version: envelope.version,
+    payload_json: JSON.stringify(envelope.payload),
+    game_type: gameType,
+    currency,
+    amount,
+  };
+}

@@ -1,0 +1,81 @@
+import path from 'node:path';
+import type { Envelope, Kpis } from '@playloop/contracts';
+import { openChdbExecutor } from './chdb-executor.ts';
+import { openClickHouseExecutor } from './clickhouse-executor.ts';
+import { assertIdentifier, type ClickHouseExecutor } from './executor.ts';
+import { queryKpis } from './kpis.ts';
+import { migrateAnalytics } from './migrate.ts';
+import { toEventsLogRow } from './rows.ts';
+
+export interface AnalyticsStoreStats {
+  /** Rows in events_log, redelivered copies included until merges fold them. */
+  rows: number;
+  /** When the newest row was written (UTC, `YYYY-MM-DD hh:mm:ss`), or null when empty. */
+  last_insert_at: string | null;
+}
+
+/** The analytics store the server and the sink share: chDB embedded, or a ClickHouse server. */
+export interface AnalyticsStore {
+  readonly kind: 'chdb' | 'clickhouse';
+  readonly database: string;
+  /** Creates the database, tables and views (idempotent). */
+  migrate(): Promise<string[]>;
+  /** Writes validated envelopes in one insert; writing the same ones again changes no KPI. */
+  insertEvents(envelopes: readonly Envelope[]): Promise<void>;
+  /** SPEC's operator KPIs for UTC days `from`..`to` (`YYYY-MM-DD`, both included). */
+  kpis(from: string, to: string): Promise<Kpis>;
+  stats(): Promise<AnalyticsStoreStats>;
+  ping(): Promise<boolean>;
+  close(): Promise<void>;
+}
+
+/** The store over an executor; the SQL is the same for both engines. */
+export function createAnalyticsStore(exec: ClickHouseExecutor, database = 'playloop'): AnalyticsStore {
+  const db = assertIdentifier(database);
+  return {
+    kind: exec.kind,
+    database: db,
+    migrate: () => migrateAnalytics(exec, db),
+    async insertEvents(envelopes) {
+      if (envelopes.length === 0) return;
+      await exec.insert(`${db}.events_log`, envelopes.map(toEventsLogRow));
+    },
+    kpis: (from, to) => queryKpis(exec, db, from, to),
+    async stats() {
+      const [row] = await exec.select<{ rows: unknown; last: string }>(
+        `SELECT count() AS rows, toString(max(inserted_at)) AS last FROM ${db}.events_log`,
+      );
+      const rows = Number(row?.rows ?? 0);
+      return { rows, last_insert_at: rows > 0 && row ? row.last : null };
+    },
+    ping: () => exec.ping(),
+    close: () => exec.close(),
+  };
+}
+
+export interface OpenAnalyticsOptions {
+  /** A ClickHouse server (`CLICKHOUSE_URL`); when absent, chDB under `dataDir/chdb`. */
+  clickhouseUrl?: string | undefined;
+  dataDir?: string | undefined;
+  /** Defaults to `playloop` (`CLICKHOUSE_DATABASE`). */
+  database?: string | undefined;
+  /** Run the migrations on open (default true). */
+  migrate?: boolean;
+}
+
+/** Opens the configured analytics store and brings its schema up to date. */
+export async function openAnalyticsStore(options: OpenAnalyticsOptions): Promise<AnalyticsStore> {
+  const exec = options.clickhouseUrl
+    ? openClickHouseExecutor({ url: options.clickhouseUrl })
+    : openChdbExecutor(path.join(path.resolve(options.dataDir ?? './data'), 'chdb'));
+  const store = createAnalyticsStore(exec, options.database ?? 'playloop');
+  if (options.migrate !== false) {
+    try {
+      await store.migrate();
+    } catch (err) {
+      await store.close().catch(() => {});
+      throw err;
+    }
+  }
+  return store;
+}

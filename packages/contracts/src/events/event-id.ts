@@ -1,0 +1,32 @@
+import { randomBytes } from 'node:crypto';
+
+let lastMs = -1;
+let sequence = 0;
+
+/**
+ * A UUIDv7 (RFC 9562): 48 bits of Unix milliseconds, then a 12-bit counter and random bits, so
+ * ids sort by time. Within one millisecond (or if the clock steps back) the counter keeps ids
+ * from this process increasing.
+ */
+export function newEventId(at: Date | number = Date.now()): string {
+  let ms = typeof at === 'number' ? at : at.getTime();
+  if (ms <= lastMs) {
+    ms = lastMs;
+    sequence += 1;
+    if (sequence > 0xfff) {
+      ms += 1;
+      sequence = 0;
+    }
+  } else {
+    // Start low in the counter's range so many ids fit in one millisecond before it spills over.
+    sequence = randomBytes(1)[0]! & 0x7f;
+  }
+  lastMs = ms;
+  const bytes = randomBytes(16);
+  bytes.writeUIntBE(ms, 0, 6);
+  bytes[6] = 0x70 | (sequence >> 8);
+  bytes[7] = sequence & 0xff;
+  bytes[8] = 0x80 | (bytes[8]! & 0x3f);
+  const hex = bytes.toString('hex');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+}
