@@ -1,0 +1,127 @@
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { loadConfig } from './config.ts';
+
+const STRONG_SECRET = 'a-jwt-secret-that-is-at-least-32-chars';
+
+// Every test gets its own DATA_DIR so a generated secret never leaks into another test or ./data.
+const dirs: string[] = [];
+function tempDataDir(): string {
+  const dir = mkdtempSync(path.join(tmpdir(), 'playloop-config-'));
+  dirs.push(dir);
+  return dir;
+}
+afterEach(() => {
+  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
+
+describe('loadConfig', () => {
+  it('falls back to the documented defaults', () => {
+    const dataDir = tempDataDir();
+    const config = loadConfig({ DATA_DIR: dataDir });
+    expect(config).toMatchObject({
+      port: 3000,
+      host: '0.0.0.0',
+      dataDir,
+      databaseUrl: undefined,
+      redisUrl: undefined,
+      adminSiteId: undefined,
+      adminPassword: undefined,
+      resetTimezone: 'UTC',
+      signupBonusSoft: 1000,
+      kafkaBrokers: undefined,
+      kafkaTopicPrefix: 'playloop',
+      clickhouseUrl: undefined,
+      logLevel: 'info',
+      seedDemo: true,
+    });
+  });
+
+  it('resolves DATA_DIR to ./data under the working directory when unset', () => {
+    const config = loadConfig({ JWT_SECRET: STRONG_SECRET });
+    expect(config.dataDir).toBe(path.resolve('data'));
+  });
+
+  it('reads every setting from the environment', () => {
+    const config = loadConfig({
+      PORT: '8080',
+      HOST: '127.0.0.1',
+      DATA_DIR: tempDataDir(),
+      DATABASE_URL: 'postgres://postgres@127.0.0.1:5432/playloop',
+      REDIS_URL: 'redis://127.0.0.1:6379',
+      JWT_SECRET: STRONG_SECRET,
+      ADMIN_SITE_ID: 'operator',
+      ADMIN_PASSWORD: 'operator-password',
+      RESET_TIMEZONE: 'Asia/Seoul',
+      SIGNUP_BONUS_SOFT: '250',
+      KAFKA_BROKERS: '127.0.0.1:9092',
+      KAFKA_TOPIC_PREFIX: 'staging',
+      CLICKHOUSE_URL: 'http://127.0.0.1:8123',
+      LOG_LEVEL: 'warn',
+      SEED_DEMO: 'false',
+    });
+    expect(config).toMatchObject({
+      port: 8080,
+      host: '127.0.0.1',
+      databaseUrl: 'postgres://postgres@127.0.0.1:5432/playloop',
+      redisUrl: 'redis://127.0.0.1:6379',
+      jwtSecret: STRONG_SECRET,
+      adminSiteId: 'operator',
+      adminPassword: 'operator-password',
+      resetTimezone: 'Asia/Seoul',
+      signupBonusSoft: 250,
+      kafkaBrokers: '127.0.0.1:9092',
+      kafkaTopicPrefix: 'staging',
+      clickhouseUrl: 'http://127.0.0.1:8123',
+      logLevel: 'warn',
+      seedDemo: false,
+    });
+  });
+
+  it('treats empty values as unset', () => {
+    const config = loadConfig({ DATA_DIR: tempDataDir(), PORT: '', DATABASE_URL: '', REDIS_URL: '', RESET_TIMEZONE: '' });
+    expect(config).toMatchObject({ port: 3000, databaseUrl: undefined, redisUrl: undefined, resetTimezone: 'UTC' });
+  });
+});
+
+describe('JWT_SECRET', () => {
+  it('is generated in DATA_DIR on the first start, owner-only, and reused on the next', () => {
+    const dataDir = path.join(tempDataDir(), 'nested', 'data');
+    const first = loadConfig({ DATA_DIR: dataDir });
+    const file = path.join(dataDir, 'jwt-secret');
+    expect(first.jwtSecret.length).toBeGreaterThanOrEqual(32);
+    expect(readFileSync(file, 'utf8').trim()).toBe(first.jwtSecret);
+    expect(statSync(file).mode & 0o777).toBe(0o600);
+
+    const second = loadConfig({ DATA_DIR: dataDir });
+    expect(second.jwtSecret).toBe(first.jwtSecret);
+  });
+
+  it('differs between two fresh data directories', () => {
+    expect(loadConfig({ DATA_DIR: tempDataDir() }).jwtSecret).not.toBe(loadConfig({ DATA_DIR: tempDataDir() }).jwtSecret);
+  });
+
+  it('takes an explicit JWT_SECRET and writes no file', () => {
+    const dataDir = tempDataDir();
+    expect(loadConfig({ DATA_DIR: dataDir, JWT_SECRET: STRONG_SECRET }).jwtSecret).toBe(STRONG_SECRET);
+    expect(() => statSync(path.join(dataDir, 'jwt-secret'))).toThrow();
+  });
+
+  it('refuses a short JWT_SECRET', () => {
+    expect(() => loadConfig({ DATA_DIR: tempDataDir(), JWT_SECRET: 'too-short' })).toThrow(/JWT_SECRET/);
+  });
+});
+
+describe('refused at start', () => {
+  it.each([
+    ['PORT not a number', { PORT: 'http' }, /PORT/],
+    ['PORT negative', { PORT: '-1' }, /PORT/],
+    ['PORT fractional', { PORT: '80.5' }, /PORT/],
+    ['SIGNUP_BONUS_SOFT not a number', { SIGNUP_BONUS_SOFT: 'lots' }, /SIGNUP_BONUS_SOFT/],
+    ['RESET_TIMEZONE unknown', { RESET_TIMEZONE: 'Mars/Olympus_Mons' }, /time ?zone/i],
+  ])('%s', (_name, env, message) => {
+    expect(() => loadConfig({ DATA_DIR: tempDataDir(), JWT_SECRET: STRONG_SECRET, ...env })).toThrow(message);
+  });
+});

@@ -1,0 +1,166 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AuthResponseSchema } from '@playloop/contracts';
+import { withDatabase } from './database.ts';
+
+// `npm start` runs `tsx src/main.ts` in apps/server; this is the same without npm in between,
+// so the signal reaches the server itself and its exit code is the one we see.
+const SERVER_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const ADMIN = { site_id: 'operator', password: 'operator-password-1' };
+const READY_WITHIN_MS = 30_000;
+
+interface Server {
+  child: ChildProcess;
+  baseUrl: string;
+  output: () => string;
+  exited: Promise<number | null>;
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const address = probe.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      probe.close(() => resolve(port));
+    });
+  });
+}
+
+async function startServer(env: Record<string, string>): Promise<Server> {
+  const port = await freePort();
+  const childEnv: NodeJS.ProcessEnv = { ...process.env, LOG_LEVEL: 'warn', ...env, PORT: String(port), HOST: '127.0.0.1' };
+  // The server must find its own secret and database settings, not inherit the runner's.
+  delete childEnv.JWT_SECRET;
+  if (!env.DATABASE_URL) delete childEnv.DATABASE_URL;
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+    cwd: SERVER_DIR,
+    env: childEnv,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const server = { child, baseUrl: `http://127.0.0.1:${port}`, output: () => output, exited };
+  await waitUntilReady(server);
+  return server;
+}
+
+/** Polls /readyz until 200; fails early if the process dies, and after a bounded wait. */
+async function waitUntilReady(server: Server): Promise<void> {
+  let dead = false;
+  void server.exited.then(() => (dead = true));
+  const deadline = Date.now() + READY_WITHIN_MS;
+  while (Date.now() < deadline) {
+    if (dead) throw new Error(`server exited before it was ready:\n${server.output()}`);
+    const status = await fetch(`${server.baseUrl}/readyz`).then(
+      (res) => res.status,
+      () => 0,
+    );
+    if (status === 200) return;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error(`server not ready within ${READY_WITHIN_MS} ms:\n${server.output()}`);
+}
+
+/** SIGTERM, then the exit code; SIGKILL if the graceful shutdown hangs. */
+async function stopServer(server: Server): Promise<number | null> {
+  if (server.child.exitCode !== null || server.child.signalCode !== null) return server.child.exitCode;
+  server.child.kill('SIGTERM');
+  const timer = setTimeout(() => server.child.kill('SIGKILL'), 12_000);
+  try {
+    return await server.exited;
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+const api = async (server: Server, method: string, url: string, body?: unknown, token?: string) => {
+  const res = await fetch(server.baseUrl + url, {
+    method,
+    headers: {
+      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+      ...(token ? { authorization: `Bearer ${token}` } : {}),
+    },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
+  return { status: res.status, body: (await res.json()) as unknown };
+};
+
+// A fresh, empty database on the PostgreSQL server, so the server's own start migrates it.
+async function createEmptyDatabase(serverUrl: string) {
+  const name = `playloop_start_${Date.now().toString(36)}_${randomBytes(4).toString('hex')}`;
+  const admin = async (text: string) => {
+    const client = new pg.Client({ connectionString: serverUrl });
+    await client.connect();
+    try {
+      await client.query(text);
+    } finally {
+      await client.end();
+    }
+  };
+  await admin(`CREATE DATABASE ${name}`);
+  return { url: withDatabase(serverUrl, name), drop: () => admin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`) };
+}
+
+describe('starting the server as `npm start` does', () => {
+  let dataDir: string;
+  let env: Record<string, string>;
+  let dropDatabase: (() => Promise<void>) | undefined;
+  const running: Server[] = [];
+
+  beforeAll(async () => {
+    dataDir = mkdtempSync(path.join(tmpdir(), 'playloop-start-'));
+    env = { DATA_DIR: dataDir, ADMIN_SITE_ID: ADMIN.site_id, ADMIN_PASSWORD: ADMIN.password };
+    if (process.env.DATABASE_URL) {
+      const database = await createEmptyDatabase(process.env.DATABASE_URL);
+      env.DATABASE_URL = database.url;
+      dropDatabase = database.drop;
+    }
+  });
+
+  afterAll(async () => {
+    // Never leave a server behind, even when an assertion failed half-way.
+    for (const server of running) {
+      if (server.child.exitCode === null && server.child.signalCode === null) server.child.kill('SIGKILL');
+      await server.exited;
+    }
+    await dropDatabase?.();
+    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('migrates, serves signup and the operator account, and exits 0 on SIGTERM; a restart keeps data and secret', async () => {
+    const first = await startServer(env);
+    running.push(first);
+    expect(existsSync(path.join(dataDir, 'jwt-secret'))).toBe(true);
+
+    const signup = await api(first, 'POST', '/api/auth/signup', { site_id: `start_${randomBytes(3).toString('hex')}`, nickname: 'Starter', password: 'longenough1' });
+    expect(signup.status).toBe(201);
+    const player = AuthResponseSchema.parse(signup.body);
+
+    const adminLogin = await api(first, 'POST', '/api/auth/login', ADMIN);
+    expect(adminLogin.status).toBe(200);
+    const admin = AuthResponseSchema.parse(adminLogin.body);
+    const me = await api(first, 'GET', '/api/auth/me', undefined, admin.access_token);
+    expect(me).toMatchObject({ status: 200, body: { user: { site_id: ADMIN.site_id, role: 'admin' } } });
+
+    expect(await stopServer(first)).toBe(0);
+
+    // Same DATA_DIR (and database): the player is still there and the old token still verifies.
+    const second = await startServer(env);
+    running.push(second);
+    const again = await api(second, 'GET', '/api/auth/me', undefined, player.access_token);
+    expect(again).toMatchObject({ status: 200, body: { user: { id: player.user.id, role: 'player' } } });
+    expect((await api(second, 'POST', '/api/auth/login', ADMIN)).status).toBe(200);
+    expect(await stopServer(second)).toBe(0);
+  }, 90_000);
+});
