@@ -1,0 +1,31 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { AuthHeadersSchema, CreateItemBodySchema, IdempotencyHeadersSchema, ItemListResponseSchema, ItemSchema } from '@playloop/contracts';
+import type { Db } from '../../db/database.ts';
+import type { Clock } from '../../lib/clock.ts';
+import { defineItem, listItemDefinitions } from './service.ts';
+
+const tags = ['inventory', 'admin'];
+const security = [{ bearerAuth: [] }];
+
+/** Operator item definitions: GET/POST /api/admin/items. */
+export const adminItemRoutes: FastifyPluginAsyncZod<{ db: Db; clock: Clock }> = async (app, { db, clock }) => {
+  app.get(
+    '/',
+    {
+      prefixTrailingSlash: 'no-slash',
+      schema: { tags, security, headers: AuthHeadersSchema, response: { 200: ItemListResponseSchema } },
+      preHandler: app.requireAdmin,
+    },
+    async () => listItemDefinitions(db),
+  );
+
+  app.post(
+    '/',
+    {
+      prefixTrailingSlash: 'no-slash',
+      schema: { tags, security, headers: IdempotencyHeadersSchema, body: CreateItemBodySchema, response: { 201: ItemSchema } },
+      preHandler: app.requireAdmin,
+    },
+    async (request, reply) => reply.code(201).send(await defineItem({ db, clock }, request.body)),
+  );
+};

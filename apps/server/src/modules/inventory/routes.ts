@@ -1,0 +1,50 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import {
+  AuthHeadersSchema,
+  IdempotencyHeadersSchema,
+  InventoryResponseSchema,
+  ItemParamsSchema,
+  UseItemBodySchema,
+  UseItemResponseSchema,
+} from '@playloop/contracts';
+import { caller } from '../../plugins/auth.ts';
+import { getInventory, useItem, type InventoryDeps } from './service.ts';
+
+const tags = ['inventory'];
+const security = [{ bearerAuth: [] }];
+
+export const inventoryRoutes: FastifyPluginAsyncZod<InventoryDeps> = async (app, deps) => {
+  app.get(
+    '/',
+    {
+      prefixTrailingSlash: 'no-slash',
+      schema: { tags, security, headers: AuthHeadersSchema, response: { 200: InventoryResponseSchema } },
+      preHandler: app.authenticate,
+    },
+    async (request) => getInventory(deps.db, caller(request).userId),
+  );
+
+  app.post(
+    '/:item_id/use',
+    {
+      schema: {
+        tags,
+        security,
+        headers: IdempotencyHeadersSchema,
+        params: ItemParamsSchema,
+        body: UseItemBodySchema,
+        response: { 200: UseItemResponseSchema },
+      },
+      preHandler: app.authenticate,
+    },
+    async (request, reply) => {
+      const outcome = await useItem(deps, {
+        userId: caller(request).userId,
+        itemId: request.params.item_id,
+        idempotencyKey: request.headers['x-idempotency-key'],
+      });
+      if (outcome.replayed) reply.header('idempotent-replayed', 'true');
+      return outcome.response;
+    },
+  );
+};

@@ -1,0 +1,151 @@
+import { randomUUID } from 'node:crypto';
+import { ItemOpensSchema, type CreateItemBody, type InventoryEntry, type Item, type UseItemResponse } from '@playloop/contracts';
+import type { Db } from '../../db/database.ts';
+import type { Clock } from '../../lib/clock.ts';
+import { DomainError } from '../../lib/domain-error.ts';
+import type { RandomSource } from '../../lib/random.ts';
+import { grantReward } from '../rewards/service.ts';
+import { getBalances } from '../wallet/ledger.ts';
+import { completeOpen, findItem, findOpenByKey, insertItem, insertOpen, listHoldings, listItems, takeOne, type ItemRow } from './repo.ts';
+import { openContents } from './roll.ts';
+
+export interface InventoryDeps {
+  db: Db;
+  clock: Clock;
+  random: RandomSource;
+}
+
+/** What the player holds (quantity > 0), by item id. */
+export async function getInventory(db: Db, userId: string): Promise<{ items: InventoryEntry[] }> {
+  return { items: await listHoldings(db, userId) };
+}
+
+export interface UseItemOutcome {
+  response: UseItemResponse;
+  /** True when the idempotency key was used before: nothing was spent, the first outcome is returned. */
+  replayed: boolean;
+}
+
+/**
+ * Spends one consumable and grants what it opens (a fixed bundle, or a table entry rolled here
+ * and recorded in `item_opens`), all in one transaction. The decrement is a conditional UPDATE,
+ * so concurrent uses can never take more than the player holds; with an idempotency key the
+ * open row is inserted first and the unique (user, key) lets only one request spend.
+ */
+export async function useItem(
+  deps: InventoryDeps,
+  input: { userId: string; itemId: string; idempotencyKey?: string | undefined },
+): Promise<UseItemOutcome> {
+  const now = deps.clock.now();
+  const key = input.idempotencyKey ?? null;
+  return deps.db.transaction().execute(async (trx) => {
+    if (key) {
+      const earlier = await replayOpen(trx, input.userId, input.itemId, key);
+      if (earlier) return earlier;
+    }
+
+    const item = await findItem(trx, input.itemId);
+    if (!item || item.kind !== 'consumable') {
+      throw new DomainError('NOT_CONSUMABLE', item ? `${item.item_id} is cosmetic` : `${input.itemId} is not a defined consumable`);
+    }
+    const opened = openContents(ItemOpensSchema.parse(item.opens), deps.random);
+
+    const openId = randomUUID();
+    const claimed = await insertOpen(trx, {
+      id: openId,
+      user_id: input.userId,
+      item_id: item.item_id,
+      idempotency_key: key,
+      opens: item.opens,
+      roll: opened.roll,
+      chosen_index: opened.chosenIndex,
+      opened_at: now,
+    });
+    if (!claimed && key) {
+      // A concurrent request with this key committed while we rolled: answer with its outcome.
+      const earlier = await replayOpen(trx, input.userId, input.itemId, key);
+      if (earlier) return earlier;
+      throw new DomainError('IDEMPOTENCY_IN_PROGRESS', 'a request with this idempotency key is in progress');
+    }
+
+    const left = await takeOne(trx, input.userId, item.item_id, now);
+    if (left === undefined) throw new DomainError('NOT_ENOUGH_ITEMS', `no ${item.item_id} left`);
+
+    const grant = await grantReward(trx, {
+      userId: input.userId,
+      grantKey: `item:open:${openId}`,
+      source: 'item',
+      sourceId: item.item_id,
+      title: item.name,
+      bundle: opened.bundle,
+      now,
+    });
+    // A bundle may give back the item just used (a chest holding a chest).
+    const regained = (opened.bundle.items ?? []).filter((i) => i.item_id === item.item_id).reduce((n, i) => n + i.quantity, 0);
+    const quantityLeft = left + regained;
+    await completeOpen(trx, openId, grant.grantId, quantityLeft);
+
+    return {
+      replayed: false,
+      response: {
+        item_id: item.item_id,
+        quantity_left: quantityLeft,
+        reward_items: grant.rewardItems,
+        balances: await getBalances(trx, input.userId),
+      },
+    };
+  });
+}
+
+/** The outcome of an earlier open with this key; a key first used for another item is refused. */
+async function replayOpen(trx: Db, userId: string, itemId: string, key: string): Promise<UseItemOutcome | undefined> {
+  const earlier = await findOpenByKey(trx, userId, key);
+  if (!earlier) return undefined;
+  if (earlier.itemId !== itemId) {
+    throw new DomainError('IDEMPOTENCY_KEY_REUSED', 'this idempotency key was used to open another item');
+  }
+  return {
+    replayed: true,
+    response: {
+      item_id: itemId,
+      quantity_left: earlier.quantityLeft,
+      reward_items: earlier.rewardItems,
+      balances: await getBalances(trx, userId),
+    },
+  };
+}
+
+function toItem(row: ItemRow): Item {
+  return {
+    item_id: row.item_id,
+    name: row.name,
+    kind: row.kind,
+    opens: row.opens === null ? null : ItemOpensSchema.parse(row.opens),
+    created_at: row.created_at.toISOString(),
+  };
+}
+
+/** Every item definition, by id. */
+export async function listItemDefinitions(db: Db): Promise<{ items: Item[] }> {
+  return { items: (await listItems(db)).map(toItem) };
+}
+
+/**
+ * Defines an item. Ids are permanent: a taken id is refused as a field error on `item_id` (the
+ * SPEC has no "already exists" conflict code for items; the client's fix is another id).
+ */
+export async function defineItem(deps: { db: Db; clock: Clock }, body: CreateItemBody): Promise<Item> {
+  const row = await insertItem(deps.db, {
+    item_id: body.item_id,
+    name: body.name,
+    kind: body.kind,
+    opens: body.opens ?? null,
+    created_at: deps.clock.now(),
+  });
+  if (!row) {
+    throw new DomainError('VALIDATION_FAILED', `item ${body.item_id} already exists`, [
+      { field: 'body.item_id', message: 'already exists' },
+    ]);
+  }
+  return toItem(row);
+}
