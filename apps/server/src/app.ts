@@ -8,6 +8,9 @@ import { authRoutes } from './modules/auth/routes.ts';
 import { createAuthService, type LoginLimits } from './modules/auth/service.ts';
 import { createTokenSigner } from './modules/auth/tokens.ts';
 import { healthRoutes } from './modules/health/routes.ts';
+import outboxPlugin from './modules/outbox/plugin.ts';
+import type { Pipeline } from './modules/outbox/pipeline.ts';
+import { recordLogin, recordSignup } from './modules/outbox/service.ts';
 import { rewardsRoutes } from './modules/rewards/routes.ts';
 import { grantSignupBonus } from './modules/rewards/signup-bonus.ts';
 import { openPlayerAccounts } from './modules/wallet/ledger.ts';
@@ -24,6 +27,8 @@ export interface AppOptions {
   rateLimits?: RateLimitStore;
   loginLimits?: LoginLimits;
   logger?: FastifyServerOptions['logger'];
+  /** The analytics pipeline (relay publisher and KPI store); without it the outbox is written but not relayed. */
+  pipeline?: Pipeline;
 }
 
 // Bodies past this are refused with 413 before they are parsed.
@@ -63,7 +68,9 @@ export async function buildApp(options: AppOptions) {
     onSignup: [
       (trx, user) => openPlayerAccounts(trx, user.id),
       (trx, user, now) => grantSignupBonus(trx, user.id, options.config.signupBonusSoft, now),
+      recordSignup,
     ],
+    onLogin: [recordLogin],
   });
 
   await app.register(errorsPlugin);
@@ -71,6 +78,7 @@ export async function buildApp(options: AppOptions) {
   await app.register(metricsPlugin);
   await app.register(docsPlugin);
   await app.register(authPlugin, { authService });
+  await app.register(outboxPlugin, { db, clock, pipeline: options.pipeline });
 
   await app.register(healthRoutes, { database: options.database });
   await app.register(authRoutes, { prefix: '/api/auth', authService });

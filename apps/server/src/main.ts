@@ -3,6 +3,7 @@ import { createRateLimitStore, ensureAdmin, openMigratedDatabase } from './boots
 import { loadConfig } from './config.ts';
 import { seedDemoContent } from './demo/seed.ts';
 import { systemClock } from './lib/clock.ts';
+import { openPipeline } from './modules/outbox/pipeline.ts';
 
 /** Starts the server: config, migrations, operator account, listen, graceful shutdown. */
 async function main() {
@@ -12,13 +13,17 @@ async function main() {
   if (config.seedDemo && (await seedDemoContent(database, systemClock))) {
     console.log('seeded demo content');
   }
+  // Analytics: chDB under DATA_DIR, or CLICKHOUSE_URL; relayed in-process, or through KAFKA_BROKERS.
+  const pipeline = await openPipeline(config, { warn: (message) => console.warn(message) });
   const app = await buildApp({
+    pipeline,
     config,
     database,
     rateLimits: createRateLimitStore(config),
     logger: { level: config.logLevel },
   });
   app.addHook('onClose', () => database.close());
+  app.addHook('onClose', () => pipeline.close());
 
   let closing = false;
   const shutdown = (signal: string) => {

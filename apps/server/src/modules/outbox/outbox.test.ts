@@ -1,0 +1,101 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { examplePayloads, parseEnvelope, type Envelope } from '@playloop/contracts';
+import { buildTestApp, type TestContext } from '../../../test/build-app.ts';
+import { makePlayer } from '../../../test/factories/players.ts';
+import { listOutboxRows } from './repo.ts';
+import { appendOutbox } from './service.ts';
+
+let ctx: TestContext;
+beforeAll(async () => {
+  ctx = await buildTestApp();
+});
+afterAll(() => ctx?.close());
+
+const someUser = async () => (await makePlayer(ctx.app)).user.id;
+
+describe('appendOutbox', () => {
+  it('writes a valid envelope v1 in the caller’s transaction', async () => {
+    const userId = await someUser();
+    const now = ctx.clock.now();
+    const written = await ctx.db.transaction().execute((trx) =>
+      appendOutbox(trx, {
+        eventType: 'game.session.start',
+        userId,
+        payload: examplePayloads['game.session.start'],
+        idempotencyKey: 'key-1',
+        now,
+      }),
+    );
+    const rows = await listOutboxRows(ctx.db, { userId });
+    const row = rows.find((r) => r.event_id === written.event_id);
+    expect(row).toMatchObject({ event_type: 'game.session.start', user_id: userId, published_at: null });
+    expect(parseEnvelope(row?.envelope)).toEqual({ ok: true, envelope: written });
+    expect(written).toMatchObject({ ts: now.toISOString(), version: 1, idempotency_key: 'key-1' });
+  });
+
+  it('leaves no row when the transaction rolls back', async () => {
+    const userId = await someUser();
+    const before = (await listOutboxRows(ctx.db, { userId })).length;
+    await expect(
+      ctx.db.transaction().execute(async (trx) => {
+        await appendOutbox(trx, { eventType: 'event.participate', userId, payload: examplePayloads['event.participate'], now: ctx.clock.now() });
+        throw new Error('the state change failed');
+      }),
+    ).rejects.toThrow('the state change failed');
+    expect(await listOutboxRows(ctx.db, { userId })).toHaveLength(before);
+  });
+
+  it('refuses a payload that breaks its contract, and writes nothing', async () => {
+    const userId = await someUser();
+    const before = (await listOutboxRows(ctx.db, { userId })).length;
+    await expect(
+      ctx.db.transaction().execute((trx) =>
+        appendOutbox(trx, {
+          eventType: 'shop.purchase.succeeded',
+          userId,
+          payload: { ...examplePayloads['shop.purchase.succeeded'], total_price: -1 },
+          now: ctx.clock.now(),
+        }),
+      ),
+    ).rejects.toThrow();
+    expect(await listOutboxRows(ctx.db, { userId })).toHaveLength(before);
+  });
+});
+
+describe('auth writes user.signup and user.login', () => {
+  const traceparent = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01';
+
+  it('with the request’s trace id, one event per signup and per successful login', async () => {
+    const res = await ctx.app.inject({
+      method: 'POST',
+      url: '/api/auth/signup',
+      headers: { traceparent },
+      payload: { site_id: 'outbox_trace', nickname: 'Trace', password: 'longenough1' },
+    });
+    expect(res.statusCode).toBe(201);
+    const userId = res.json().user.id as string;
+    const login = (password: string) =>
+      ctx.app.inject({ method: 'POST', url: '/api/auth/login', payload: { site_id: 'outbox_trace', password } });
+    expect((await login('longenough1')).statusCode).toBe(200);
+    expect((await login('wrong-password')).statusCode).toBe(401);
+
+    const envelopes = (await listOutboxRows(ctx.db, { userId })).map((r) => r.envelope as Envelope);
+    expect(envelopes.map((e) => e.event_type).filter((t) => t.startsWith('user.'))).toEqual(['user.signup', 'user.login']);
+    const signup = envelopes.find((e) => e.event_type === 'user.signup');
+    expect(signup).toMatchObject({ user_id: userId, payload: { site_id: 'outbox_trace' }, trace_id: '4bf92f35-77b3-4da6-a3ce-929d0e0e4736' });
+    for (const e of envelopes) expect(parseEnvelope(e).ok).toBe(true);
+  });
+
+  it('writes nothing when the signup fails', async () => {
+    const player = await makePlayer(ctx.app);
+    const count = async () => (await listOutboxRows(ctx.db)).filter((r) => r.event_type === 'user.signup').length;
+    const before = await count();
+    const res = await ctx.app.inject({
+      method: 'POST',
+      url: '/api/auth/signup',
+      payload: { site_id: player.user.site_id, nickname: 'Again', password: 'longenough1' },
+    });
+    expect(res.statusCode).toBe(409);
+    expect(await count()).toBe(before);
+  });
+});

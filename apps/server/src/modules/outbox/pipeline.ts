@@ -1,0 +1,112 @@
+import { Kafka, logLevel } from 'kafkajs';
+import { eventTopics } from '@playloop/contracts';
+import { openAnalyticsStore, type AnalyticsStore } from '@playloop/analytics';
+import type { Config } from '../../config.ts';
+import { createInProcessPublisher, createKafkaPublisher } from './publishers.ts';
+import type { Publisher } from './relay.ts';
+
+/** What the server needs from the analytics pipeline: a publisher for the relay, a store for KPIs. */
+export interface Pipeline {
+  publisher: Publisher;
+  /** The store the KPI endpoint reads (never the OLTP tables). */
+  store: AnalyticsStore;
+  /** The far side of the pipeline, for GET /api/admin/pipeline. */
+  sinkStatus(): Promise<Record<string, unknown>>;
+  /** Settings for the relay the app runs (tests turn the background loop off). */
+  relay?: { autoStart?: boolean; batchSize?: number; pollMs?: number; backoff?: { initialMs: number; maxMs: number } };
+  close(): Promise<void>;
+}
+
+/** The default consumer group of the sink workers (`KAFKA_GROUP_ID` in the sink). */
+export const DEFAULT_SINK_GROUP = 'playloop-sink';
+
+/** The in-process pipeline: the relay writes straight into `store`. */
+export function inProcessPipeline(store: AnalyticsStore, relay?: Pipeline['relay']): Pipeline {
+  const publisher = createInProcessPublisher(store);
+  return {
+    publisher,
+    store,
+    relay,
+    async sinkStatus() {
+      return { mode: 'in-process', store: store.kind, ...publisher.stats(), ...(await storeStatus(store)) };
+    },
+    close: () => store.close(),
+  };
+}
+
+/**
+ * Opens the configured pipeline: with KAFKA_BROKERS the relay publishes to Kafka and the sink
+ * workers write to ClickHouse; without it, batches go straight to the analytics store. The store
+ * is a ClickHouse server with CLICKHOUSE_URL, else chDB under DATA_DIR.
+ */
+export async function openPipeline(
+  config: Pick<Config, 'kafkaBrokers' | 'kafkaTopicPrefix' | 'clickhouseUrl' | 'dataDir'>,
+  options: { groupId?: string; warn?: (message: string) => void } = {},
+): Promise<Pipeline> {
+  const store = await openAnalyticsStore({ clickhouseUrl: config.clickhouseUrl, dataDir: config.dataDir });
+  if (!config.kafkaBrokers) return inProcessPipeline(store);
+
+  if (!config.clickhouseUrl) {
+    // The sink is another process and cannot open this process's chDB directory.
+    options.warn?.('KAFKA_BROKERS is set without CLICKHOUSE_URL: the KPIs read a local chDB the sink does not write');
+  }
+  const brokers = config.kafkaBrokers.split(',').map((b) => b.trim()).filter(Boolean);
+  const publisher = createKafkaPublisher({ brokers, topicPrefix: config.kafkaTopicPrefix });
+  const groupId = options.groupId ?? DEFAULT_SINK_GROUP;
+  return {
+    publisher,
+    store,
+    sinkStatus: async () => ({
+      mode: 'kafka',
+      store: store.kind,
+      consumer_group: groupId,
+      ...(await consumerLag(brokers, groupId, eventTopics(config.kafkaTopicPrefix))),
+      ...(await storeStatus(store)),
+    }),
+    async close() {
+      await publisher.close();
+      await store.close();
+    },
+  };
+}
+
+async function storeStatus(store: AnalyticsStore): Promise<Record<string, unknown>> {
+  try {
+    const stats = await store.stats();
+    return { store_reachable: true, store_rows: stats.rows, store_last_insert_at: stats.last_insert_at };
+  } catch (err) {
+    return { store_reachable: false, store_error: (err as Error).message.slice(0, 200) };
+  }
+}
+
+/** Messages the consumer group has not committed yet, per topic and in all. */
+async function consumerLag(brokers: string[], groupId: string, topics: string[]): Promise<Record<string, unknown>> {
+  const admin = new Kafka({
+    clientId: 'playloop-pipeline-status',
+    brokers,
+    logLevel: logLevel.NOTHING,
+    connectionTimeout: 2_000,
+    requestTimeout: 3_000,
+    retry: { retries: 0 },
+  }).admin();
+  try {
+    await admin.connect();
+    const lagByTopic: Record<string, number> = {};
+    const committed = await admin.fetchOffsets({ groupId, topics });
+    for (const { topic, partitions } of committed) {
+      const ends = await admin.fetchTopicOffsets(topic);
+      let lag = 0;
+      for (const end of ends) {
+        const done = partitions.find((p) => p.partition === end.partition);
+        const from = done && Number(done.offset) >= 0 ? Number(done.offset) : Number(end.low);
+        lag += Math.max(0, Number(end.high) - from);
+      }
+      lagByTopic[topic] = lag;
+    }
+    return { kafka_reachable: true, lag: Object.values(lagByTopic).reduce((a, b) => a + b, 0), lag_by_topic: lagByTopic };
+  } catch (err) {
+    return { kafka_reachable: false, kafka_error: (err as Error).message.slice(0, 200) };
+  } finally {
+    await admin.disconnect().catch(() => {});
+  }
+}

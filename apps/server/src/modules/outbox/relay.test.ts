@@ -1,0 +1,159 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { examplePayloads, type Envelope } from '@playloop/contracts';
+import { buildTestApp, type TestContext } from '../../../test/build-app.ts';
+import { makePlayer } from '../../../test/factories/players.ts';
+import { backoffDelay, createOutboxRelay, type Publisher } from './relay.ts';
+import { claimOutboxBatch, listOutboxRows, readOutboxBacklog } from './repo.ts';
+import { appendOutbox } from './service.ts';
+
+let ctx: TestContext;
+beforeAll(async () => {
+  ctx = await buildTestApp();
+});
+afterAll(() => ctx?.close());
+
+/** A publisher that records what it was given and fails while `down` is set. */
+function recordingPublisher() {
+  const batches: Envelope[][] = [];
+  const state = { down: false, attempts: 0 };
+  const publisher: Publisher = {
+    name: 'recording',
+    async publish(envelopes) {
+      state.attempts += 1;
+      if (state.down) throw new Error('bus unavailable');
+      batches.push([...envelopes]);
+    },
+  };
+  return { publisher, batches, state, published: () => batches.flat() };
+}
+
+/** Writes `n` events for one user, one transaction each. */
+async function writeEvents(userId: string, n: number): Promise<string[]> {
+  const ids: string[] = [];
+  for (let i = 0; i < n; i += 1) {
+    const e = await ctx.db.transaction().execute((trx) =>
+      appendOutbox(trx, { eventType: 'game.session.start', userId, payload: examplePayloads['game.session.start'], now: ctx.clock.now() }),
+    );
+    ids.push(e.event_id);
+  }
+  return ids;
+}
+
+/** Marks everything already in the outbox published, so each test starts from an empty backlog. */
+async function settle() {
+  const sink = recordingPublisher();
+  await createOutboxRelay({ db: ctx.db, clock: ctx.clock, publisher: sink.publisher }).drain();
+}
+
+describe('backoffDelay', () => {
+  it.each([
+    [1, 200],
+    [2, 400],
+    [3, 800],
+    [8, 25_600],
+    [9, 30_000],
+    [50, 30_000],
+  ])('attempt %i waits %i ms at most, and at least four fifths of it', (attempt, ms) => {
+    expect(backoffDelay(attempt, 200, 30_000, () => 1)).toBe(ms);
+    expect(backoffDelay(attempt, 200, 30_000, () => 0)).toBe(Math.round(ms * 0.8));
+  });
+});
+
+describe('outbox relay', () => {
+  it('publishes every row once, in id order, in batches, and marks them published', async () => {
+    await settle();
+    const userId = (await makePlayer(ctx.app)).user.id;
+    const ids = await writeEvents(userId, 7);
+    const sink = recordingPublisher();
+    const relay = createOutboxRelay({ db: ctx.db, clock: ctx.clock, publisher: sink.publisher, batchSize: 3 });
+
+    // The player's user.signup, then the seven games.
+    expect((await relay.stats()).pending).toBe(8);
+    expect(await relay.drain()).toBe(8);
+    expect(sink.batches.map((b) => b.length)).toEqual([3, 3, 2]);
+    expect(sink.published().map((e) => e.event_type)).toEqual(['user.signup', ...ids.map(() => 'game.session.start')]);
+    expect(sink.published().slice(1).map((e) => e.event_id)).toEqual(ids);
+    expect(await relay.stats()).toMatchObject({ pending: 0, oldest_pending_age_s: 0 });
+    expect(await relay.drain()).toBe(0);
+    expect(sink.published()).toHaveLength(8);
+  });
+
+  it('keeps the API serving while the publisher is down, then drains the backlog exactly once', async () => {
+    await settle();
+    const sink = recordingPublisher();
+    sink.state.down = true;
+    const errors: number[] = [];
+    const relay = createOutboxRelay({
+      db: ctx.db,
+      clock: ctx.clock,
+      publisher: sink.publisher,
+      batchSize: 2,
+      pollMs: 5,
+      backoff: { initialMs: 5, maxMs: 20 },
+      onError: (_err, attempt) => errors.push(attempt),
+    });
+    relay.start();
+    try {
+      // The API answers while every publish fails; the backlog grows.
+      const players = [];
+      for (let i = 0; i < 3; i += 1) players.push(await makePlayer(ctx.app));
+      ctx.clock.advance(90_000);
+      await expect.poll(() => errors.length, { timeout: 5_000 }).toBeGreaterThanOrEqual(3);
+      expect(errors.slice(0, 3)).toEqual([1, 2, 3]);
+      const backlog = await relay.stats();
+      expect(backlog.pending).toBeGreaterThanOrEqual(3);
+      expect(backlog.oldest_pending_age_s).toBeGreaterThanOrEqual(90);
+      expect(relay.status()).toMatchObject({ running: true, last_error: 'bus unavailable' });
+
+      sink.state.down = false;
+      await expect.poll(async () => (await relay.stats()).pending, { timeout: 5_000 }).toBe(0);
+      const published = sink.published().map((e) => e.event_id);
+      expect(new Set(published).size).toBe(published.length);
+      const signups = sink.published().filter((e) => e.event_type === 'user.signup').map((e) => e.user_id);
+      expect(signups).toEqual(players.map((p) => p.user.id));
+      expect(relay.status()).toMatchObject({ consecutive_failures: 0, last_error: null });
+    } finally {
+      await relay.stop();
+    }
+    expect(relay.status().running).toBe(false);
+  });
+
+  it('lets several nodes relay at once without losing, repeating or reordering a row', async () => {
+    await settle();
+    const userId = (await makePlayer(ctx.app)).user.id;
+    const ids = await writeEvents(userId, 20);
+    const all: Envelope[] = [];
+    const publisher: Publisher = {
+      name: 'shared-bus',
+      async publish(envelopes) {
+        await new Promise((r) => setTimeout(r, 2));
+        all.push(...envelopes);
+      },
+    };
+    const nodes = [0, 1, 2].map(() => createOutboxRelay({ db: ctx.db, clock: ctx.clock, publisher, batchSize: 3 }));
+    await Promise.all(nodes.map((n) => n.drain()));
+    for (let i = 0; i < 3 && (await nodes[0]!.stats()).pending > 0; i += 1) await nodes[0]!.drain();
+    const mine = all.filter((e) => e.user_id === userId && e.event_type === 'game.session.start').map((e) => e.event_id);
+    expect(mine).toEqual(ids);
+  });
+
+  it('takes over a batch whose node died once its lease has expired', async () => {
+    await settle();
+    const userId = (await makePlayer(ctx.app)).user.id;
+    await writeEvents(userId, 2);
+    const now = ctx.clock.now();
+    // A node claims a batch and dies before publishing it.
+    const lost = await claimOutboxBatch(ctx.db, 100, now, new Date(now.getTime() + 60_000));
+    expect(lost.length).toBeGreaterThanOrEqual(2);
+
+    const sink = recordingPublisher();
+    const relay = createOutboxRelay({ db: ctx.db, clock: ctx.clock, publisher: sink.publisher });
+    expect(await relay.drain()).toBe(0);
+    ctx.clock.advance(61_000);
+    expect(await relay.drain()).toBe(lost.length);
+    expect(sink.published().map((e) => e.event_id)).toEqual(lost.map((r) => r.envelope.event_id));
+    expect((await readOutboxBacklog(ctx.db)).pending).toBe(0);
+    const rows = await listOutboxRows(ctx.db, { userId });
+    expect(rows.every((r) => r.published_at !== null && r.attempts === 2)).toBe(true);
+  });
+});

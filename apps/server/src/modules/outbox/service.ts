@@ -1,0 +1,54 @@
+import { randomUUID } from 'node:crypto';
+import {
+  ENVELOPE_VERSION,
+  newEventId,
+  parseEnvelopePayload,
+  type Envelope,
+  type EnvelopeEventType,
+  type EnvelopePayload,
+} from '@playloop/contracts';
+import type { Db } from '../../db/database.ts';
+import { insertOutboxRow } from './repo.ts';
+import { currentTraceId } from './trace-context.ts';
+
+export interface OutboxEvent<T extends EnvelopeEventType> {
+  eventType: T;
+  userId: string;
+  payload: EnvelopePayload<T>;
+  /** The request's trace; defaults to the trace of the request being served, else a new one. */
+  traceId?: string | undefined;
+  idempotencyKey?: string | undefined;
+  /** The time of the state change (from the service's clock); becomes `ts` and the id's time. */
+  now: Date;
+}
+
+/**
+ * Writes one analytics event into the outbox on the caller's transaction, so it commits or rolls
+ * back with the state change it describes. The payload is checked against its contract first: a
+ * bad payload is a bug at the caller and fails the transaction rather than poisoning the pipeline.
+ */
+export async function appendOutbox<T extends EnvelopeEventType>(trx: Db, event: OutboxEvent<T>): Promise<Envelope> {
+  const payload = parseEnvelopePayload(event.eventType, event.payload);
+  const envelope = {
+    event_id: newEventId(event.now),
+    event_type: event.eventType,
+    user_id: event.userId,
+    ts: event.now.toISOString(),
+    trace_id: event.traceId ?? currentTraceId() ?? randomUUID(),
+    payload,
+    version: ENVELOPE_VERSION,
+    ...(event.idempotencyKey ? { idempotency_key: event.idempotencyKey } : {}),
+  } as Envelope;
+  await insertOutboxRow(trx, envelope, event.now);
+  return envelope;
+}
+
+/** Signup hook: `user.signup`, in the signup transaction. */
+export async function recordSignup(trx: Db, user: { id: string; site_id: string }, now: Date): Promise<void> {
+  await appendOutbox(trx, { eventType: 'user.signup', userId: user.id, payload: { site_id: user.site_id }, now });
+}
+
+/** Login hook: `user.login`, in the login transaction (a token refresh is not a login). */
+export async function recordLogin(trx: Db, user: { id: string; site_id: string }, now: Date): Promise<void> {
+  await appendOutbox(trx, { eventType: 'user.login', userId: user.id, payload: { site_id: user.site_id }, now });
+}
