@@ -4,11 +4,14 @@ import type { ErrorCode, FieldError } from '@playloop/contracts';
 export class DomainError extends Error {
   readonly code: ErrorCode;
   readonly fields: FieldError[] | undefined;
-  constructor(code: ErrorCode, detail: string, fields?: FieldError[]) {
+  /** Only where SPEC allows a code two statuses: VALIDATION_FAILED is 400 or 422. */
+  readonly status: 400 | 422 | undefined;
+  constructor(code: ErrorCode, detail: string, fields?: FieldError[], status?: 400 | 422) {
     super(detail);
     this.name = 'DomainError';
     this.code = code;
     this.fields = fields;
+    this.status = status;
   }
 }
 
@@ -16,3 +19,7 @@ export const unauthenticated = (detail = 'missing, invalid, expired or revoked c
   new DomainError('UNAUTHENTICATED', detail);
 export const forbidden = (detail = 'not allowed') => new DomainError('FORBIDDEN', detail);
 export const notFound = (what: string) => new DomainError('NOT_FOUND', `${what} not found`);
+
+/** A well-formed request that breaks a rule about its content, e.g. a duplicate id (422). */
+export const unprocessable = (field: string, message: string) =>
+  new DomainError('VALIDATION_FAILED', `${field}: ${message}`, [{ field, message }], 422);

@@ -54,13 +54,20 @@ interface PgError {
 /** Maps an error to a problem: domain errors by code, validation and parser errors to 4xx. */
 function classify(error: unknown): { code: ErrorCode; detail: string; status?: number; errors?: FieldError[] } {
   if (error instanceof DomainError) {
-    return { code: error.code, detail: error.message, ...(error.fields ? { errors: error.fields } : {}) };
+    return {
+      code: error.code,
+      detail: error.message,
+      ...(error.fields ? { errors: error.fields } : {}),
+      ...(error.status ? { status: error.status } : {}),
+    };
   }
   if (hasZodFastifySchemaValidationErrors(error)) {
     const errors = error.validation.map((issue) => {
       const where = error.validationContext ?? 'body';
       const path = issue.instancePath.replace(/^\//, '').replaceAll('/', '.');
-      const unknownKeys = (issue.params as { issue?: { keys?: string[] } }).issue?.keys;
+      // zod reports unknown keys on the object itself; name the keys, not just their parent.
+      const params = issue.params as { keys?: string[]; issue?: { keys?: string[] } };
+      const unknownKeys = params.keys ?? params.issue?.keys;
       const field = unknownKeys?.length ? `${where}.${path ? path + '.' : ''}${unknownKeys.join(',')}` : path ? `${where}.${path}` : where;
       return { field, message: issue.message };
     });

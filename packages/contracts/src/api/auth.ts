@@ -44,7 +44,7 @@ export const RefreshBodySchema = z.strictObject({
 
 export const LogoutBodySchema = z
   .strictObject({ refresh_token: z.string().min(1).max(512).optional() })
-  .optional();
+  .nullish();
 
 export const AuthResponseSchema = z
   .object({

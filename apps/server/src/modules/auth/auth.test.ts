@@ -85,6 +85,8 @@ describe('signup', () => {
   it('names the offending field', async () => {
     const res = await post('/api/auth/signup', { ...valid, site_id: 'ab' });
     expect(expectProblem(res, 400, 'VALIDATION_FAILED').errors?.[0]?.field).toBe('body.site_id');
+    const extra = await post('/api/auth/signup', { ...valid, role: 'admin' });
+    expect(expectProblem(extra, 400, 'VALIDATION_FAILED').errors?.[0]?.field).toBe('body.role');
   });
 
   it('rejects malformed JSON, a wrong media type and an oversized body without a 5xx', async () => {
@@ -229,6 +231,13 @@ describe('logout', () => {
     const second = AuthResponseSchema.parse((await post('/api/auth/login', { site_id: player.user.site_id, password: player.password })).json());
     await post('/api/auth/logout', {}, player.headers);
     expect((await me(second.access_token)).statusCode).toBe(200);
+  });
+
+  it('takes no body at all', async () => {
+    const player = await makePlayer(ctx.app);
+    const res = await ctx.app.inject({ method: 'POST', url: '/api/auth/logout', headers: player.headers });
+    expect(res.statusCode).toBe(204);
+    expectProblem(await me(player.access_token), 401, 'UNAUTHENTICATED');
   });
 
   it('needs a token', async () => {
