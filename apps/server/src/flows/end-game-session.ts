@@ -1,0 +1,111 @@
+import type { EndSessionResponse, RewardItem } from '@playloop/contracts';
+import type { Db } from '../db/database.ts';
+import type { Clock } from '../lib/clock.ts';
+import { DomainError, notFound } from '../lib/domain-error.ts';
+import { advanceProgressForPlay } from '../modules/events/progress.ts';
+import { assertPlausible } from '../modules/games/plausibility.ts';
+import { getGameType } from '../modules/games/registry.ts';
+import { claimSessionEnd, findSessionStatus, lockPlayerAccounts, toGameSession } from '../modules/games/repo.ts';
+import { expForPlay } from '../modules/games/service.ts';
+import { assertTransition } from '../modules/games/state.ts';
+import { localDateOf, recordPlayDay } from '../modules/games/streak.ts';
+import { addExp, grantReward } from '../modules/rewards/service.ts';
+
+export interface EndGameSessionDeps {
+  db: Db;
+  clock: Clock;
+  /** RESET_TIMEZONE: the play streak counts days in this zone. */
+  resetTimezone: string;
+}
+
+export interface EndGameSessionInput {
+  userId: string;
+  sessionId: string;
+  /** The client's score; required for client-scored games, absent or 0 for server-scored ones. */
+  score?: number | undefined;
+  durationS: number;
+  meta?: Record<string, unknown> | undefined;
+}
+
+/**
+ * Ends a player's game session in one transaction: ends the session (the conditional update
+ * decides, so a session ends once), checks the result is plausible, advances the player's
+ * matching events and missions, adds the play's exp (level, tier), counts the day toward the
+ * play streak and pays a server-scored game's payout through the reward service (grant key
+ * `game:{session_id}`). Any refusal rolls everything back: the session stays active and nothing
+ * changed. Everything a session end changes happens here — the outbox events belong here too.
+ */
+export async function endGameSession(deps: EndGameSessionDeps, input: EndGameSessionInput): Promise<EndSessionResponse> {
+  const now = deps.clock.now();
+  const today = localDateOf(now, deps.resetTimezone);
+  const { userId, sessionId, durationS } = input;
+
+  return deps.db.transaction().execute(async (trx) => {
+    const row = await claimSessionEnd(trx, { sessionId, userId, now, score: input.score, durationS, meta: input.meta });
+    if (!row) {
+      // Another player's session is reported as missing, not forbidden, so ids reveal nothing.
+      const status = await findSessionStatus(trx, sessionId, userId);
+      if (!status) throw notFound('game session');
+      assertTransition(status, 'ended');
+      // Still active yet not claimed: only possible while a concurrent end is undecided.
+      throw new DomainError('VERSION_CONFLICT', 'the session is being ended; retry');
+    }
+
+    const def = getGameType(row.game_type);
+    if (!def) throw new Error(`game session ${row.id} has unknown game type ${row.game_type}`);
+    assertPlausible(def, { score: input.score, durationS, wallS: (now.getTime() - row.started_at.getTime()) / 1000 });
+
+    // The session's score is the server's roll for server-scored games (kept by the claim).
+    const score = Number(row.score);
+    const play = def.scoring === 'server' && row.seed !== null ? def.play(row.seed) : null;
+    const won = play ? play.won : def.scoring === 'client' && score >= def.winScore;
+    if (play?.payout) await lockPlayerAccounts(trx, userId);
+
+    // First of the player's writes: participations and mission periods before the users row.
+    const progressUpdates = await advanceProgressForPlay(trx, {
+      userId,
+      sessionId,
+      gameType: def.gameType,
+      score,
+      durationS,
+      won,
+      now,
+      resetTimezone: deps.resetTimezone,
+    });
+
+    let rewardItems: RewardItem[] = [];
+    if (play?.payout) {
+      const grant = await grantReward(trx, {
+        userId,
+        grantKey: `game:${sessionId}`,
+        source: 'game',
+        sourceId: sessionId,
+        title: def.name,
+        bundle: play.payout,
+        now,
+      });
+      rewardItems = grant.rewardItems;
+    }
+
+    const expGained = expForPlay(def, score);
+    const { level, levelUp } = await addExp(trx, userId, expGained);
+
+    const { streakDays, tier } = await recordPlayDay(trx, userId, today);
+
+    const session = toGameSession(row);
+    return {
+      session: { ...session, ended_at: now.toISOString(), score, duration: durationS, status: 'ended' as const },
+      progress_updates: progressUpdates,
+      exp_gained: expGained,
+      level,
+      level_up: levelUp,
+      tier,
+      streak_days: streakDays,
+      reward_items: rewardItems,
+      result:
+        play && row.seed !== null && row.seed_commitment !== null
+          ? { seed: row.seed, seed_commitment: row.seed_commitment, outcome: play.outcome }
+          : null,
+    };
+  });
+}

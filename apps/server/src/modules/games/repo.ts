@@ -1,0 +1,145 @@
+import { sql, type Selectable } from 'kysely';
+import type { GameSession } from '@playloop/contracts';
+import type { Db } from '../../db/database.ts';
+import type { GameSessionsTable } from '../../db/schema.ts';
+import { playerAccount } from '../wallet/ledger.ts';
+
+export type GameSessionRow = Selectable<GameSessionsTable>;
+
+/** The public shape of a session row (SPEC `session`). */
+export function toGameSession(row: GameSessionRow): GameSession {
+  return {
+    session_id: row.id,
+    game_type: row.game_type,
+    started_at: row.started_at.toISOString(),
+    ended_at: row.ended_at?.toISOString() ?? null,
+    score: row.score,
+    duration: row.duration_s,
+    status: row.status,
+    seed_commitment: row.seed_commitment,
+  };
+}
+
+export interface NewSession {
+  id: string;
+  userId: string;
+  gameType: string;
+  startedAt: Date;
+  seed: string | null;
+  seedCommitment: string | null;
+  serverScore: number | null;
+  serverResult: unknown;
+}
+
+/**
+ * Inserts an active session unless the player already has one of this type (the partial unique
+ * index decides, so of concurrent starts exactly one gets a row); undefined means one is active.
+ */
+export function insertActiveSession(trx: Db, s: NewSession): Promise<GameSessionRow | undefined> {
+  return trx
+    .insertInto('game_sessions')
+    .values({
+      id: s.id,
+      user_id: s.userId,
+      game_type: s.gameType,
+      status: 'active',
+      started_at: s.startedAt,
+      seed: s.seed,
+      seed_commitment: s.seedCommitment,
+      server_score: s.serverScore,
+      server_result: s.serverResult === null ? null : JSON.stringify(s.serverResult),
+    })
+    .onConflict((oc) => oc.doNothing())
+    .returningAll()
+    .executeTakeFirst();
+}
+
+/** Closes the player's active session of a type as abandoned if it started before `startedBefore`. */
+export async function abandonSessionStartedBefore(trx: Db, userId: string, gameType: string, startedBefore: Date, now: Date): Promise<number> {
+  const result = await trx
+    .updateTable('game_sessions')
+    .set({ status: 'abandoned', ended_at: now })
+    .where('user_id', '=', userId)
+    .where('game_type', '=', gameType)
+    .where('status', '=', 'active')
+    .where('started_at', '<', startedBefore)
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows);
+}
+
+/**
+ * Ends the player's session if it is still active — the one write that decides who ends it.
+ * A server-scored session keeps the score rolled at start whatever the client sent; a missing
+ * client score is stored as 0 here and refused by the caller's plausibility check (rollback).
+ * Undefined when the session is not this player's or not active.
+ */
+export function claimSessionEnd(
+  trx: Db,
+  end: { sessionId: string; userId: string; now: Date; score: number | undefined; durationS: number; meta: unknown },
+): Promise<GameSessionRow | undefined> {
+  return trx
+    .updateTable('game_sessions')
+    .set({
+      status: 'ended',
+      ended_at: end.now,
+      score: sql<number>`COALESCE(server_score, ${end.score ?? null}::bigint, 0)`,
+      duration_s: end.durationS,
+      meta: end.meta === undefined ? null : JSON.stringify(end.meta),
+    })
+    .where('id', '=', end.sessionId)
+    .where('user_id', '=', end.userId)
+    .where('status', '=', 'active')
+    .returningAll()
+    .executeTakeFirst();
+}
+
+/** The status of a session if it belongs to this player. */
+export async function findSessionStatus(db: Db, sessionId: string, userId: string): Promise<GameSessionRow['status'] | undefined> {
+  const row = await db
+    .selectFrom('game_sessions')
+    .select('status')
+    .where('id', '=', sessionId)
+    .where('user_id', '=', userId)
+    .executeTakeFirst();
+  return row?.status;
+}
+
+/** The player's ended sessions, newest end first. */
+export function listEndedSessions(db: Db, userId: string, limit: number): Promise<GameSessionRow[]> {
+  return db
+    .selectFrom('game_sessions')
+    .selectAll()
+    .where('user_id', '=', userId)
+    .where('status', '=', 'ended')
+    .orderBy('ended_at', 'desc')
+    .orderBy('id', 'desc')
+    .limit(limit)
+    .execute();
+}
+
+/** The player's active sessions (at most one per game type), oldest first. */
+export function listActiveSessions(db: Db, userId: string): Promise<GameSessionRow[]> {
+  return db
+    .selectFrom('game_sessions')
+    .selectAll()
+    .where('user_id', '=', userId)
+    .where('status', '=', 'active')
+    .orderBy('started_at')
+    .orderBy('id')
+    .execute();
+}
+
+/**
+ * Locks the player's wallet rows before a payout. Every grant locks accounts before the users
+ * row (grantReward, claims, purchases); the events step of a session end writes the users row
+ * first, so a paying end takes the accounts up front to keep that order and never deadlock.
+ */
+export async function lockPlayerAccounts(trx: Db, userId: string): Promise<void> {
+  await trx
+    .selectFrom('accounts')
+    .select('currency')
+    .where('owner', '=', playerAccount(userId))
+    .orderBy('currency')
+    .forUpdate()
+    .execute();
+}
