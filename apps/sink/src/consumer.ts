@@ -1,0 +1,149 @@
+import { Kafka, Partitioners, logLevel, type Consumer, type KafkaMessage, type Producer } from 'kafkajs';
+import { dlqTopic, eventTopics, type Envelope } from '@playloop/contracts';
+import type { AnalyticsStore } from '@playloop/analytics';
+import type { SinkMessage } from './results.ts';
+import { createCheckTopicStep } from './steps/check-topic-step.ts';
+import { createSendToDlqStep, type DeadLetter } from './steps/send-to-dlq-step.ts';
+import { createValidateEnvelopeStep } from './steps/validate-envelope-step.ts';
+import { createWriteEventsStep, type RetryOptions } from './steps/write-events-step.ts';
+
+export interface SinkOptions {
+  brokers: string[];
+  topicPrefix: string;
+  groupId: string;
+  store: AnalyticsStore;
+  clientId?: string;
+  /** Partitions handled at once in this worker (default 3). */
+  partitionsConsumedConcurrently?: number;
+  /** Largest fetch per partition, so the largest insert (default 4 MiB). */
+  maxBytesPerPartition?: number;
+  writeRetry?: RetryOptions;
+  log?: (level: 'info' | 'warn' | 'error', message: string, extra?: Record<string, unknown>) => void;
+}
+
+export type SinkStats = {
+  batches: number;
+  written: number;
+  dead_lettered: number;
+  dropped: number;
+  last_batch_at: string | null;
+};
+
+export interface ProcessedBatch {
+  envelopes: Envelope[];
+  letters: DeadLetter[];
+  dropped: number;
+}
+
+/** Runs every message of a batch through the steps; pure, so the table tests can drive it. */
+export function createMessagePipeline(topicPrefix: string) {
+  const validate = createValidateEnvelopeStep();
+  const checkTopic = createCheckTopicStep(topicPrefix);
+  return (messages: readonly SinkMessage[]): ProcessedBatch => {
+    const out: ProcessedBatch = { envelopes: [], letters: [], dropped: 0 };
+    for (const message of messages) {
+      let result = validate(message);
+      if (result.type === 'ok') result = checkTopic(result.value, message);
+      if (result.type === 'ok') out.envelopes.push(result.value);
+      else if (result.type === 'dlq') out.letters.push({ message, reason: result.reason, step: result.step, detail: result.detail });
+      else out.dropped += 1;
+    }
+    return out;
+  };
+}
+
+function toSinkMessage(topic: string, partition: number, m: KafkaMessage): SinkMessage {
+  const headers: Record<string, string> = {};
+  for (const [name, value] of Object.entries(m.headers ?? {})) {
+    if (value === undefined) continue;
+    headers[name] = Array.isArray(value) ? value.map(String).join(',') : value.toString();
+  }
+  return { topic, partition, offset: m.offset, key: m.key ?? null, value: m.value ?? null, headers };
+}
+
+/**
+ * The sink worker: a member of the consumer group over the event topics. Each fetched batch (one
+ * partition) is validated message by message; rejects go to the DLQ, the rest to the analytics
+ * store in one insert; only then is the batch's offset committed. A crash anywhere before the
+ * commit means the batch is delivered again, which the store's dedupe by event_id absorbs.
+ */
+export function createSink(options: SinkOptions) {
+  const log = options.log ?? (() => {});
+  const kafka = new Kafka({
+    clientId: options.clientId ?? 'playloop-sink',
+    brokers: options.brokers,
+    logLevel: logLevel.NOTHING,
+    connectionTimeout: 3_000,
+    retry: { retries: 8, initialRetryTime: 300, maxRetryTime: 10_000 },
+  });
+  const consumer: Consumer = kafka.consumer({
+    groupId: options.groupId,
+    allowAutoTopicCreation: false,
+    maxWaitTimeInMs: 250,
+    maxBytesPerPartition: options.maxBytesPerPartition ?? 4 * 1024 * 1024,
+    sessionTimeout: 30_000,
+    heartbeatInterval: 3_000,
+  });
+  const producer: Producer = kafka.producer({
+    allowAutoTopicCreation: false,
+    createPartitioner: Partitioners.DefaultPartitioner,
+  });
+  const runSteps = createMessagePipeline(options.topicPrefix);
+  const sendToDlq = createSendToDlqStep(producer, dlqTopic(options.topicPrefix));
+  const writeEvents = createWriteEventsStep(options.store, options.writeRetry);
+  const stats: SinkStats = { batches: 0, written: 0, dead_lettered: 0, dropped: 0, last_batch_at: null };
+  let started = false;
+
+  consumer.on(consumer.events.CRASH, ({ payload }) =>
+    log('error', 'consumer crashed; it restarts from the last committed offsets', {
+      error: payload.error.message,
+      restart: payload.restart,
+    }),
+  );
+
+  return {
+    stats: (): SinkStats => ({ ...stats }),
+
+    /** Joins the group and consumes until `stop`. */
+    async start(): Promise<void> {
+      await producer.connect();
+      await consumer.connect();
+      started = true;
+      await consumer.subscribe({ topics: eventTopics(options.topicPrefix), fromBeginning: true });
+      await consumer.run({
+        autoCommit: false,
+        eachBatchAutoResolve: false,
+        partitionsConsumedConcurrently: options.partitionsConsumedConcurrently ?? 3,
+        eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale }) => {
+          if (batch.messages.length === 0 || isStale()) return;
+          const messages = batch.messages.map((m) => toSinkMessage(batch.topic, batch.partition, m));
+          const { envelopes, letters, dropped } = runSteps(messages);
+          await sendToDlq(letters);
+          await writeEvents(envelopes, isRunning);
+          const last = messages.at(-1)!.offset;
+          resolveOffset(last);
+          await consumer.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: (BigInt(last) + 1n).toString() }]);
+          await heartbeat();
+          stats.batches += 1;
+          stats.written += envelopes.length;
+          stats.dead_lettered += letters.length;
+          stats.dropped += dropped;
+          stats.last_batch_at = new Date().toISOString();
+          if (letters.length > 0) {
+            log('warn', 'messages sent to the DLQ', { topic: batch.topic, partition: batch.partition, count: letters.length, reason: letters[0]!.reason });
+          }
+        },
+      });
+    },
+
+    /** Finishes the batch in flight (written and committed), leaves the group, disconnects. */
+    async stop(): Promise<void> {
+      if (!started) return;
+      started = false;
+      await consumer.disconnect();
+      await producer.disconnect();
+    },
+  };
+}
+
+export type Sink = ReturnType<typeof createSink>;
