@@ -25,6 +25,9 @@ interface Server {
   exited: Promise<number | null>;
 }
 
+// Every server this file started, so afterAll can kill any still running whatever failed.
+const spawned: Server[] = [];
+
 async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const probe = createServer();
@@ -53,7 +56,15 @@ async function startServer(env: Record<string, string>): Promise<Server> {
   child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   const server = { child, baseUrl: `http://127.0.0.1:${port}`, output: () => output, exited };
-  await waitUntilReady(server);
+  spawned.push(server);
+  try {
+    await waitUntilReady(server);
+  } catch (err) {
+    // A server that never got ready must not outlive the test.
+    child.kill('SIGKILL');
+    await exited;
+    throw err;
+  }
   return server;
 }
 
@@ -118,7 +129,6 @@ describe('starting the server as `npm start` does', () => {
   let dataDir: string;
   let env: Record<string, string>;
   let dropDatabase: (() => Promise<void>) | undefined;
-  const running: Server[] = [];
 
   beforeAll(async () => {
     dataDir = mkdtempSync(path.join(tmpdir(), 'playloop-start-'));
@@ -132,7 +142,7 @@ describe('starting the server as `npm start` does', () => {
 
   afterAll(async () => {
     // Never leave a server behind, even when an assertion failed half-way.
-    for (const server of running) {
+    for (const server of spawned) {
       if (server.child.exitCode === null && server.child.signalCode === null) server.child.kill('SIGKILL');
       await server.exited;
     }
@@ -142,7 +152,6 @@ describe('starting the server as `npm start` does', () => {
 
   it('migrates, serves signup and the operator account, and exits 0 on SIGTERM; a restart keeps data and secret', async () => {
     const first = await startServer(env);
-    running.push(first);
     expect(existsSync(path.join(dataDir, 'jwt-secret'))).toBe(true);
 
     const signup = await api(first, 'POST', '/api/auth/signup', { site_id: `start_${randomBytes(3).toString('hex')}`, nickname: 'Starter', password: 'longenough1' });
@@ -159,7 +168,6 @@ describe('starting the server as `npm start` does', () => {
 
     // Same DATA_DIR (and database): the player is still there and the old token still verifies.
     const second = await startServer(env);
-    running.push(second);
     const again = await api(second, 'GET', '/api/auth/me', undefined, player.access_token);
     expect(again).toMatchObject({ status: 200, body: { user: { id: player.user.id, role: 'player' } } });
     expect((await api(second, 'POST', '/api/auth/login', ADMIN)).status).toBe(200);
