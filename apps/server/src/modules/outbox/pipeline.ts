@@ -1,4 +1,4 @@
-import { Kafka, logLevel } from 'kafkajs';
+import { Kafka, logLevel, type Admin } from 'kafkajs';
 import { eventTopics } from '@playloop/contracts';
 import { openAnalyticsStore, type AnalyticsStore } from '@playloop/analytics';
 import type { Config } from '../../config.ts';
@@ -41,10 +41,16 @@ export function inProcessPipeline(store: AnalyticsStore, relay?: Pipeline['relay
  */
 export async function openPipeline(
   config: Pick<Config, 'kafkaBrokers' | 'kafkaTopicPrefix' | 'clickhouseUrl' | 'dataDir'>,
-  options: { groupId?: string; warn?: (message: string) => void } = {},
+  options: {
+    groupId?: string;
+    warn?: (message: string) => void;
+    /** An analytics store already open (tests); otherwise one is opened from the config. */
+    store?: AnalyticsStore;
+    relay?: Pipeline['relay'];
+  } = {},
 ): Promise<Pipeline> {
-  const store = await openAnalyticsStore({ clickhouseUrl: config.clickhouseUrl, dataDir: config.dataDir });
-  if (!config.kafkaBrokers) return inProcessPipeline(store);
+  const store = options.store ?? (await openAnalyticsStore({ clickhouseUrl: config.clickhouseUrl, dataDir: config.dataDir }));
+  if (!config.kafkaBrokers) return inProcessPipeline(store, options.relay);
 
   if (!config.clickhouseUrl) {
     // The sink is another process and cannot open this process's chDB directory.
@@ -53,17 +59,20 @@ export async function openPipeline(
   const brokers = config.kafkaBrokers.split(',').map((b) => b.trim()).filter(Boolean);
   const publisher = createKafkaPublisher({ brokers, topicPrefix: config.kafkaTopicPrefix });
   const groupId = options.groupId ?? DEFAULT_SINK_GROUP;
+  const lag = createLagReader(brokers, groupId, eventTopics(config.kafkaTopicPrefix));
   return {
     publisher,
     store,
+    relay: options.relay,
     sinkStatus: async () => ({
       mode: 'kafka',
       store: store.kind,
       consumer_group: groupId,
-      ...(await consumerLag(brokers, groupId, eventTopics(config.kafkaTopicPrefix))),
+      ...(await lag.read()),
       ...(await storeStatus(store)),
     }),
     async close() {
+      await lag.close();
       await publisher.close();
       await store.close();
     },
@@ -79,34 +88,50 @@ async function storeStatus(store: AnalyticsStore): Promise<Record<string, unknow
   }
 }
 
-/** Messages the consumer group has not committed yet, per topic and in all. */
-async function consumerLag(brokers: string[], groupId: string, topics: string[]): Promise<Record<string, unknown>> {
-  const admin = new Kafka({
+/**
+ * Messages the consumer group has not committed yet, per topic and in all. One admin client is kept
+ * between calls; a failed call drops it so the next one reconnects.
+ */
+function createLagReader(brokers: string[], groupId: string, topics: string[]) {
+  let admin: Admin | undefined;
+  const kafka = new Kafka({
     clientId: 'playloop-pipeline-status',
     brokers,
     logLevel: logLevel.NOTHING,
     connectionTimeout: 2_000,
     requestTimeout: 3_000,
-    retry: { retries: 0 },
-  }).admin();
-  try {
-    await admin.connect();
-    const lagByTopic: Record<string, number> = {};
-    const committed = await admin.fetchOffsets({ groupId, topics });
-    for (const { topic, partitions } of committed) {
-      const ends = await admin.fetchTopicOffsets(topic);
-      let lag = 0;
-      for (const end of ends) {
-        const done = partitions.find((p) => p.partition === end.partition);
-        const from = done && Number(done.offset) >= 0 ? Number(done.offset) : Number(end.low);
-        lag += Math.max(0, Number(end.high) - from);
+    retry: { retries: 1, initialRetryTime: 100, maxRetryTime: 500 },
+  });
+  return {
+    async read(): Promise<Record<string, unknown>> {
+      try {
+        if (!admin) {
+          admin = kafka.admin();
+          await admin.connect();
+        }
+        const lagByTopic: Record<string, number> = {};
+        const committed = await admin.fetchOffsets({ groupId, topics });
+        for (const { topic, partitions } of committed) {
+          const ends = await admin.fetchTopicOffsets(topic);
+          let lag = 0;
+          for (const end of ends) {
+            const done = partitions.find((p) => p.partition === end.partition);
+            const from = done && Number(done.offset) >= 0 ? Number(done.offset) : Number(end.low);
+            lag += Math.max(0, Number(end.high) - from);
+          }
+          lagByTopic[topic] = lag;
+        }
+        return { kafka_reachable: true, lag: Object.values(lagByTopic).reduce((a, b) => a + b, 0), lag_by_topic: lagByTopic };
+      } catch (err) {
+        const stale = admin;
+        admin = undefined;
+        await stale?.disconnect().catch(() => {});
+        return { kafka_reachable: false, kafka_error: (err as Error).message.slice(0, 200) };
       }
-      lagByTopic[topic] = lag;
-    }
-    return { kafka_reachable: true, lag: Object.values(lagByTopic).reduce((a, b) => a + b, 0), lag_by_topic: lagByTopic };
-  } catch (err) {
-    return { kafka_reachable: false, kafka_error: (err as Error).message.slice(0, 200) };
-  } finally {
-    await admin.disconnect().catch(() => {});
-  }
+    },
+    async close() {
+      await admin?.disconnect().catch(() => {});
+      admin = undefined;
+    },
+  };
 }
