@@ -166,7 +166,7 @@ describe.skipIf(!BROKERS)('sink on Apache Kafka', () => {
     const before = await totals();
     const { events, totals: added } = world(1500);
     const groupId = `g3-${runId}`;
-    const env = {
+    const env: NodeJS.ProcessEnv = {
       ...process.env,
       KAFKA_BROKERS: BROKERS!.join(','),
       KAFKA_TOPIC_PREFIX: prefix,
