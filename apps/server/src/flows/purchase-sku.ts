@@ -1,0 +1,138 @@
+import { randomUUID } from 'node:crypto';
+import { MAX_AMOUNT, type Currency, type ErrorCode, type PurchaseResponse } from '@playloop/contracts';
+import type { Db } from '../db/database.ts';
+import type { Clock } from '../lib/clock.ts';
+import { DomainError, notFound } from '../lib/domain-error.ts';
+import { advanceProgressForMetric } from '../modules/events/progress.ts';
+import { grantReward } from '../modules/rewards/service.ts';
+import { insufficientFunds, purchaseLimitReached, quantityTooLarge, soldOut } from '../modules/shop/errors.ts';
+import { addToPurchaseCount, findOfferAndTakeStock, insertPurchase, lockPlayerAccounts } from '../modules/shop/repo.ts';
+import { multiplyBundle } from '../modules/shop/service.ts';
+import { getBalances, movesBetween, postTransaction } from '../modules/wallet/ledger.ts';
+
+export interface PurchaseInput {
+  userId: string;
+  skuId: string;
+  quantity: number;
+}
+
+// Refusals that are about the request itself, not the purchase: no attempt is recorded for them.
+const NOT_AN_ATTEMPT = new Set<ErrorCode>(['NOT_FOUND', 'VALIDATION_FAILED']);
+
+/**
+ * Buys `quantity` of a SKU for a player in one transaction: takes stock, counts against the
+ * per-player limit, debits the player to system:shop, records the purchase and grants the
+ * bundle times the quantity through the reward service. Every check is a guarded write, so
+ * concurrent purchases cannot oversell, pass a limit or overdraw. On any failure the
+ * transaction rolls back (nothing debited, nothing granted) and the failed attempt is recorded
+ * afterwards in its own write.
+ */
+export async function purchaseSku(deps: { db: Db; clock: Clock }, input: PurchaseInput): Promise<PurchaseResponse> {
+  const now = deps.clock.now();
+  const purchaseId = randomUUID();
+  const { userId, skuId, quantity } = input;
+  let attempt: { price: number; currency: Currency } | undefined;
+
+  try {
+    return await deps.db.transaction().execute(async (trx) => {
+      const offer = await findOfferAndTakeStock(trx, skuId, quantity, now);
+      if (!offer) throw notFound('sku');
+      attempt = { price: offer.price, currency: offer.currency_type };
+
+      const totalPrice = offer.price * quantity;
+      const granted = multiplyBundle(offer.bundle, quantity);
+      if (!granted || totalPrice > MAX_AMOUNT) throw quantityTooLarge();
+      if (offer.stock_remaining !== null && !offer.stock_taken) throw soldOut(skuId);
+
+      const limit = offer.per_user_limit;
+      if (limit !== null && quantity > limit) throw purchaseLimitReached(skuId, limit);
+      const counted = await addToPurchaseCount(trx, { userId, skuId, quantity, limit });
+      if (counted === undefined) throw purchaseLimitReached(skuId, limit ?? 0);
+
+      // From here on one player's purchases take turns: a pack paid in one currency that grants
+      // the other, or two bundles of the same items in another order, cannot deadlock.
+      await lockPlayerAccounts(trx, userId);
+      // The CHECK on the player's balance refuses an overdraft inside this statement.
+      const ledgerTransactionId = await postTransaction(trx, {
+        kind: 'purchase',
+        reference: purchaseId,
+        moves: movesBetween(userId, 'system:shop', { [offer.currency_type]: totalPrice }, 'from_player'),
+        now,
+      });
+      // One purchase counts once for `purchases` events and missions, whatever its quantity.
+      // After the accounts and before the grant's write of the users row, as a paying game end does.
+      await advanceProgressForMetric(trx, userId, 'purchases', 1, now);
+      await insertPurchase(trx, {
+        id: purchaseId,
+        userId,
+        skuId,
+        quantity,
+        price: offer.price,
+        currency: offer.currency_type,
+        status: 'succeeded',
+        failureCode: null,
+        ledgerTransactionId,
+        now,
+      });
+      await grantReward(trx, {
+        userId,
+        grantKey: `shop:purchase:${purchaseId}`,
+        source: 'shop',
+        sourceId: purchaseId,
+        title: offer.name,
+        bundle: granted,
+        now,
+      });
+
+      return {
+        purchase_id: purchaseId,
+        status: 'succeeded' as const,
+        sku_id: skuId,
+        quantity,
+        price: offer.price,
+        total_price: totalPrice,
+        currency_type: offer.currency_type,
+        granted_bundle: granted,
+        balances: await getBalances(trx, userId),
+      };
+    });
+  } catch (caught) {
+    const error = attempt && isOverdraft(caught) ? insufficientFunds(attempt.currency, attempt.price * quantity) : caught;
+    const code = failureCodeOf(error);
+    if (attempt && !NOT_AN_ATTEMPT.has(code)) {
+      // The transaction is over (PGlite's one connection is free again); a failure to record
+      // must not replace the answer the player is owed.
+      await insertPurchase(deps.db, {
+        id: purchaseId,
+        userId,
+        skuId,
+        quantity,
+        price: attempt.price,
+        currency: attempt.currency,
+        status: 'failed',
+        failureCode: code,
+        ledgerTransactionId: null,
+        now,
+      }).catch(() => {});
+    }
+    throw error;
+  }
+}
+
+interface PgError {
+  code?: string;
+  constraint?: string;
+}
+
+function isOverdraft(error: unknown): boolean {
+  const pg = error as PgError;
+  return pg?.code === '23514' && pg.constraint === 'accounts_player_balance_nonnegative';
+}
+
+/** The code the player is answered with, as the error plugin will map it. */
+function failureCodeOf(error: unknown): ErrorCode {
+  if (error instanceof DomainError) return error.code;
+  const code = (error as PgError)?.code;
+  if (code === '40001' || code === '40P01') return 'VERSION_CONFLICT';
+  return 'INTERNAL';
+}

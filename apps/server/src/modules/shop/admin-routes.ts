@@ -1,0 +1,29 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { AdminSkuListResponseSchema, AdminSkuSchema, AuthHeadersSchema, CreateSkuBodySchema } from '@playloop/contracts';
+import type { Db } from '../../db/database.ts';
+import type { Clock } from '../../lib/clock.ts';
+import { createSku, listSkusForOperator } from './service.ts';
+
+const tags = ['shop', 'admin'];
+const security = [{ bearerAuth: [] }];
+
+/** Operators' shop: every SKU with stock and sales, and new SKUs. */
+export const shopAdminRoutes: FastifyPluginAsyncZod<{ db: Db; clock: Clock }> = async (app, { db, clock }) => {
+  app.get(
+    '/skus',
+    {
+      schema: { tags, security, headers: AuthHeadersSchema, response: { 200: AdminSkuListResponseSchema } },
+      preHandler: app.requireAdmin,
+    },
+    async () => ({ items: await listSkusForOperator(db) }),
+  );
+
+  app.post(
+    '/skus',
+    {
+      schema: { tags, security, headers: AuthHeadersSchema, body: CreateSkuBodySchema, response: { 201: AdminSkuSchema } },
+      preHandler: app.requireAdmin,
+    },
+    async (request, reply) => reply.code(201).send(await createSku({ db, clock }, request.body)),
+  );
+};

@@ -1,0 +1,214 @@
+import { sql } from 'kysely';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AdminSkuSchema, CatalogResponseSchema, type AdminSku, type RewardBundle } from '@playloop/contracts';
+import { buildTestApp, type TestContext } from '../../../test/build-app.ts';
+import { makeAdmin, makePlayer, type TestPlayer } from '../../../test/factories/players.ts';
+import { expectLedgerClean } from '../../../test/ledger.ts';
+import { expectProblem } from '../../../test/problem.ts';
+import { grantReward } from '../rewards/service.ts';
+import { getBalances } from '../wallet/ledger.ts';
+
+// Real parallel requests: on PostgreSQL (DATABASE_URL) each runs on its own pooled connection.
+let ctx: TestContext;
+let admin: TestPlayer;
+beforeAll(async () => {
+  ctx = await buildTestApp();
+  admin = await makeAdmin(ctx);
+});
+afterAll(() => ctx?.close());
+
+let skuCounter = 0;
+const uniqueSkuId = () => `race_${++skuCounter}_${Math.random().toString(36).slice(2, 8)}`;
+
+async function makeSku(overrides: Record<string, unknown>): Promise<AdminSku> {
+  const res = await ctx.app.inject({
+    method: 'POST',
+    url: '/api/admin/shop/skus',
+    headers: { ...admin.headers, 'content-type': 'application/json' },
+    payload: JSON.stringify({ sku_id: uniqueSkuId(), name: 'Race SKU', price: 100, currency_type: 'soft', ...overrides }),
+  });
+  if (res.statusCode !== 201) throw new Error(`sku create failed: ${res.statusCode} ${res.body}`);
+  return AdminSkuSchema.parse(res.json());
+}
+
+const purchase = (as: TestPlayer, body: unknown) =>
+  ctx.app.inject({
+    method: 'POST',
+    url: '/api/shop/purchase',
+    headers: { ...as.headers, 'content-type': 'application/json' },
+    payload: JSON.stringify(body),
+  });
+
+const statuses = (results: { statusCode: number }[]) => {
+  const counts: Record<number, number> = {};
+  for (const r of results) counts[r.statusCode] = (counts[r.statusCode] ?? 0) + 1;
+  return counts;
+};
+
+async function purchaseRows(where: { userId?: string; skuId?: string }) {
+  let q = ctx.db.selectFrom('purchases').selectAll();
+  if (where.userId) q = q.where('user_id', '=', where.userId);
+  if (where.skuId) q = q.where('sku_id', '=', where.skuId);
+  return q.execute();
+}
+
+async function inventoryOf(userId: string, itemId: string): Promise<number> {
+  const row = await ctx.db.selectFrom('inventory').select('quantity').where('user_id', '=', userId).where('item_id', '=', itemId).executeTakeFirst();
+  return row?.quantity ?? 0;
+}
+
+/** Shop grants of a player that belong to one of their succeeded purchases (one each). */
+async function shopGrantCount(userId: string): Promise<number> {
+  const result = await sql<{ n: number }>`
+    SELECT count(*)::int AS n FROM reward_grants g
+    JOIN purchases p ON g.grant_key = 'shop:purchase:' || p.id::text AND p.status = 'succeeded'
+    WHERE g.user_id = ${userId} AND g.source = 'shop'`.execute(ctx.db);
+  const all = await ctx.db.selectFrom('reward_grants').select('id').where('user_id', '=', userId).where('source', '=', 'shop').execute();
+  expect(all).toHaveLength(result.rows[0]!.n);
+  return result.rows[0]!.n;
+}
+
+describe('purchases under concurrency', () => {
+  it('30 purchases at once by a player who can afford exactly 10: 10 × 201, 20 × 402, balance 0', async () => {
+    const player = await makePlayer(ctx.app); // 1000 soft signup bonus
+    const sku = await makeSku({ price: 100, bundle: { items: [{ item_id: 'race_coin', quantity: 2 }] } });
+    const results = await Promise.all(Array.from({ length: 30 }, () => purchase(player, { sku_id: sku.sku_id })));
+    expect(statuses(results)).toEqual({ 201: 10, 402: 20 });
+    for (const r of results.filter((r) => r.statusCode === 402)) expectProblem(r, 402, 'INSUFFICIENT_FUNDS');
+
+    expect(await getBalances(ctx.db, player.user.id)).toEqual({ soft: 0, premium: 0 });
+    const rows = await purchaseRows({ userId: player.user.id });
+    expect(rows.filter((r) => r.status === 'succeeded')).toHaveLength(10);
+    const failed = rows.filter((r) => r.status === 'failed');
+    expect(failed).toHaveLength(20);
+    expect(new Set(failed.map((r) => r.failure_code))).toEqual(new Set(['INSUFFICIENT_FUNDS']));
+    expect(await inventoryOf(player.user.id, 'race_coin')).toBe(20);
+    expect(await shopGrantCount(player.user.id)).toBe(10);
+    const counted = await ctx.db.selectFrom('sku_purchase_counts').select('purchased').where('user_id', '=', player.user.id).executeTakeFirstOrThrow();
+    expect(counted.purchased).toBe(10);
+    await expectLedgerClean(ctx.db);
+  });
+
+  it('stock 10 and 25 buyers at once: exactly 10 sold, stock 0, 15 × 409 SOLD_OUT', async () => {
+    const buyers = await Promise.all(Array.from({ length: 25 }, () => makePlayer(ctx.app)));
+    const sku = await makeSku({ segment: 'limited', stock: 10, price: 50, bundle: { exp: 10, items: [{ item_id: 'race_relic', quantity: 1 }] } });
+    const results = await Promise.all(buyers.map((b) => purchase(b, { sku_id: sku.sku_id })));
+    expect(statuses(results)).toEqual({ 201: 10, 409: 15 });
+    for (const r of results.filter((r) => r.statusCode === 409)) expectProblem(r, 409, 'SOLD_OUT');
+
+    const res = await ctx.app.inject({ method: 'GET', url: '/api/shop/catalog', headers: buyers[0]!.headers });
+    const listed = CatalogResponseSchema.parse(res.json()).limited.find((s) => s.sku_id === sku.sku_id);
+    expect(listed?.stock_remaining).toBe(0);
+    const rows = await purchaseRows({ skuId: sku.sku_id });
+    expect(rows.filter((r) => r.status === 'succeeded')).toHaveLength(10);
+    expect(rows.filter((r) => r.status === 'failed' && r.failure_code === 'SOLD_OUT')).toHaveLength(15);
+
+    let relics = 0;
+    for (const [i, buyer] of buyers.entries()) {
+      const won = results[i]!.statusCode === 201;
+      expect(await getBalances(ctx.db, buyer.user.id)).toEqual({ soft: won ? 950 : 1000, premium: 0 });
+      expect(await shopGrantCount(buyer.user.id)).toBe(won ? 1 : 0);
+      relics += await inventoryOf(buyer.user.id, 'race_relic');
+    }
+    expect(relics).toBe(10);
+    await expectLedgerClean(ctx.db);
+  });
+
+  it('per_user_limit 2 under 6 concurrent attempts by one player: exactly 2', async () => {
+    const player = await makePlayer(ctx.app);
+    const sku = await makeSku({ per_user_limit: 2, price: 10, bundle: { items: [{ item_id: 'race_badge', quantity: 1 }] } });
+    const results = await Promise.all(Array.from({ length: 6 }, () => purchase(player, { sku_id: sku.sku_id })));
+    expect(statuses(results)).toEqual({ 201: 2, 409: 4 });
+    for (const r of results.filter((r) => r.statusCode === 409)) expectProblem(r, 409, 'PURCHASE_LIMIT_REACHED');
+    expect(await getBalances(ctx.db, player.user.id)).toEqual({ soft: 980, premium: 0 });
+    expect(await inventoryOf(player.user.id, 'race_badge')).toBe(2);
+    expect(await shopGrantCount(player.user.id)).toBe(2);
+    const rows = await purchaseRows({ userId: player.user.id });
+    expect(rows.filter((r) => r.status === 'failed' && r.failure_code === 'PURCHASE_LIMIT_REACHED')).toHaveLength(4);
+    await expectLedgerClean(ctx.db);
+  });
+
+  it('a random mixed run of 200 purchases by 5 players over 4 SKUs keeps every count and the ledger exact', async () => {
+    const random = mulberry32(20261128);
+    const pick = <T>(xs: readonly T[]): T => xs[Math.floor(random() * xs.length)]!;
+    const players = await Promise.all(Array.from({ length: 5 }, () => makePlayer(ctx.app)));
+    // Some premium for each, from the operator, so premium prices and currency packs are in play.
+    await ctx.db.transaction().execute(async (trx) => {
+      for (const p of players) {
+        await grantReward(trx, { userId: p.user.id, grantKey: `test:mix:${p.user.id}`, source: 'operator', bundle: { currencies: { premium: 40 } }, now: ctx.clock.now() });
+      }
+    });
+    const skus = [
+      await makeSku({ price: 30, bundle: { items: [{ item_id: 'mix_a', quantity: 1 }] } }),
+      await makeSku({ price: 45, segment: 'limited', stock: 25, bundle: { exp: 5, items: [{ item_id: 'mix_b', quantity: 2 }] } }),
+      await makeSku({ price: 20, per_user_limit: 3, bundle: { items: [{ item_id: 'mix_c', quantity: 1 }] } }),
+      await makeSku({ price: 3, currency_type: 'premium', bundle: { currencies: { soft: 40 }, items: [{ item_id: 'mix_d', quantity: 1 }] } }),
+    ];
+    const start = new Map<string, { soft: number; premium: number }>();
+    for (const p of players) start.set(p.user.id, await getBalances(ctx.db, p.user.id));
+
+    const attempts: { player: TestPlayer; sku: AdminSku; quantity: number; status: number; code?: string }[] = [];
+    let done = 0;
+    while (done < 200) {
+      // Batches of 1 to 12 concurrent requests.
+      const size = Math.min(200 - done, 1 + Math.floor(random() * 12));
+      const batch = Array.from({ length: size }, () => ({ player: pick(players), sku: pick(skus), quantity: 1 + Math.floor(random() * 3) }));
+      const results = await Promise.all(batch.map((a) => purchase(a.player, { sku_id: a.sku.sku_id, quantity: a.quantity })));
+      results.forEach((r, i) => attempts.push({ ...batch[i]!, status: r.statusCode, ...(r.statusCode === 201 ? {} : { code: r.json().code }) }));
+      done += size;
+    }
+
+    const allowed = new Set(['201', '402:INSUFFICIENT_FUNDS', '409:SOLD_OUT', '409:PURCHASE_LIMIT_REACHED']);
+    for (const a of attempts) expect(allowed).toContain(a.code ? `${a.status}:${a.code}` : String(a.status));
+    const won = attempts.filter((a) => a.status === 201);
+    expect(won.length).toBeGreaterThan(20);
+    expect(attempts.length - won.length).toBeGreaterThan(0);
+
+    const rows = await ctx.db.selectFrom('purchases').selectAll().where('sku_id', 'in', skus.map((s) => s.sku_id)).execute();
+    expect(rows.filter((r) => r.status === 'succeeded')).toHaveLength(won.length);
+    expect(rows.filter((r) => r.status === 'failed')).toHaveLength(attempts.length - won.length);
+
+    const sold = (skuId: string, userId?: string) =>
+      won.filter((a) => a.sku.sku_id === skuId && (!userId || a.player.user.id === userId)).reduce((n, a) => n + a.quantity, 0);
+    const dbSkus = await ctx.db.selectFrom('skus').select(['sku_id', 'stock_remaining']).where('sku_id', 'in', skus.map((s) => s.sku_id)).execute();
+    expect(dbSkus.find((s) => s.sku_id === skus[1]!.sku_id)?.stock_remaining).toBe(25 - sold(skus[1]!.sku_id));
+    expect(sold(skus[1]!.sku_id)).toBeLessThanOrEqual(25);
+
+    for (const p of players) {
+      const id = p.user.id;
+      expect(sold(skus[2]!.sku_id, id)).toBeLessThanOrEqual(3);
+      const counts = await ctx.db.selectFrom('sku_purchase_counts').select(['sku_id', 'purchased']).where('user_id', '=', id).execute();
+      for (const sku of skus) expect(counts.find((c) => c.sku_id === sku.sku_id)?.purchased ?? 0).toBe(sold(sku.sku_id, id));
+
+      const bundles: RewardBundle[] = skus.map((s) => s.bundle);
+      const expected = { ...start.get(id)! };
+      let exp = 0;
+      const items: Record<string, number> = {};
+      for (const a of won.filter((a) => a.player.user.id === id)) {
+        expected[a.sku.currency_type] -= a.sku.price * a.quantity;
+        const b = bundles[skus.indexOf(a.sku)]!;
+        expected.soft += (b.currencies?.soft ?? 0) * a.quantity;
+        expected.premium += (b.currencies?.premium ?? 0) * a.quantity;
+        exp += (b.exp ?? 0) * a.quantity;
+        for (const it of b.items ?? []) items[it.item_id] = (items[it.item_id] ?? 0) + it.quantity * a.quantity;
+      }
+      expect(await getBalances(ctx.db, id)).toEqual(expected);
+      for (const itemId of ['mix_a', 'mix_b', 'mix_c', 'mix_d']) expect(await inventoryOf(id, itemId)).toBe(items[itemId] ?? 0);
+      const user = await ctx.db.selectFrom('users').select('exp').where('id', '=', id).executeTakeFirstOrThrow();
+      expect(user.exp).toBe(exp);
+      expect(await shopGrantCount(id)).toBe(won.filter((a) => a.player.user.id === id).length);
+    }
+    await expectLedgerClean(ctx.db);
+  });
+});
+
+/** A small seeded PRNG, so a failing run can be replayed. */
+function mulberry32(seed: number): () => number {
+  let a = seed;
+  return () => {
+    a = (a + 0x6d2b79f5) | 0;
+    let t = Math.imul(a ^ (a >>> 15), 1 | a);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}

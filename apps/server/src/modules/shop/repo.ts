@@ -1,0 +1,196 @@
+import { sql, type Selectable } from 'kysely';
+import type { Currency, PurchaseStatus, RewardBundle, ShopSegment } from '@playloop/contracts';
+import type { Db } from '../../db/database.ts';
+import type { SkusTable } from '../../db/schema.ts';
+import { playerAccount } from '../wallet/ledger.ts';
+
+export type SkuRow = Selectable<SkusTable>;
+
+/** A SKU on sale now, with how many of it one player has bought. */
+export interface OfferRow {
+  sku_id: string;
+  name: string;
+  description: string;
+  price: number;
+  currency_type: Currency;
+  bundle: unknown;
+  segment: ShopSegment;
+  stock_remaining: number | null;
+  per_user_limit: number | null;
+  available_until: Date | null;
+  purchased: number | null;
+}
+
+/** Every SKU on sale at `now` (active, inside its window) with this player's counts; one query. */
+export async function listOffers(db: Db, userId: string, now: Date): Promise<OfferRow[]> {
+  return db
+    .selectFrom('skus as s')
+    .leftJoin('sku_purchase_counts as c', (join) => join.onRef('c.sku_id', '=', 's.sku_id').on('c.user_id', '=', userId))
+    .select([
+      's.sku_id',
+      's.name',
+      's.description',
+      's.price',
+      's.currency_type',
+      's.bundle',
+      's.segment',
+      's.stock_remaining',
+      's.per_user_limit',
+      's.available_until',
+      'c.purchased',
+    ])
+    .where('s.active', '=', true)
+    .where((eb) => eb.or([eb('s.available_from', 'is', null), eb('s.available_from', '<=', now)]))
+    .where((eb) => eb.or([eb('s.available_until', 'is', null), eb('s.available_until', '>', now)]))
+    .orderBy('s.created_at')
+    .orderBy('s.sku_id')
+    .execute();
+}
+
+/** The offer a purchase found, and whether it took the stock (always false when unlimited). */
+export interface TakenOffer {
+  sku_id: string;
+  name: string;
+  price: number;
+  currency_type: Currency;
+  bundle: RewardBundle;
+  stock_remaining: number | null;
+  per_user_limit: number | null;
+  stock_taken: boolean;
+}
+
+/**
+ * Finds a SKU on sale at `now` and, if it has stock, takes `quantity` of it in the same
+ * statement: `stock_remaining >= quantity` is re-checked on the latest row version after any
+ * concurrent buyer commits, so stock can never be oversold. An unlimited SKU's row is only read.
+ * Undefined when no such SKU is on sale.
+ */
+export async function findOfferAndTakeStock(trx: Db, skuId: string, quantity: number, now: Date): Promise<TakenOffer | undefined> {
+  const result = await sql<TakenOffer>`
+    WITH offer AS (
+      SELECT sku_id, name, price, currency_type, bundle, stock_remaining, per_user_limit
+      FROM skus
+      WHERE sku_id = ${skuId} AND active
+        AND (available_from IS NULL OR available_from <= ${now}::timestamptz)
+        AND (available_until IS NULL OR available_until > ${now}::timestamptz)
+    ),
+    taken AS (
+      UPDATE skus s SET stock_remaining = s.stock_remaining - ${quantity}::bigint
+      FROM offer o
+      WHERE s.sku_id = o.sku_id AND s.stock_remaining >= ${quantity}::bigint
+      RETURNING s.sku_id
+    )
+    SELECT o.*, EXISTS (SELECT 1 FROM taken) AS stock_taken FROM offer o`.execute(trx);
+  return result.rows[0];
+}
+
+/**
+ * Adds `quantity` to the player's count of a SKU. With a limit, the upsert only updates while
+ * the new count stays within it (the guard is evaluated on the locked, latest row), so
+ * concurrent purchases by one player cannot pass the limit together. Undefined when refused;
+ * the caller checks `quantity <= limit` for the first purchase, which the guard does not see.
+ */
+export async function addToPurchaseCount(
+  trx: Db,
+  row: { userId: string; skuId: string; quantity: number; limit: number | null },
+): Promise<number | undefined> {
+  const guard = row.limit === null ? sql`` : sql`WHERE c.purchased + excluded.purchased <= ${row.limit}::bigint`;
+  const result = await sql<{ purchased: number }>`
+    INSERT INTO sku_purchase_counts AS c (user_id, sku_id, purchased)
+    VALUES (${row.userId}, ${row.skuId}, ${row.quantity}::bigint)
+    ON CONFLICT (user_id, sku_id) DO UPDATE SET purchased = c.purchased + excluded.purchased
+    ${guard}
+    RETURNING purchased`.execute(trx);
+  return result.rows[0]?.purchased;
+}
+
+/**
+ * Locks both of a player's accounts in one fixed order. A purchase that pays in one currency
+ * and grants the other would otherwise lock them in opposite orders for opposite packs, and
+ * two such purchases by one player could deadlock.
+ */
+export async function lockPlayerAccounts(trx: Db, userId: string): Promise<void> {
+  await trx
+    .selectFrom('accounts')
+    .select('currency')
+    .where('owner', '=', playerAccount(userId))
+    .orderBy('currency')
+    .forUpdate()
+    .execute();
+}
+
+export interface PurchaseRecord {
+  id: string;
+  userId: string;
+  skuId: string;
+  quantity: number;
+  price: number;
+  currency: Currency;
+  status: PurchaseStatus;
+  failureCode: string | null;
+  ledgerTransactionId: string | null;
+  now: Date;
+}
+
+/** Records a purchase attempt, succeeded (with its debit) or failed (with its code). */
+export async function insertPurchase(db: Db, p: PurchaseRecord): Promise<void> {
+  await db
+    .insertInto('purchases')
+    .values({
+      id: p.id,
+      user_id: p.userId,
+      sku_id: p.skuId,
+      quantity: p.quantity,
+      price: p.price,
+      total_price: p.price * p.quantity,
+      currency_type: p.currency,
+      status: p.status,
+      failure_code: p.failureCode,
+      ledger_transaction_id: p.ledgerTransactionId,
+      created_at: p.now,
+    })
+    .execute();
+}
+
+export interface NewSku {
+  sku_id: string;
+  name: string;
+  description: string;
+  price: number;
+  currency_type: Currency;
+  bundle: RewardBundle;
+  segment: ShopSegment;
+  stock: number | null;
+  per_user_limit: number | null;
+  available_from: Date | null;
+  available_until: Date | null;
+  active: boolean;
+}
+
+/** Inserts a SKU unless its sku_id exists; undefined when it does (the insert decides, no read first). */
+export async function insertSku(db: Db, sku: NewSku, now: Date): Promise<SkuRow | undefined> {
+  return db
+    .insertInto('skus')
+    .values({ ...sku, bundle: JSON.stringify(sku.bundle), stock_remaining: sku.stock, created_at: now })
+    .onConflict((oc) => oc.column('sku_id').doNothing())
+    .returningAll()
+    .executeTakeFirst();
+}
+
+/** Every SKU, with the units its succeeded purchases sold. */
+export async function listSkusWithSales(db: Db): Promise<(SkuRow & { sold_count: number })[]> {
+  return db
+    .selectFrom('skus as s')
+    .selectAll('s')
+    .select((eb) =>
+      eb
+        .selectFrom('purchases as p')
+        .select(sql<number>`coalesce(sum(p.quantity), 0)::bigint`.as('sold'))
+        .whereRef('p.sku_id', '=', 's.sku_id')
+        .where('p.status', '=', 'succeeded')
+        .as('sold_count'),
+    )
+    .orderBy('s.created_at')
+    .orderBy('s.sku_id')
+    .execute() as Promise<(SkuRow & { sold_count: number })[]>;
+}

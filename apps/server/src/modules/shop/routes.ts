@@ -1,0 +1,49 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import {
+  AuthHeadersSchema,
+  CatalogResponseSchema,
+  IdempotencyHeadersSchema,
+  PurchaseBodySchema,
+  PurchaseResponseSchema,
+} from '@playloop/contracts';
+import type { Db } from '../../db/database.ts';
+import { purchaseSku } from '../../flows/purchase-sku.ts';
+import type { Clock } from '../../lib/clock.ts';
+import { caller } from '../../plugins/auth.ts';
+import { listCatalog } from './service.ts';
+
+const tags = ['shop'];
+const security = [{ bearerAuth: [] }];
+
+/** The player's shop: the catalog on sale now and purchases. */
+export const shopRoutes: FastifyPluginAsyncZod<{ db: Db; clock: Clock }> = async (app, { db, clock }) => {
+  app.get(
+    '/catalog',
+    {
+      schema: { tags, security, headers: AuthHeadersSchema, response: { 200: CatalogResponseSchema } },
+      preHandler: app.authenticate,
+    },
+    async (request) => listCatalog({ db, clock }, caller(request).userId),
+  );
+
+  app.post(
+    '/purchase',
+    {
+      schema: {
+        tags,
+        security,
+        headers: IdempotencyHeadersSchema,
+        body: PurchaseBodySchema,
+        response: { 201: PurchaseResponseSchema },
+      },
+      preHandler: app.authenticate,
+    },
+    async (request, reply) => {
+      const result = await purchaseSku(
+        { db, clock },
+        { userId: caller(request).userId, skuId: request.body.sku_id, quantity: request.body.quantity },
+      );
+      return reply.code(201).send(result);
+    },
+  );
+};
