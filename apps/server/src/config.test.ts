@@ -119,6 +119,7 @@ describe('refused at start', () => {
     ['PORT not a number', { PORT: 'http' }, /PORT/],
     ['PORT negative', { PORT: '-1' }, /PORT/],
     ['PORT fractional', { PORT: '80.5' }, /PORT/],
+    ['PORT past 65535', { PORT: '70000' }, /PORT/],
     ['SIGNUP_BONUS_SOFT not a number', { SIGNUP_BONUS_SOFT: 'lots' }, /SIGNUP_BONUS_SOFT/],
     ['RESET_TIMEZONE unknown', { RESET_TIMEZONE: 'Mars/Olympus_Mons' }, /time ?zone/i],
   ])('%s', (_name, env, message) => {

@@ -29,6 +29,12 @@ function intFrom(value: string | undefined, fallback: number, name: string): num
   return n;
 }
 
+function portFrom(value: string | undefined): number {
+  const port = intFrom(value, 3000, 'PORT');
+  if (port > 65_535) throw new Error(`PORT must be at most 65535, got "${value}"`);
+  return port;
+}
+
 /** Reads JWT_SECRET, or the secret kept in DATA_DIR, creating it on first start. */
 function resolveJwtSecret(env: NodeJS.ProcessEnv, dataDir: string): string {
   if (env.JWT_SECRET) {
@@ -49,7 +55,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   // Fail at start, not at the first mission reset, on a zone the runtime does not know.
   new Intl.DateTimeFormat('en-US', { timeZone: resetTimezone });
   return {
-    port: intFrom(env.PORT, 3000, 'PORT'),
+    port: portFrom(env.PORT),
     host: env.HOST || '0.0.0.0',
     dataDir,
     databaseUrl: env.DATABASE_URL || undefined,

@@ -73,7 +73,7 @@ function classify(error: unknown): { code: ErrorCode; detail: string; status?: n
     });
     return { code: 'VALIDATION_FAILED', detail: 'the request is not valid', errors };
   }
-  if (isResponseSerializationError(error)) {
+  if (typeof error !== 'object' || error === null || isResponseSerializationError(error)) {
     return { code: 'INTERNAL', detail: 'an unexpected error occurred' };
   }
   const fastifyError = error as FastifyError & PgError & { errno?: string };
