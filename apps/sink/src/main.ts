@@ -43,7 +43,7 @@ async function main() {
   const report = setInterval(() => line('info', 'progress', sink.stats()), 30_000);
   report.unref();
   await sink.start();
-  line('info', 'consuming', { topics: config.topicPrefix, group: config.groupId, store: store.kind });
+  line('info', 'consuming', { topic_prefix: config.topicPrefix, group: config.groupId, store: store.kind });
 }
 
 main().catch((err) => {

@@ -42,7 +42,8 @@ export async function migrateAnalytics(
         throw new Error(`analytics migration ${file} failed: ${(err as Error).message}`, { cause: err });
       });
     }
-    await exec.insert(`${db}.schema_migrations`, [{ name: file }]);
+    const appliedAt = new Date().toISOString().slice(0, 19).replace('T', ' ');
+    await exec.insert(`${db}.schema_migrations`, [{ name: file, applied_at: appliedAt }]);
     done.push(file);
   }
   return done;

@@ -38,7 +38,12 @@ export function createAnalyticsStore(exec: ClickHouseExecutor, database = 'playl
     migrate: () => migrateAnalytics(exec, db),
     async insertEvents(envelopes) {
       if (envelopes.length === 0) return;
-      await exec.insert(`${db}.events_log`, envelopes.map(toEventsLogRow));
+      // Sent, not left to DEFAULT: 18.16 fills a column missing from JSONEachRow with zero.
+      const insertedAt = new Date().toISOString().slice(0, 19).replace('T', ' ');
+      await exec.insert(
+        `${db}.events_log`,
+        envelopes.map((e) => ({ ...toEventsLogRow(e), inserted_at: insertedAt })),
+      );
     },
     kpis: (from, to) => queryKpis(exec, db, from, to),
     async stats() {
