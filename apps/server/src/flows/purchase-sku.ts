@@ -4,6 +4,7 @@ import type { Db } from '../db/database.ts';
 import type { Clock } from '../lib/clock.ts';
 import { DomainError, notFound } from '../lib/domain-error.ts';
 import { advanceProgressForMetric } from '../modules/events/progress.ts';
+import { appendOutbox } from '../modules/outbox/service.ts';
 import { grantReward } from '../modules/rewards/service.ts';
 import { insufficientFunds, purchaseLimitReached, quantityTooLarge, soldOut } from '../modules/shop/errors.ts';
 import { addToPurchaseCount, findOfferAndTakeStock, insertPurchase, lockPlayerAccounts } from '../modules/shop/repo.ts';
@@ -22,10 +23,11 @@ const NOT_AN_ATTEMPT = new Set<ErrorCode>(['NOT_FOUND', 'VALIDATION_FAILED']);
 /**
  * Buys `quantity` of a SKU for a player in one transaction: takes stock, counts against the
  * per-player limit, debits the player to system:shop, records the purchase and grants the
- * bundle times the quantity through the reward service. Every check is a guarded write, so
- * concurrent purchases cannot oversell, pass a limit or overdraw. On any failure the
- * transaction rolls back (nothing debited, nothing granted) and the failed attempt is recorded
- * afterwards in its own write.
+ * bundle times the quantity through the reward service, with its `shop.purchase.succeeded`
+ * event. Every check is a guarded write, so concurrent purchases cannot oversell, pass a limit
+ * or overdraw. On any failure the transaction rolls back (nothing debited, nothing granted) and
+ * the failed attempt is recorded afterwards, with its `shop.purchase.failed` event, in a small
+ * transaction of its own.
  */
 export async function purchaseSku(deps: { db: Db; clock: Clock }, input: PurchaseInput): Promise<PurchaseResponse> {
   const now = deps.clock.now();
@@ -74,6 +76,12 @@ export async function purchaseSku(deps: { db: Db; clock: Clock }, input: Purchas
         ledgerTransactionId,
         now,
       });
+      await appendOutbox(trx, {
+        eventType: 'shop.purchase.succeeded',
+        userId,
+        payload: { purchase_id: purchaseId, sku_id: skuId, quantity, price: offer.price, total_price: totalPrice, currency_type: offer.currency_type },
+        now,
+      });
       await grantReward(trx, {
         userId,
         grantKey: `shop:purchase:${purchaseId}`,
@@ -100,20 +108,32 @@ export async function purchaseSku(deps: { db: Db; clock: Clock }, input: Purchas
     const error = attempt && isOverdraft(caught) ? insufficientFunds(attempt.currency, attempt.price * quantity) : caught;
     const code = failureCodeOf(error);
     if (attempt && !NOT_AN_ATTEMPT.has(code)) {
-      // The transaction is over (PGlite's one connection is free again); a failure to record
-      // must not replace the answer the player is owed.
-      await insertPurchase(deps.db, {
-        id: purchaseId,
-        userId,
-        skuId,
-        quantity,
-        price: attempt.price,
-        currency: attempt.currency,
-        status: 'failed',
-        failureCode: code,
-        ledgerTransactionId: null,
-        now,
-      }).catch(() => {});
+      const failed = attempt;
+      // The transaction is over (PGlite's one connection is free again). The failed row and its
+      // analytics event go together; a failure to record must not replace the player's answer.
+      await deps.db
+        .transaction()
+        .execute(async (trx) => {
+          await insertPurchase(trx, {
+            id: purchaseId,
+            userId,
+            skuId,
+            quantity,
+            price: failed.price,
+            currency: failed.currency,
+            status: 'failed',
+            failureCode: code,
+            ledgerTransactionId: null,
+            now,
+          });
+          await appendOutbox(trx, {
+            eventType: 'shop.purchase.failed',
+            userId,
+            payload: { purchase_id: purchaseId, sku_id: skuId, quantity, total_price: failed.price * quantity, currency_type: failed.currency, failure_code: code },
+            now,
+          });
+        })
+        .catch(() => {});
     }
     throw error;
   }

@@ -5,6 +5,7 @@ import { buildTestApp, type TestContext } from '../../../test/build-app.ts';
 import { makeAdmin, makePlayer, type TestPlayer } from '../../../test/factories/players.ts';
 import { expectLedgerClean } from '../../../test/ledger.ts';
 import { expectProblem } from '../../../test/problem.ts';
+import { listOutboxRows } from '../outbox/repo.ts';
 import { grantReward } from '../rewards/service.ts';
 import { getBalances } from '../wallet/ledger.ts';
 
@@ -86,6 +87,9 @@ describe('purchases under concurrency', () => {
     expect(await shopGrantCount(player.user.id)).toBe(10);
     const counted = await ctx.db.selectFrom('sku_purchase_counts').select('purchased').where('user_id', '=', player.user.id).executeTakeFirstOrThrow();
     expect(counted.purchased).toBe(10);
+    const events = (await listOutboxRows(ctx.db, { userId: player.user.id })).map((r) => r.event_type).filter((t) => t.startsWith('shop.'));
+    expect(events.filter((t) => t === 'shop.purchase.succeeded')).toHaveLength(10);
+    expect(events.filter((t) => t === 'shop.purchase.failed')).toHaveLength(20);
     await expectLedgerClean(ctx.db);
   });
 

@@ -12,6 +12,7 @@ import { makeAdmin, makePlayer, type TestPlayer } from '../../../test/factories/
 import { expectLedgerClean } from '../../../test/ledger.ts';
 import { expectProblem } from '../../../test/problem.ts';
 import { demoSkus, seedDemoShop } from '../../demo/shop.ts';
+import { listOutboxRows } from '../outbox/repo.ts';
 import { grantReward } from '../rewards/service.ts';
 import { getBalances, playerAccount } from '../wallet/ledger.ts';
 
@@ -110,6 +111,10 @@ describe('POST /api/shop/purchase', () => {
     const user = await ctx.db.selectFrom('users').select(['exp', 'state_version']).where('id', '=', player.user.id).executeTakeFirstOrThrow();
     expect(user.exp).toBe(90);
     expect(user.state_version).toBeGreaterThan(1);
+    const events = (await listOutboxRows(ctx.db, { userId: player.user.id })).filter((r) => r.event_type.startsWith('shop.'));
+    expect(events.map((e) => [e.event_type, (e.envelope as { payload: unknown }).payload])).toEqual([
+      ['shop.purchase.succeeded', { purchase_id: body.purchase_id, sku_id: sku.sku_id, quantity: 3, price: 120, total_price: 360, currency_type: 'soft' }],
+    ]);
     await expectLedgerClean(ctx.db);
   });
 
@@ -136,6 +141,16 @@ describe('POST /api/shop/purchase', () => {
     const failed = await ctx.db.selectFrom('purchases').selectAll().where('user_id', '=', player.user.id).where('status', '=', 'failed').execute();
     expect(failed).toHaveLength(1);
     expect(failed[0]).toMatchObject({ failure_code: 'INSUFFICIENT_FUNDS', ledger_transaction_id: null, total_price: 600 });
+    const events = (await listOutboxRows(ctx.db, { userId: player.user.id })).filter((r) => r.event_type.startsWith('shop.'));
+    expect(events.map((e) => e.event_type)).toEqual(['shop.purchase.succeeded', 'shop.purchase.failed']);
+    expect((events[1]!.envelope as { payload: unknown }).payload).toEqual({
+      purchase_id: failed[0]!.id,
+      sku_id: sku.sku_id,
+      quantity: 1,
+      total_price: 600,
+      currency_type: 'soft',
+      failure_code: 'INSUFFICIENT_FUNDS',
+    });
     await expectLedgerClean(ctx.db);
   });
 
