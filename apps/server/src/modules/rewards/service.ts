@@ -94,7 +94,8 @@ export async function grantReward(trx: Db, req: GrantRequest): Promise<GrantResu
     await trx.updateTable('reward_grants').set({ ledger_transaction_id: txId }).where('id', '=', grantId).execute();
   }
 
-  const items = req.bundle.items ?? [];
+  // Merged per item and in item_id order, so two grants to one player lock rows in the same order.
+  const items = mergeItems(req.bundle.items ?? []);
   if (items.length) {
     await trx
       .insertInto('inventory')
@@ -110,6 +111,12 @@ export async function grantReward(trx: Db, req: GrantRequest): Promise<GrantResu
 
   const progressed = await addExp(trx, req.userId, req.bundle.exp ?? 0);
   return { grantId, rewardItems, created: true, ...progressed };
+}
+
+function mergeItems(items: { item_id: string; quantity: number }[]) {
+  const merged = new Map<string, number>();
+  for (const i of items) merged.set(i.item_id, (merged.get(i.item_id) ?? 0) + i.quantity);
+  return [...merged].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([item_id, quantity]) => ({ item_id, quantity }));
 }
 
 /**
