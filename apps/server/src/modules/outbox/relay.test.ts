@@ -157,3 +157,23 @@ describe('outbox relay', () => {
     expect(rows.every((r) => r.published_at !== null && r.attempts === 2)).toBe(true);
   });
 });
+
+describe('outbox relay stop', () => {
+  it('does not wait past its timeout for a publish that hangs', async () => {
+    await settle();
+    await makePlayer(ctx.app);
+    let calls = 0;
+    const hanging: Publisher = { name: 'hanging', publish: () => ((calls += 1), new Promise(() => {})) };
+    const relay = createOutboxRelay({ db: ctx.db, clock: ctx.clock, publisher: hanging, stopTimeoutMs: 200 });
+    relay.start();
+    await expect.poll(() => calls).toBe(1);
+    const started = Date.now();
+    await relay.stop();
+    expect(Date.now() - started).toBeLessThan(2_000);
+    expect(relay.status().running).toBe(false);
+    // Its rows stay leased until the lease ends, then any relay takes them.
+    ctx.clock.advance(61_000);
+    const sink = recordingPublisher();
+    expect(await createOutboxRelay({ db: ctx.db, clock: ctx.clock, publisher: sink.publisher }).drain()).toBeGreaterThanOrEqual(1);
+  });
+});

@@ -22,6 +22,8 @@ export interface RelayOptions {
   backoff?: { initialMs: number; maxMs: number };
   /** How long a claimed batch is reserved for this node (default 60 s). */
   leaseMs?: number;
+  /** How long `stop` waits for the batch in flight (default 5 s); its lease covers the rest. */
+  stopTimeoutMs?: number;
   /** Told about every failed attempt (the app logs it). */
   onError?: (err: unknown, attempt: number, retryInMs: number) => void;
 }
@@ -122,11 +124,20 @@ export function createOutboxRelay(options: RelayOptions) {
       loop = run();
     },
 
-    /** Stops the loop after the batch in flight, if any, is published or given back. */
+    /**
+     * Stops the loop after the batch in flight, if any, is published or given back. A publish that
+     * hangs (a broker that accepts connections but never answers) is not waited for past
+     * `stopTimeoutMs`: its rows stay leased and another start publishes them once the lease ends.
+     */
     async stop() {
       running = false;
       wake?.();
-      await loop;
+      let timer: NodeJS.Timeout | undefined;
+      const timeout = new Promise<void>((resolve) => {
+        timer = setTimeout(resolve, options.stopTimeoutMs ?? 5_000);
+      });
+      await Promise.race([loop, timeout]);
+      clearTimeout(timer);
       loop = undefined;
     },
 
