@@ -2,6 +2,7 @@ import { sql } from 'kysely';
 import type { Database } from '../db/database.ts';
 import type { Clock } from '../lib/clock.ts';
 import { seedDemoItems } from './items.ts';
+import { seedDemoLiveOps } from './live-ops.ts';
 import { seedDemoShop } from './shop.ts';
 
 /**
@@ -16,6 +17,7 @@ export async function seedDemoContent(database: Database, clock: Clock): Promise
     if (first.rows.length === 0) return false;
     await seedDemoItems(trx, now);
     await seedDemoShop(trx, now);
+    await seedDemoLiveOps(trx, now);
     return true;
   });
 }

@@ -1,5 +1,10 @@
 import type { Metric, ProgressUpdate } from '@playloop/contracts';
 import type { Db } from '../../db/database.ts';
+import { advanceMatchingMissions, type MissionProgressRow } from '../missions/repo.ts';
+import { currentPeriods, resetTimezoneOrDefault } from '../missions/service.ts';
+import { appendOutbox } from '../outbox/service.ts';
+import { addExp } from '../rewards/service.ts';
+import { advanceMatchingParticipations, type MetricDelta, type ParticipationRow, type PlayFilter } from './repo.ts';
 
 /** What one ended game session contributes to events and missions. */
 export interface PlayOutcome {
@@ -10,27 +15,102 @@ export interface PlayOutcome {
   durationS: number;
   won: boolean;
   now: Date;
+  /** RESET_TIMEZONE, which decides the current mission day and week; the app's zone when absent. */
+  resetTimezone?: string;
+}
+
+/** What one play adds to each metric: one game, its score, its whole seconds, one win if won. */
+export function playDeltas(outcome: Pick<PlayOutcome, 'score' | 'durationS' | 'won'>): MetricDelta[] {
+  const deltas: MetricDelta[] = [
+    { metric: 'games_played', delta: 1 },
+    { metric: 'score_total', delta: Math.max(0, Math.floor(outcome.score)) },
+    // Whole seconds only, rounded down, so many short plays cannot round their way up.
+    { metric: 'play_seconds', delta: Math.max(0, Math.floor(outcome.durationS)) },
+    { metric: 'wins', delta: outcome.won ? 1 : 0 },
+  ];
+  return deltas.filter((d) => d.delta > 0);
+}
+
+const eventUpdate = (row: ParticipationRow): ProgressUpdate => ({
+  kind: 'event',
+  id: row.event_id,
+  progress: row.progress,
+  target: row.target,
+  completed: row.progress >= row.target,
+  progress_version: row.progress_version,
+});
+
+const missionUpdate = (row: MissionProgressRow): ProgressUpdate => ({
+  kind: 'mission',
+  id: row.mission_id,
+  progress: row.progress,
+  target: row.target,
+  completed: row.progress >= row.target,
+  progress_version: row.progress_version,
+});
+
+/**
+ * Advances, inside the caller's transaction, what `deltas` count for: one UPDATE over the
+ * player's active participations of running events, one upsert over the current periods of
+ * active missions. When anything changed: bumps the player's state version and writes an
+ * `event.progress` / `mission.progress` analytics event per change.
+ */
+async function advance(
+  trx: Db,
+  p: { userId: string; deltas: MetricDelta[]; play: PlayFilter; now: Date; resetTimezone: string | undefined },
+): Promise<ProgressUpdate[]> {
+  if (p.deltas.length === 0) return [];
+  const events = await advanceMatchingParticipations(trx, p);
+  const periods = currentPeriods(p.now, resetTimezoneOrDefault(p.resetTimezone));
+  const missions = await advanceMatchingMissions(trx, { ...p, periods });
+  const updates = [...events.map(eventUpdate), ...missions.map(missionUpdate)];
+  if (updates.length === 0) return updates;
+  await addExp(trx, p.userId, 0);
+  for (const row of events) {
+    const { id: event_id, kind: _kind, ...state } = eventUpdate(row);
+    await appendOutbox(trx, { eventType: 'event.progress', userId: p.userId, payload: { event_id, metric: row.metric, delta: row.delta, ...state }, now: p.now });
+  }
+  for (const row of missions) {
+    const { id: mission_id, kind: _kind, ...state } = missionUpdate(row);
+    await appendOutbox(trx, {
+      eventType: 'mission.progress',
+      userId: p.userId,
+      payload: { mission_id, period_key: row.period_key, metric: row.metric, delta: row.delta, ...state },
+      now: p.now,
+    });
+  }
+  return updates;
 }
 
 /**
  * Advances, inside the caller's transaction, every active event participation and current
  * mission period of the player that one play matches (metric, game_type, min_score), and
- * returns what changed. Owned by the events/missions module.
+ * returns what changed. Call it before other writes to the player's `users` row in the same
+ * transaction: claims lock participation then user, and the same order here avoids deadlocks.
  */
-export async function advanceProgressForPlay(_trx: Db, _outcome: PlayOutcome): Promise<ProgressUpdate[]> {
-  return [];
+export async function advanceProgressForPlay(trx: Db, outcome: PlayOutcome): Promise<ProgressUpdate[]> {
+  return advance(trx, {
+    userId: outcome.userId,
+    deltas: playDeltas(outcome),
+    play: { gameType: outcome.gameType, score: outcome.score },
+    now: outcome.now,
+    resetTimezone: outcome.resetTimezone,
+  });
 }
 
 /**
  * Advances the player's matching events and missions by `delta` of a non-play metric
- * (`logins`, `purchases`), inside the caller's transaction.
+ * (`logins`, `purchases`), inside the caller's transaction. Rules narrowed by game_type or
+ * min_score never match (they are about plays).
  */
 export async function advanceProgressForMetric(
-  _trx: Db,
-  _userId: string,
-  _metric: Metric,
-  _delta: number,
-  _now: Date,
+  trx: Db,
+  userId: string,
+  metric: Metric,
+  delta: number,
+  now: Date,
+  resetTimezone?: string,
 ): Promise<ProgressUpdate[]> {
-  return [];
+  const deltas = Number.isSafeInteger(delta) && delta > 0 ? [{ metric, delta }] : [];
+  return advance(trx, { userId, deltas, play: { gameType: null, score: null }, now, resetTimezone });
 }

@@ -1,0 +1,63 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import {
+  AdminEventListResponseSchema,
+  AdminEventSchema,
+  AuthHeadersSchema,
+  CreateEventBodySchema,
+  IdParamsSchema,
+  UpdateEventBodySchema,
+} from '@playloop/contracts';
+import { sendProblem } from '../../plugins/errors.ts';
+import { changeEvent, createEvent, listEventsForOperator, type EventsDeps } from './service.ts';
+
+const tags = ['events', 'admin'];
+const security = [{ bearerAuth: [] }];
+
+/** Operators' events: every event with its counts, new events and changes to them. */
+export const eventsAdminRoutes: FastifyPluginAsyncZod<EventsDeps> = async (app, deps) => {
+  app.get(
+    '/',
+    {
+      prefixTrailingSlash: 'no-slash',
+      schema: { tags, security, headers: AuthHeadersSchema, response: { 200: AdminEventListResponseSchema } },
+      preHandler: app.requireAdmin,
+    },
+    async () => ({ items: await listEventsForOperator(deps) }),
+  );
+
+  app.post(
+    '/',
+    {
+      prefixTrailingSlash: 'no-slash',
+      schema: { tags, security, headers: AuthHeadersSchema, body: CreateEventBodySchema, response: { 201: AdminEventSchema } },
+      preHandler: app.requireAdmin,
+    },
+    async (request, reply) => {
+      const event = await createEvent(deps, request.body);
+      if (!event) {
+        // As for SKUs: a well-formed body naming a taken key is the SPEC's 422 VALIDATION_FAILED.
+        return sendProblem(reply, 'VALIDATION_FAILED', 'an event with this key already exists', {
+          status: 422,
+          errors: [{ field: 'body.key', message: 'already exists' }],
+        });
+      }
+      return reply.code(201).send(event);
+    },
+  );
+
+  app.patch(
+    '/:id',
+    {
+      schema: {
+        tags,
+        security,
+        headers: AuthHeadersSchema,
+        params: IdParamsSchema,
+        body: UpdateEventBodySchema,
+        response: { 200: AdminEventSchema },
+      },
+      preHandler: app.requireAdmin,
+    },
+    async (request) => changeEvent(deps, request.params.id, request.body),
+  );
+};

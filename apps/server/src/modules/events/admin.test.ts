@@ -1,0 +1,189 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AdminEventListResponseSchema, AdminEventSchema } from '@playloop/contracts';
+import { buildTestApp, type TestContext } from '../../../test/build-app.ts';
+import { makeEvent, uniqueKey } from '../../../test/factories/live-ops.ts';
+import { makeAdmin, makePlayer, type TestPlayer } from '../../../test/factories/players.ts';
+import { expectProblem } from '../../../test/problem.ts';
+import { advanceProgressForPlay } from './progress.ts';
+
+let ctx: TestContext;
+let admin: TestPlayer;
+beforeAll(async () => {
+  ctx = await buildTestApp();
+  admin = await makeAdmin(ctx);
+});
+afterAll(() => ctx?.close());
+
+const UNKNOWN_ID = '00000000-0000-4000-8000-000000000000';
+const iso = (hours: number) => new Date(ctx.clock.now().getTime() + hours * 3_600_000).toISOString();
+
+const send = (method: 'GET' | 'POST' | 'PATCH', url: string, payload?: unknown, as: TestPlayer = admin) =>
+  ctx.app.inject({
+    method,
+    url,
+    headers: { ...as.headers, ...(payload !== undefined ? { 'content-type': 'application/json' } : {}) },
+    ...(payload !== undefined ? { payload: JSON.stringify(payload) } : {}),
+  });
+const validBody = (overrides: Record<string, unknown> = {}) => ({
+  key: uniqueKey('adm'),
+  title: 'Play five games',
+  description: 'Any game counts.',
+  type: 'limited',
+  starts_at: iso(-1),
+  ends_at: iso(48),
+  rules: { metric: 'games_played', target: 5 },
+  reward_bundle: { currencies: { soft: 200 } },
+  ...overrides,
+});
+const countEvents = async () => Number((await ctx.db.selectFrom('events').select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow()).n);
+
+describe('operator events: access', () => {
+  it('refuses players with 403 and anonymous callers with 401 on every route', async () => {
+    const player = await makePlayer(ctx.app);
+    const event = await makeEvent(ctx);
+    const calls = [
+      ['GET', '/api/admin/events', undefined],
+      ['POST', '/api/admin/events', validBody()],
+      ['PATCH', `/api/admin/events/${event.id}`, { title: 'Hijacked' }],
+    ] as const;
+    for (const [method, url, body] of calls) {
+      expectProblem(await send(method, url, body, player), 403, 'FORBIDDEN');
+      expectProblem(await ctx.app.inject({ method, url, ...(body ? { payload: body } : {}) }), 401, 'UNAUTHENTICATED');
+    }
+    expect((await ctx.db.selectFrom('events').select('title').where('id', '=', event.id).executeTakeFirstOrThrow()).title).toBe('Test event');
+  });
+});
+
+describe('POST /api/admin/events', () => {
+  it('creates an event (201 with the object) that players then see', async () => {
+    const body = validBody({ rules: { metric: 'score_total', target: 500, game_type: 'reaction', min_score: 50 } });
+    const res = await send('POST', '/api/admin/events', body);
+    expect(res.statusCode).toBe(201);
+    const created = AdminEventSchema.parse(res.json());
+    expect(created).toMatchObject({
+      key: body.key,
+      title: 'Play five games',
+      type: 'limited',
+      status: 'active',
+      rules: body.rules,
+      participants: 0,
+      claims: 0,
+      starts_at: body.starts_at,
+    });
+    const player = await makePlayer(ctx.app);
+    const list = await ctx.app.inject({ method: 'GET', url: '/api/events?active=true', headers: player.headers });
+    expect((list.json() as { items: { id: string }[] }).items.map((e) => e.id)).toContain(created.id);
+    expectProblem(await send('POST', '/api/admin/events', { ...validBody(), key: body.key }), 422, 'VALIDATION_FAILED');
+  });
+
+  it.each([
+    ['ends before it starts', { starts_at: '2026-12-02T00:00:00Z', ends_at: '2026-12-01T00:00:00Z' }],
+    ['an empty window', { starts_at: '2026-12-01T00:00:00Z', ends_at: '2026-12-01T00:00:00Z' }],
+    ['a zero target', { rules: { metric: 'games_played', target: 0 } }],
+    ['a negative target', { rules: { metric: 'games_played', target: -3 } }],
+    ['a fractional target', { rules: { metric: 'games_played', target: 2.5 } }],
+    ['an unknown metric', { rules: { metric: 'shares', target: 2 } }],
+    ['an unknown game type', { rules: { metric: 'games_played', target: 2, game_type: 'chess' } }],
+    ['a game type on a non-play metric', { rules: { metric: 'logins', target: 2, game_type: 'reaction' } }],
+    ['an extra rule field', { rules: { metric: 'games_played', target: 2, bonus: true } }],
+    ['an unknown type', { type: 'weekly' }],
+    ['a bad key', { key: 'Has Spaces' }],
+    ['an empty title', { title: '  ' }],
+    ['a date without offset', { starts_at: '2026-12-01 00:00' }],
+    ['an empty bundle', { reward_bundle: {} }],
+    ['a negative reward', { reward_bundle: { currencies: { soft: -5 } } }],
+    ['an extra field', { status: 'active' }],
+  ])('rejects %s and creates nothing', async (_name, overrides) => {
+    const before = await countEvents();
+    const res = await send('POST', '/api/admin/events', validBody(overrides));
+    expectProblem(res, 400, 'VALIDATION_FAILED');
+    expect(await countEvents()).toBe(before);
+  });
+});
+
+describe('GET /api/admin/events', () => {
+  it('lists every event with participants and claims', async () => {
+    const event = await makeEvent(ctx, { rules: { metric: 'games_played', target: 1 } });
+    const a = await makePlayer(ctx.app);
+    const b = await makePlayer(ctx.app);
+    for (const p of [a, b]) await ctx.app.inject({ method: 'POST', url: `/api/events/${event.id}/participate`, headers: p.headers });
+    await ctx.db.transaction().execute((trx) =>
+      advanceProgressForPlay(trx, { userId: a.user.id, sessionId: crypto.randomUUID(), gameType: 'reaction', score: 1, durationS: 5, won: false, now: ctx.clock.now() }),
+    );
+    await ctx.app.inject({ method: 'POST', url: `/api/events/${event.id}/claim`, headers: a.headers });
+    const res = await send('GET', '/api/admin/events');
+    expect(res.statusCode).toBe(200);
+    const { items } = AdminEventListResponseSchema.parse(res.json());
+    expect(items.find((e) => e.id === event.id)).toMatchObject({ participants: 2, claims: 1, status: 'active' });
+  });
+});
+
+describe('PATCH /api/admin/events/{id}', () => {
+  it('changes only the fields given', async () => {
+    const event = await makeEvent(ctx);
+    ctx.clock.advance(1000);
+    const res = await send('PATCH', `/api/admin/events/${event.id}`, { title: 'Renamed', ends_at: iso(72) });
+    expect(res.statusCode).toBe(200);
+    const body = AdminEventSchema.parse(res.json());
+    expect(body).toMatchObject({ title: 'Renamed', ends_at: iso(72), key: event.key, rules: event.rules as object });
+    expect(body.updated_at).not.toBe(body.created_at);
+  });
+
+  it('checks the window against the stored half and refuses to move an ended event', async () => {
+    const event = await makeEvent(ctx, { startsAt: new Date(iso(-1)), endsAt: new Date(iso(24)) });
+    expectProblem(await send('PATCH', `/api/admin/events/${event.id}`, { ends_at: iso(-2) }), 400, 'VALIDATION_FAILED');
+    expectProblem(await send('PATCH', `/api/admin/events/${event.id}`, { starts_at: iso(25) }), 400, 'VALIDATION_FAILED');
+    expectProblem(await send('PATCH', `/api/admin/events/${event.id}`, { starts_at: iso(5), ends_at: iso(4) }), 400, 'VALIDATION_FAILED');
+
+    const ended = await makeEvent(ctx, { startsAt: new Date(iso(-5)), endsAt: new Date(iso(-1)) });
+    expectProblem(await send('PATCH', `/api/admin/events/${ended.id}`, { ends_at: iso(10) }), 409, 'EVENT_EXPIRED');
+    expect((await send('PATCH', `/api/admin/events/${ended.id}`, { title: 'Archived' })).statusCode).toBe(200);
+    const stored = await ctx.db.selectFrom('events').select(['starts_at', 'ends_at']).where('id', '=', event.id).executeTakeFirstOrThrow();
+    expect(stored).toEqual({ starts_at: event.starts_at, ends_at: event.ends_at });
+  });
+
+  it('applies a lower target to active participations and bumps their players, leaving completed ones', async () => {
+    const event = await makeEvent(ctx, { rules: { metric: 'games_played', target: 5 } });
+    const active = await makePlayer(ctx.app);
+    const done = await makePlayer(ctx.app);
+    const play = (p: TestPlayer, n: number) =>
+      ctx.db.transaction().execute(async (trx) => {
+        for (let i = 0; i < n; i++) {
+          await advanceProgressForPlay(trx, { userId: p.user.id, sessionId: crypto.randomUUID(), gameType: 'reaction', score: 1, durationS: 5, won: false, now: ctx.clock.now() });
+        }
+      });
+    for (const p of [active, done]) await ctx.app.inject({ method: 'POST', url: `/api/events/${event.id}/participate`, headers: p.headers });
+    await play(active, 2);
+    await play(done, 5);
+    const version = async (p: TestPlayer) =>
+      (await ctx.db.selectFrom('users').select('state_version').where('id', '=', p.user.id).executeTakeFirstOrThrow()).state_version;
+    const before = { active: await version(active), done: await version(done) };
+
+    const res = await send('PATCH', `/api/admin/events/${event.id}`, { rules: { metric: 'games_played', target: 2 } });
+    expect(res.statusCode).toBe(200);
+    const rows = await ctx.db.selectFrom('event_participations').select(['user_id', 'status', 'progress', 'target', 'progress_version']).where('event_id', '=', event.id).execute();
+    const of = (p: TestPlayer) => rows.find((r) => r.user_id === p.user.id);
+    expect(of(active)).toMatchObject({ status: 'claimable', progress: 2, target: 2, progress_version: 3 });
+    expect(of(done)).toMatchObject({ status: 'claimable', progress: 5, target: 5, progress_version: 5 });
+    expect(await version(active)).toBe(before.active + 1);
+    expect(await version(done)).toBe(before.done);
+  });
+
+  it.each([
+    ['an empty change', {}],
+    ['an unknown field', { key: 'renamed' }],
+    ['a zero target', { rules: { metric: 'games_played', target: 0 } }],
+    ['an unknown game type', { rules: { metric: 'wins', target: 1, game_type: 'poker' } }],
+    ['an empty title', { title: '' }],
+  ])('rejects %s with 400 and changes nothing', async (_name, change) => {
+    const event = await makeEvent(ctx);
+    expectProblem(await send('PATCH', `/api/admin/events/${event.id}`, change), 400, 'VALIDATION_FAILED');
+    const stored = await ctx.db.selectFrom('events').selectAll().where('id', '=', event.id).executeTakeFirstOrThrow();
+    expect(stored).toEqual(event);
+  });
+
+  it('answers 404 for an unknown event and 400 for a bad id', async () => {
+    expectProblem(await send('PATCH', `/api/admin/events/${UNKNOWN_ID}`, { title: 'x' }), 404, 'NOT_FOUND');
+    expectProblem(await send('PATCH', '/api/admin/events/nope', { title: 'x' }), 400, 'VALIDATION_FAILED');
+  });
+});

@@ -1,0 +1,315 @@
+import { sql, type RawBuilder, type Selectable } from 'kysely';
+import type { Metric } from '@playloop/contracts';
+import type { Db } from '../../db/database.ts';
+import type { EventParticipationsTable, EventsTable } from '../../db/schema.ts';
+import { playerAccount } from '../wallet/ledger.ts';
+
+export type EventRow = Selectable<EventsTable>;
+export type ParticipationRow = Selectable<EventParticipationsTable>;
+
+/** How much one action adds to each metric it counts for (only positive deltas are listed). */
+export interface MetricDelta {
+  metric: Metric;
+  delta: number;
+}
+
+/** The play a rule is matched against; null for actions that are not plays (logins, purchases). */
+export interface PlayFilter {
+  gameType: string | null;
+  score: number | null;
+}
+
+/** `(metric, delta)` rows for a VALUES list. */
+export function deltaValues(deltas: MetricDelta[]): RawBuilder<unknown> {
+  return sql.join(deltas.map((d) => sql`(${d.metric}::text, ${d.delta}::bigint)`));
+}
+
+/**
+ * True where a rule's game_type and min_score admit the play. A non-play action (null game type
+ * and score) matches only rules without them: comparing with NULL is never true.
+ */
+export function playMatches(rules: RawBuilder<unknown>, play: PlayFilter): RawBuilder<boolean> {
+  return sql<boolean>`(${rules} ->> 'game_type' IS NULL OR ${rules} ->> 'game_type' = ${play.gameType}::text)
+    AND (${rules} ->> 'min_score' IS NULL OR (${rules} ->> 'min_score')::bigint <= ${play.score}::bigint)`;
+}
+
+export async function findEvent(db: Db, id: string, forUpdate = false): Promise<EventRow | undefined> {
+  let query = db.selectFrom('events').selectAll().where('id', '=', id);
+  if (forUpdate) query = query.forUpdate();
+  return query.executeTakeFirst();
+}
+
+export interface EventWithParticipationRow extends EventRow {
+  p_status: ParticipationRow['status'] | null;
+  p_progress: number | null;
+  p_target: number | null;
+  p_progress_version: number | null;
+  p_joined_at: Date | null;
+  p_last_progress_at: Date | null;
+}
+
+/** Events with the player's participation (if any), in one query; `active` filters by window. */
+export async function listEventsWithParticipation(
+  db: Db,
+  userId: string,
+  now: Date,
+  active: boolean | undefined,
+): Promise<EventWithParticipationRow[]> {
+  let query = db
+    .selectFrom('events as e')
+    .leftJoin('event_participations as p', (join) => join.onRef('p.event_id', '=', 'e.id').on('p.user_id', '=', userId))
+    .selectAll('e')
+    .select([
+      'p.status as p_status',
+      'p.progress as p_progress',
+      'p.target as p_target',
+      'p.progress_version as p_progress_version',
+      'p.joined_at as p_joined_at',
+      'p.last_progress_at as p_last_progress_at',
+    ]);
+  if (active === true) query = query.where('e.starts_at', '<=', now).where('e.ends_at', '>', now);
+  if (active === false) query = query.where((eb) => eb.or([eb('e.starts_at', '>', now), eb('e.ends_at', '<=', now)]));
+  return query.orderBy('e.ends_at').orderBy('e.key').execute() as Promise<EventWithParticipationRow[]>;
+}
+
+/**
+ * Writes `expired` on the open participations (active, claimable) of events that ended by `now`,
+ * optionally only one player's or one event's; returns how many changed.
+ */
+export async function expireParticipations(
+  db: Db,
+  now: Date,
+  scope: { userId?: string; eventId?: string } = {},
+): Promise<number> {
+  const result = await sql`
+    UPDATE event_participations p
+    SET status = 'expired', expired_at = ${now}, progress_version = p.progress_version + 1
+    FROM events e
+    WHERE e.id = p.event_id AND e.ends_at <= ${now}
+      AND p.status IN ('active', 'claimable')
+      AND (${scope.userId ?? null}::uuid IS NULL OR p.user_id = ${scope.userId ?? null}::uuid)
+      AND (${scope.eventId ?? null}::uuid IS NULL OR p.event_id = ${scope.eventId ?? null}::uuid)`.execute(db);
+  return Number(result.numAffectedRows ?? 0);
+}
+
+/**
+ * Locks the player's accounts (in currency order) before a claim's own rows, so a claim takes
+ * its locks in the order purchases and paying game ends do — accounts, then participations and
+ * mission periods, then the users row — and none of them can deadlock another.
+ */
+export async function lockPlayerAccounts(trx: Db, userId: string): Promise<void> {
+  await trx.selectFrom('accounts').select('currency').where('owner', '=', playerAccount(userId)).orderBy('currency').forUpdate().execute();
+}
+
+export async function findParticipation(db: Db, userId: string, eventId: string): Promise<ParticipationRow | undefined> {
+  return db
+    .selectFrom('event_participations')
+    .selectAll()
+    .where('user_id', '=', userId)
+    .where('event_id', '=', eventId)
+    .executeTakeFirst();
+}
+
+/** Joins a player to an event; undefined when they had joined before (the row is left as it is). */
+export async function insertParticipation(
+  trx: Db,
+  p: { userId: string; eventId: string; target: number; now: Date },
+): Promise<ParticipationRow | undefined> {
+  return trx
+    .insertInto('event_participations')
+    .values({ user_id: p.userId, event_id: p.eventId, status: 'active', progress: 0, target: p.target, progress_version: 0, joined_at: p.now })
+    .onConflict((oc) => oc.columns(['user_id', 'event_id']).doNothing())
+    .returningAll()
+    .executeTakeFirst();
+}
+
+/**
+ * Adds to an active participation, stopping at its target, if its version is still
+ * `expectedVersion` (when given). Undefined when nothing matched: not active, or stale.
+ */
+export async function addProgress(
+  trx: Db,
+  p: { userId: string; eventId: string; delta: number; expectedVersion: number | undefined; now: Date },
+): Promise<ParticipationRow | undefined> {
+  let query = trx
+    .updateTable('event_participations')
+    .set({
+      progress: sql`LEAST(progress + ${p.delta}::bigint, target)`,
+      status: sql`CASE WHEN progress + ${p.delta}::bigint >= target THEN 'claimable' ELSE 'active' END`,
+      progress_version: sql`progress_version + 1`,
+      last_progress_at: p.now,
+    })
+    .where('user_id', '=', p.userId)
+    .where('event_id', '=', p.eventId)
+    .where('status', '=', 'active');
+  if (p.expectedVersion !== undefined) query = query.where('progress_version', '=', p.expectedVersion);
+  return query.returningAll().executeTakeFirst();
+}
+
+/** Moves a claimable participation to claimed; undefined when it was not claimable (the loser of a race). */
+export async function markClaimed(trx: Db, userId: string, eventId: string, now: Date): Promise<ParticipationRow | undefined> {
+  return trx
+    .updateTable('event_participations')
+    .set({ status: 'claimed', claimed_at: now, progress_version: sql`progress_version + 1` })
+    .where('user_id', '=', userId)
+    .where('event_id', '=', eventId)
+    .where('status', '=', 'claimable')
+    .returningAll()
+    .executeTakeFirst();
+}
+
+/** An advanced participation with the metric and the delta that advanced it. */
+export type AdvancedParticipationRow = ParticipationRow & MetricDelta;
+
+/**
+ * Advances, in one statement, every active participation of the player in a running,
+ * server-counted event whose rule counts one of `deltas` and admits the play. Rows are locked in event order so two
+ * concurrent advances of one player cannot deadlock each other.
+ */
+export async function advanceMatchingParticipations(
+  trx: Db,
+  p: { userId: string; deltas: MetricDelta[]; play: PlayFilter; now: Date },
+): Promise<AdvancedParticipationRow[]> {
+  if (p.deltas.length === 0) return [];
+  const result = await sql<AdvancedParticipationRow>`
+    WITH d (metric, delta) AS (VALUES ${deltaValues(p.deltas)}),
+    matched AS (
+      SELECT p.event_id, d.metric, d.delta
+      FROM event_participations p
+      JOIN events e ON e.id = p.event_id
+      JOIN d ON d.metric = e.rules ->> 'metric'
+      WHERE p.user_id = ${p.userId} AND p.status = 'active'
+        AND e.starts_at <= ${p.now} AND e.ends_at > ${p.now}
+        -- The client reports a client-reportable event's progress; counting it here too would count twice.
+        AND coalesce((e.rules ->> 'client_reportable')::boolean, false) = false
+        AND ${playMatches(sql.ref('e.rules'), p.play)}
+      ORDER BY p.event_id
+      FOR UPDATE OF p
+    )
+    UPDATE event_participations p
+    SET progress = LEAST(p.progress + m.delta, p.target),
+        status = CASE WHEN p.progress + m.delta >= p.target THEN 'claimable' ELSE 'active' END,
+        progress_version = p.progress_version + 1,
+        last_progress_at = ${p.now}
+    FROM matched m
+    WHERE p.user_id = ${p.userId} AND p.event_id = m.event_id AND p.status = 'active'
+    RETURNING p.*, m.metric, m.delta`.execute(trx);
+  return result.rows;
+}
+
+export interface ClaimableEventRow {
+  id: string;
+  title: string;
+  reward_bundle: unknown;
+  ends_at: Date;
+}
+
+/** The player's claimable participations of events running now. */
+export async function listClaimableEvents(db: Db, userId: string, now: Date): Promise<ClaimableEventRow[]> {
+  return db
+    .selectFrom('event_participations as p')
+    .innerJoin('events as e', 'e.id', 'p.event_id')
+    .select(['e.id', 'e.title', 'e.reward_bundle', 'e.ends_at'])
+    .where('p.user_id', '=', userId)
+    .where('p.status', '=', 'claimable')
+    .where('e.starts_at', '<=', now)
+    .where('e.ends_at', '>', now)
+    .orderBy('e.ends_at')
+    .orderBy('e.id')
+    .execute();
+}
+
+export interface EventWithCountsRow extends EventRow {
+  participants: number;
+  claims: number;
+}
+
+/** Every event with how many players joined and claimed, for operators. */
+export async function listEventsWithCounts(db: Db): Promise<EventWithCountsRow[]> {
+  const result = await sql<EventWithCountsRow>`
+    SELECT e.*, coalesce(c.participants, 0)::int AS participants, coalesce(c.claims, 0)::int AS claims
+    FROM events e
+    LEFT JOIN (
+      SELECT event_id, count(*) AS participants, count(*) FILTER (WHERE status = 'claimed') AS claims
+      FROM event_participations GROUP BY event_id
+    ) c ON c.event_id = e.id
+    ORDER BY e.starts_at DESC, e.key`.execute(db);
+  return result.rows;
+}
+
+export async function countParticipations(db: Db, eventId: string): Promise<{ participants: number; claims: number }> {
+  const row = await db
+    .selectFrom('event_participations')
+    .select((eb) => [
+      eb.fn.countAll<number>().as('participants'),
+      sql<number>`count(*) FILTER (WHERE status = 'claimed')`.as('claims'),
+    ])
+    .where('event_id', '=', eventId)
+    .executeTakeFirstOrThrow();
+  return { participants: Number(row.participants), claims: Number(row.claims) };
+}
+
+export interface NewEvent {
+  key: string;
+  title: string;
+  description: string;
+  type: EventRow['type'];
+  starts_at: Date;
+  ends_at: Date;
+  rules: unknown;
+  reward_bundle: unknown;
+}
+
+/** Inserts an event; undefined when the key is taken (nothing written). */
+export async function insertEvent(trx: Db, event: NewEvent, now: Date): Promise<EventRow | undefined> {
+  return trx
+    .insertInto('events')
+    .values({
+      ...event,
+      rules: JSON.stringify(event.rules),
+      reward_bundle: JSON.stringify(event.reward_bundle),
+      created_at: now,
+      updated_at: now,
+    })
+    .onConflict((oc) => oc.column('key').doNothing())
+    .returningAll()
+    .executeTakeFirst();
+}
+
+export async function updateEvent(trx: Db, id: string, change: Partial<Omit<NewEvent, 'key' | 'type'>>, now: Date): Promise<EventRow> {
+  const { rules, reward_bundle, ...plain } = change;
+  return trx
+    .updateTable('events')
+    .set({
+      ...plain,
+      ...(rules !== undefined ? { rules: JSON.stringify(rules) } : {}),
+      ...(reward_bundle !== undefined ? { reward_bundle: JSON.stringify(reward_bundle) } : {}),
+      updated_at: now,
+    })
+    .where('id', '=', id)
+    .returningAll()
+    .executeTakeFirstOrThrow();
+}
+
+/**
+ * Applies a new target to the event's active participations (progress stops at it, and one that
+ * reaches it becomes claimable) and bumps their players' state version; claimable and claimed
+ * ones keep what they earned. Returns how many participations changed.
+ */
+export async function retargetActiveParticipations(trx: Db, eventId: string, target: number): Promise<number> {
+  const result = await sql<{ n: number }>`
+    WITH changed AS (
+      UPDATE event_participations
+      SET target = ${target}::bigint,
+          progress = LEAST(progress, ${target}::bigint),
+          status = CASE WHEN progress >= ${target}::bigint THEN 'claimable' ELSE 'active' END,
+          progress_version = progress_version + 1
+      WHERE event_id = ${eventId} AND status = 'active' AND target <> ${target}::bigint
+      RETURNING user_id
+    ),
+    bumped AS (
+      UPDATE users SET state_version = state_version + 1 WHERE id IN (SELECT user_id FROM changed)
+    )
+    SELECT count(*)::int AS n FROM changed`.execute(trx);
+  return result.rows[0]?.n ?? 0;
+}

@@ -1,0 +1,42 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { AdminMissionListResponseSchema, AdminMissionSchema, AuthHeadersSchema, CreateMissionBodySchema } from '@playloop/contracts';
+import type { Db } from '../../db/database.ts';
+import type { Clock } from '../../lib/clock.ts';
+import { sendProblem } from '../../plugins/errors.ts';
+import { createMission, listMissionsForOperator } from './service.ts';
+
+const tags = ['missions', 'admin'];
+const security = [{ bearerAuth: [] }];
+
+/** Operators' missions: every mission, active or not, and new missions. */
+export const missionsAdminRoutes: FastifyPluginAsyncZod<{ db: Db; clock: Clock }> = async (app, deps) => {
+  app.get(
+    '/',
+    {
+      prefixTrailingSlash: 'no-slash',
+      schema: { tags, security, headers: AuthHeadersSchema, response: { 200: AdminMissionListResponseSchema } },
+      preHandler: app.requireAdmin,
+    },
+    async () => ({ items: await listMissionsForOperator(deps.db) }),
+  );
+
+  app.post(
+    '/',
+    {
+      prefixTrailingSlash: 'no-slash',
+      schema: { tags, security, headers: AuthHeadersSchema, body: CreateMissionBodySchema, response: { 201: AdminMissionSchema } },
+      preHandler: app.requireAdmin,
+    },
+    async (request, reply) => {
+      const mission = await createMission(deps, request.body);
+      if (!mission) {
+        // As for SKUs: a well-formed body naming a taken key is the SPEC's 422 VALIDATION_FAILED.
+        return sendProblem(reply, 'VALIDATION_FAILED', 'a mission with this key already exists', {
+          status: 422,
+          errors: [{ field: 'body.key', message: 'already exists' }],
+        });
+      }
+      return reply.code(201).send(mission);
+    },
+  );
+};

@@ -1,0 +1,166 @@
+import { sql, type Selectable } from 'kysely';
+import type { Db } from '../../db/database.ts';
+import type { MissionProgressTable, MissionsTable } from '../../db/schema.ts';
+import { deltaValues, playMatches, type MetricDelta, type PlayFilter } from '../events/repo.ts';
+import type { PeriodWindow } from './period.ts';
+
+export type MissionRow = Selectable<MissionsTable>;
+export type MissionProgressRow = Selectable<MissionProgressTable>;
+
+/** The current daily and weekly periods, as one request or play sees them. */
+export interface CurrentPeriods {
+  daily: PeriodWindow;
+  weekly: PeriodWindow;
+}
+
+export async function findMission(db: Db, id: string): Promise<MissionRow | undefined> {
+  return db.selectFrom('missions').selectAll().where('id', '=', id).executeTakeFirst();
+}
+
+export interface MissionWithProgressRow extends MissionRow {
+  mp_status: MissionProgressRow['status'] | null;
+  mp_progress: number | null;
+  mp_target: number | null;
+  mp_progress_version: number | null;
+}
+
+/** Active missions with the player's row of the current period (if any), in one query. */
+export async function listMissionsWithProgress(db: Db, userId: string, periods: CurrentPeriods): Promise<MissionWithProgressRow[]> {
+  return db
+    .selectFrom('missions as m')
+    .leftJoin('mission_progress as mp', (join) =>
+      join
+        .onRef('mp.mission_id', '=', 'm.id')
+        .on('mp.user_id', '=', userId)
+        .on('mp.period_key', '=', sql<string>`CASE m.period WHEN 'daily' THEN ${periods.daily.key} ELSE ${periods.weekly.key} END`),
+    )
+    .selectAll('m')
+    .select(['mp.status as mp_status', 'mp.progress as mp_progress', 'mp.target as mp_target', 'mp.progress_version as mp_progress_version'])
+    .where('m.active', '=', true)
+    .orderBy('m.created_at')
+    .orderBy('m.key')
+    .execute() as Promise<MissionWithProgressRow[]>;
+}
+
+/** An advanced mission period with the metric and the delta that advanced it. */
+export type AdvancedMissionRow = MissionProgressRow & MetricDelta;
+
+/**
+ * Advances, in one statement, the player's current period of every active mission whose rule
+ * counts one of `deltas` and admits the play: a period with no row yet starts at the delta, an
+ * active one adds it, stopping at the target; claimable and claimed ones are left alone.
+ * Rows are written in mission order so concurrent advances of one player cannot deadlock.
+ */
+export async function advanceMatchingMissions(
+  trx: Db,
+  p: { userId: string; deltas: MetricDelta[]; play: PlayFilter; periods: CurrentPeriods; now: Date },
+): Promise<AdvancedMissionRow[]> {
+  if (p.deltas.length === 0) return [];
+  const { daily, weekly } = p.periods;
+  const result = await sql<AdvancedMissionRow>`
+    WITH d (metric, delta) AS (VALUES ${deltaValues(p.deltas)}),
+    src AS (
+      SELECT m.id AS mission_id, d.metric, d.delta, (m.rules ->> 'target')::bigint AS target,
+             CASE m.period WHEN 'daily' THEN ${daily.key}::text ELSE ${weekly.key}::text END AS period_key,
+             CASE m.period WHEN 'daily' THEN ${daily.endsAt}::timestamptz ELSE ${weekly.endsAt}::timestamptz END AS period_ends_at
+      FROM missions m
+      JOIN d ON d.metric = m.rules ->> 'metric'
+      WHERE m.active AND ${playMatches(sql.ref('m.rules'), p.play)}
+    )
+    INSERT INTO mission_progress AS mp
+      (user_id, mission_id, period_key, period_ends_at, status, progress, target, progress_version, last_progress_at, created_at)
+    SELECT ${p.userId}::uuid, s.mission_id, s.period_key, s.period_ends_at,
+           CASE WHEN s.delta >= s.target THEN 'claimable' ELSE 'active' END,
+           LEAST(s.delta, s.target), s.target, 1, ${p.now}::timestamptz, ${p.now}::timestamptz
+    FROM src s
+    ORDER BY s.mission_id
+    ON CONFLICT (user_id, mission_id, period_key) DO UPDATE
+    SET progress = LEAST(mp.progress + (SELECT s.delta FROM src s WHERE s.mission_id = excluded.mission_id), mp.target),
+        status = CASE WHEN mp.progress + (SELECT s.delta FROM src s WHERE s.mission_id = excluded.mission_id) >= mp.target
+                      THEN 'claimable' ELSE 'active' END,
+        progress_version = mp.progress_version + 1,
+        last_progress_at = excluded.last_progress_at
+    WHERE mp.status = 'active'
+    RETURNING mp.*,
+      (SELECT s.metric FROM src s WHERE s.mission_id = mp.mission_id) AS metric,
+      (SELECT s.delta FROM src s WHERE s.mission_id = mp.mission_id) AS delta`.execute(trx);
+  return result.rows;
+}
+
+export async function findMissionProgress(db: Db, userId: string, missionId: string, periodKey: string): Promise<MissionProgressRow | undefined> {
+  return db
+    .selectFrom('mission_progress')
+    .selectAll()
+    .where('user_id', '=', userId)
+    .where('mission_id', '=', missionId)
+    .where('period_key', '=', periodKey)
+    .executeTakeFirst();
+}
+
+/** Moves a claimable period to claimed; undefined when it was not claimable (the loser of a race). */
+export async function markMissionClaimed(
+  trx: Db,
+  p: { userId: string; missionId: string; periodKey: string; now: Date },
+): Promise<MissionProgressRow | undefined> {
+  return trx
+    .updateTable('mission_progress')
+    .set({ status: 'claimed', claimed_at: p.now, progress_version: sql`progress_version + 1` })
+    .where('user_id', '=', p.userId)
+    .where('mission_id', '=', p.missionId)
+    .where('period_key', '=', p.periodKey)
+    .where('status', '=', 'claimable')
+    .returningAll()
+    .executeTakeFirst();
+}
+
+export interface ClaimableMissionRow {
+  id: string;
+  title: string;
+  reward_bundle: unknown;
+  period_ends_at: Date;
+}
+
+/** The player's claimable periods that are still current (their period has not ended). */
+export async function listClaimableMissions(db: Db, userId: string, now: Date): Promise<ClaimableMissionRow[]> {
+  return db
+    .selectFrom('mission_progress as mp')
+    .innerJoin('missions as m', 'm.id', 'mp.mission_id')
+    .select(['m.id', 'm.title', 'm.reward_bundle', 'mp.period_ends_at'])
+    .where('mp.user_id', '=', userId)
+    .where('mp.status', '=', 'claimable')
+    .where('mp.period_ends_at', '>', now)
+    .where('m.active', '=', true)
+    .orderBy('mp.period_ends_at')
+    .orderBy('m.id')
+    .execute();
+}
+
+export async function listAllMissions(db: Db): Promise<MissionRow[]> {
+  return db.selectFrom('missions').selectAll().orderBy('period').orderBy('created_at').orderBy('key').execute();
+}
+
+export interface NewMission {
+  key: string;
+  title: string;
+  description: string;
+  period: MissionRow['period'];
+  rules: unknown;
+  reward_bundle: unknown;
+  active: boolean;
+}
+
+/** Inserts a mission; undefined when the key is taken (nothing written). */
+export async function insertMission(trx: Db, mission: NewMission, now: Date): Promise<MissionRow | undefined> {
+  return trx
+    .insertInto('missions')
+    .values({
+      ...mission,
+      rules: JSON.stringify(mission.rules),
+      reward_bundle: JSON.stringify(mission.reward_bundle),
+      created_at: now,
+      updated_at: now,
+    })
+    .onConflict((oc) => oc.column('key').doNothing())
+    .returningAll()
+    .executeTakeFirst();
+}

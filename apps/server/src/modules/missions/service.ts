@@ -1,0 +1,175 @@
+import type { AdminMission, CreateMissionBody, Mission, MissionClaimResponse, MissionRules, RewardBundle } from '@playloop/contracts';
+import type { Db } from '../../db/database.ts';
+import type { Clock } from '../../lib/clock.ts';
+import { DomainError, notFound } from '../../lib/domain-error.ts';
+import { lockPlayerAccounts } from '../events/repo.ts';
+import { assertKnownGameType } from '../events/service.ts';
+import { appendOutbox } from '../outbox/service.ts';
+import type { PendingReward } from '../rewards/pending.ts';
+import { grantReward } from '../rewards/service.ts';
+import { getBalances } from '../wallet/ledger.ts';
+import { periodOf } from './period.ts';
+import {
+  findMission,
+  findMissionProgress,
+  insertMission,
+  listAllMissions,
+  listClaimableMissions,
+  listMissionsWithProgress,
+  markMissionClaimed,
+  type CurrentPeriods,
+  type MissionRow,
+  type MissionWithProgressRow,
+} from './repo.ts';
+import { assertTransition } from './state.ts';
+
+export interface MissionsDeps {
+  db: Db;
+  clock: Clock;
+  /** RESET_TIMEZONE: where a day and a week begin. */
+  resetTimezone: string;
+}
+
+let configuredResetTimezone = 'UTC';
+
+/**
+ * Sets the zone progress uses when its caller names none (the app does this at start from
+ * RESET_TIMEZONE); one value per process, so callers that know their zone should pass it.
+ */
+export function configureResetTimezone(timeZone: string): void {
+  new Intl.DateTimeFormat('en-US', { timeZone }); // throws on a zone the runtime does not know
+  configuredResetTimezone = timeZone;
+}
+
+export const resetTimezoneOrDefault = (timeZone: string | undefined): string => timeZone ?? configuredResetTimezone;
+
+/** The daily and weekly periods `now` falls in. */
+export function currentPeriods(now: Date, timeZone: string): CurrentPeriods {
+  return { daily: periodOf('daily', now, timeZone), weekly: periodOf('weekly', now, timeZone) };
+}
+
+function toMission(row: MissionWithProgressRow, periods: CurrentPeriods): Mission {
+  const rules = row.rules as MissionRules;
+  const period = periods[row.period];
+  const progress = row.mp_progress ?? 0;
+  const target = row.mp_target ?? rules.target;
+  const status = row.mp_status ?? 'active';
+  return {
+    id: row.id,
+    key: row.key,
+    title: row.title,
+    description: row.description,
+    period: row.period,
+    rules,
+    reward_bundle: row.reward_bundle as RewardBundle,
+    period_key: period.key,
+    resets_at: period.endsAt.toISOString(),
+    progress,
+    target,
+    status,
+    completed: progress >= target,
+    claimed: status === 'claimed',
+    progress_version: row.mp_progress_version ?? 0,
+  };
+}
+
+/** Active missions with the player's progress in the current day and week, in one query. */
+export async function listMissions(deps: MissionsDeps, userId: string): Promise<{ daily: Mission[]; weekly: Mission[] }> {
+  const periods = currentPeriods(deps.clock.now(), deps.resetTimezone);
+  const rows = await listMissionsWithProgress(deps.db, userId, periods);
+  const missions = { daily: [] as Mission[], weekly: [] as Mission[] };
+  for (const row of rows) missions[row.period].push(toMission(row, periods));
+  return missions;
+}
+
+/**
+ * Claims the current period of a mission. Only the current period can be claimed (a past one is
+ * simply no longer current). The conditional UPDATE claimable → claimed decides the one winner;
+ * the grant (key `mission:{id}:{period_key}:user:{user}`) follows in the same transaction.
+ */
+export async function claimMission(deps: MissionsDeps, userId: string, missionId: string): Promise<MissionClaimResponse> {
+  const now = deps.clock.now();
+  return deps.db.transaction().execute(async (trx) => {
+    const mission = await findMission(trx, missionId);
+    if (!mission || !mission.active) throw notFound('mission');
+    const period = periodOf(mission.period, now, deps.resetTimezone);
+
+    await lockPlayerAccounts(trx, userId);
+    const claimed = await markMissionClaimed(trx, { userId, missionId, periodKey: period.key, now });
+    if (!claimed) {
+      const current = await findMissionProgress(trx, userId, missionId, period.key);
+      if (!current) throw new DomainError('NOT_CLAIMABLE', 'nothing counted toward this mission in this period yet');
+      assertTransition(current.status, 'claimed');
+      throw new DomainError('VERSION_CONFLICT', 'the mission changed concurrently; retry');
+    }
+
+    const grant = await grantReward(trx, {
+      userId,
+      grantKey: `mission:${missionId}:${period.key}:user:${userId}`,
+      source: 'mission',
+      sourceId: missionId,
+      title: mission.title,
+      bundle: mission.reward_bundle as RewardBundle,
+      now,
+    });
+    await appendOutbox(trx, {
+      eventType: 'mission.claim',
+      userId,
+      payload: { mission_id: missionId, period_key: period.key, grant_id: grant.grantId, reward_items: grant.rewardItems },
+      now,
+    });
+    return {
+      mission_id: missionId,
+      period_key: period.key,
+      status: 'claimed' as const,
+      progress: claimed.progress,
+      target: claimed.target,
+      completed: true,
+      claimed: true as const,
+      progress_version: claimed.progress_version,
+      last_progress_at: claimed.last_progress_at?.toISOString() ?? null,
+      grant_id: grant.grantId,
+      reward_items: grant.rewardItems,
+      balances: await getBalances(trx, userId),
+    };
+  });
+}
+
+/** The player's claimable mission periods that are still current, for GET /api/rewards/pending. */
+export async function pendingMissionRewards(db: Db, userId: string, now: Date): Promise<PendingReward[]> {
+  const rows = await listClaimableMissions(db, userId, now);
+  return rows.map((row) => ({
+    source: 'mission' as const,
+    source_id: row.id,
+    title: row.title,
+    reward_bundle: row.reward_bundle as RewardBundle,
+    expires_at: row.period_ends_at.toISOString(),
+  }));
+}
+
+function toAdminMission(row: MissionRow): AdminMission {
+  return {
+    id: row.id,
+    key: row.key,
+    title: row.title,
+    description: row.description,
+    period: row.period,
+    rules: row.rules as MissionRules,
+    reward_bundle: row.reward_bundle as RewardBundle,
+    active: row.active,
+    created_at: row.created_at.toISOString(),
+    updated_at: row.updated_at.toISOString(),
+  };
+}
+
+/** Every mission, active or not, for operators. */
+export async function listMissionsForOperator(db: Db): Promise<AdminMission[]> {
+  return (await listAllMissions(db)).map(toAdminMission);
+}
+
+/** Creates a mission; undefined when its key is taken (nothing written). */
+export async function createMission(deps: { db: Db; clock: Clock }, body: CreateMissionBody): Promise<AdminMission | undefined> {
+  assertKnownGameType(body.rules);
+  const row = await insertMission(deps.db, body, deps.clock.now());
+  return row && toAdminMission(row);
+}
