@@ -4,19 +4,30 @@ import type { Config } from './config.ts';
 import type { Database } from './db/database.ts';
 import { systemClock, type Clock } from './lib/clock.ts';
 import { MemoryRateLimitStore, type RateLimitStore } from './lib/rate-limit.ts';
+import { cryptoRandom, type RandomSource } from './lib/random.ts';
+import { adminItemRoutes } from './modules/inventory/admin-routes.ts';
+import { inventoryRoutes } from './modules/inventory/routes.ts';
 import { authRoutes } from './modules/auth/routes.ts';
 import { createAuthService, type LoginLimits } from './modules/auth/service.ts';
 import { createTokenSigner } from './modules/auth/tokens.ts';
 import { healthRoutes } from './modules/health/routes.ts';
+import { eventsAdminRoutes } from './modules/events/admin-routes.ts';
+import { eventsRoutes } from './modules/events/routes.ts';
+import { missionsAdminRoutes } from './modules/missions/admin-routes.ts';
+import { missionsRoutes } from './modules/missions/routes.ts';
 import outboxPlugin from './modules/outbox/plugin.ts';
 import type { Pipeline } from './modules/outbox/pipeline.ts';
 import { recordLogin, recordSignup } from './modules/outbox/service.ts';
+import { gameRoutes } from './modules/games/routes.ts';
 import { rewardsRoutes } from './modules/rewards/routes.ts';
+import { shopAdminRoutes } from './modules/shop/admin-routes.ts';
+import { shopRoutes } from './modules/shop/routes.ts';
 import { grantSignupBonus } from './modules/rewards/signup-bonus.ts';
 import { openPlayerAccounts } from './modules/wallet/ledger.ts';
 import authPlugin from './plugins/auth.ts';
 import docsPlugin from './plugins/docs.ts';
 import errorsPlugin from './plugins/errors.ts';
+import idempotencyPlugin from './plugins/idempotency.ts';
 import metricsPlugin from './plugins/metrics.ts';
 import requestContextPlugin from './plugins/request-context.ts';
 
@@ -29,6 +40,8 @@ export interface AppOptions {
   logger?: FastifyServerOptions['logger'];
   /** The analytics pipeline (relay publisher and KPI store); without it the outbox is written but not relayed. */
   pipeline?: Pipeline;
+  /** Where server-side rolls draw from (item tables); crypto-backed unless a test seeds one. */
+  random?: RandomSource;
 }
 
 // Bodies past this are refused with 413 before they are parsed.
@@ -43,7 +56,8 @@ export async function buildApp(options: AppOptions) {
   const app = Fastify({
     logger: options.logger ?? false,
     bodyLimit: BODY_LIMIT_BYTES,
-    requestIdHeader: 'x-request-id',
+    // genReqId reads x-request-id itself; with requestIdHeader set Fastify would trust it unchecked.
+    requestIdHeader: false,
     // Our ids are trusted only if short and plain; anything else gets a fresh one.
     genReqId: (req) => {
       const given = req.headers['x-request-id'];
@@ -79,10 +93,20 @@ export async function buildApp(options: AppOptions) {
   await app.register(docsPlugin);
   await app.register(authPlugin, { authService });
   await app.register(outboxPlugin, { db, clock, pipeline: options.pipeline });
+  await app.register(idempotencyPlugin, { db, clock });
 
   await app.register(healthRoutes, { database: options.database });
   await app.register(authRoutes, { prefix: '/api/auth', authService });
   await app.register(rewardsRoutes, { prefix: '/api/rewards', db, clock });
+  await app.register(missionsRoutes, { prefix: '/api/events/missions', db, clock, resetTimezone: options.config.resetTimezone });
+  await app.register(eventsRoutes, { prefix: '/api/events', db, clock });
+  await app.register(eventsAdminRoutes, { prefix: '/api/admin/events', db, clock });
+  await app.register(missionsAdminRoutes, { prefix: '/api/admin/missions', db, clock });
+  await app.register(gameRoutes, { prefix: '/api/game', db, clock, resetTimezone: options.config.resetTimezone });
+  await app.register(shopRoutes, { prefix: '/api/shop', db, clock });
+  await app.register(shopAdminRoutes, { prefix: '/api/admin/shop', db, clock });
+  await app.register(inventoryRoutes, { prefix: '/api/inventory', db, clock, random: options.random ?? cryptoRandom });
+  await app.register(adminItemRoutes, { prefix: '/api/admin/items', db, clock });
 
   app.addHook('onClose', async () => {
     await rateLimits.close();

@@ -17,6 +17,10 @@ export interface UsersTable {
   exp: Generated<number>;
   state_version: Generated<number>;
   created_at: Timestamp;
+  /** Consecutive RESET_TIMEZONE-local days with an ended game session. */
+  streak_days: Generated<number>;
+  /** The local day of the last ended session; written as 'YYYY-MM-DD', read back as a Date. */
+  last_play_date: ColumnType<Date | null, string | null | undefined, string | null>;
 }
 
 export interface AuthSessionsTable {
@@ -87,6 +91,148 @@ export interface InventoryTable {
   updated_at: Timestamp;
 }
 
+export interface SkusTable {
+  sku_id: string;
+  name: string;
+  description: string;
+  price: number;
+  currency_type: 'soft' | 'premium';
+  bundle: Json;
+  segment: 'regular' | 'limited';
+  stock: number | null;
+  stock_remaining: number | null;
+  per_user_limit: number | null;
+  available_from: Timestamp | null;
+  available_until: Timestamp | null;
+  active: Generated<boolean>;
+  created_at: Timestamp;
+}
+
+export interface SkuPurchaseCountsTable {
+  user_id: string;
+  sku_id: string;
+  purchased: number;
+}
+
+export interface PurchasesTable {
+  id: string;
+  user_id: string;
+  sku_id: string;
+  quantity: number;
+  price: number;
+  total_price: number;
+  currency_type: 'soft' | 'premium';
+  status: 'succeeded' | 'failed';
+  failure_code: string | null;
+  ledger_transaction_id: string | null;
+  created_at: Timestamp;
+}
+
+/** One use of a consumable: the definition snapshot, the roll (tables only) and the grant. */
+export interface ItemOpensTable {
+  id: string;
+  user_id: string;
+  item_id: string;
+  idempotency_key: string | null;
+  opens: Json;
+  roll: number | null;
+  chosen_index: number | null;
+  grant_id: string | null;
+  quantity_left: number | null;
+  opened_at: Timestamp;
+}
+
+/** One play; server-scored types also keep the seed, its commitment and the result rolled at start. */
+export interface GameSessionsTable {
+  id: string;
+  user_id: string;
+  game_type: string;
+  status: Generated<'active' | 'ended' | 'abandoned'>;
+  started_at: Timestamp;
+  ended_at: Timestamp | null;
+  score: number | null;
+  duration_s: number | null;
+  meta: Json | null;
+  seed: string | null;
+  seed_commitment: string | null;
+  server_score: number | null;
+  server_result: Json | null;
+}
+
+/** An X-Idempotency-Key claim and, once completed, the response it replays. */
+export interface IdempotencyKeysTable {
+  user_scope: string;
+  route: string;
+  idempotency_key: string;
+  fingerprint: string;
+  status: 'in_progress' | 'completed';
+  lock_token: string;
+  locked_at: Timestamp;
+  response_status: number | null;
+  response_content_type: string | null;
+  response_body: string | null;
+  created_at: Timestamp;
+  completed_at: Timestamp | null;
+  expires_at: Timestamp;
+}
+
+/** A live event; rules and reward_bundle follow EventRulesSchema and RewardBundleSchema. */
+export interface EventsTable {
+  id: Generated<string>;
+  key: string;
+  title: string;
+  description: string;
+  type: 'daily' | 'limited' | 'progression';
+  starts_at: Timestamp;
+  ends_at: Timestamp;
+  rules: Json;
+  reward_bundle: Json;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+/** One player's participation in one event (status machine: modules/events/state.ts). */
+export interface EventParticipationsTable {
+  user_id: string;
+  event_id: string;
+  status: 'active' | 'claimable' | 'claimed' | 'expired';
+  progress: number;
+  target: number;
+  progress_version: number;
+  joined_at: Timestamp;
+  last_progress_at: Timestamp | null;
+  claimed_at: Timestamp | null;
+  expired_at: Timestamp | null;
+}
+
+export interface MissionsTable {
+  id: Generated<string>;
+  key: string;
+  title: string;
+  description: string;
+  period: 'daily' | 'weekly';
+  rules: Json;
+  reward_bundle: Json;
+  active: Generated<boolean>;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+/** One player's progress in one period of one mission (status machine: modules/missions/state.ts). */
+export interface MissionProgressTable {
+  user_id: string;
+  mission_id: string;
+  period_key: string;
+  period_ends_at: Timestamp;
+  status: 'active' | 'claimable' | 'claimed';
+  progress: number;
+  target: number;
+  progress_version: number;
+  last_progress_at: Timestamp | null;
+  claimed_at: Timestamp | null;
+  created_at: Timestamp;
+}
+
 export interface SchemaMigrationsTable {
   name: string;
   applied_at: Timestamp;
@@ -103,4 +249,14 @@ export interface DB {
   reward_grants: RewardGrantsTable;
   items: ItemsTable;
   inventory: InventoryTable;
+  idempotency_keys: IdempotencyKeysTable;
+  item_opens: ItemOpensTable;
+  skus: SkusTable;
+  sku_purchase_counts: SkuPurchaseCountsTable;
+  purchases: PurchasesTable;
+  game_sessions: GameSessionsTable;
+  events: EventsTable;
+  event_participations: EventParticipationsTable;
+  missions: MissionsTable;
+  mission_progress: MissionProgressTable;
 }
