@@ -7,9 +7,9 @@ import { advanceProgressForMetric } from '../modules/events/progress.ts';
 import { appendOutbox } from '../modules/outbox/service.ts';
 import { grantReward } from '../modules/rewards/service.ts';
 import { insufficientFunds, purchaseLimitReached, quantityTooLarge, soldOut } from '../modules/shop/errors.ts';
-import { addToPurchaseCount, findOfferAndTakeStock, insertPurchase, lockPlayerAccounts } from '../modules/shop/repo.ts';
+import { addToPurchaseCount, findOfferAndTakeStock, insertPurchase } from '../modules/shop/repo.ts';
 import { multiplyBundle } from '../modules/shop/service.ts';
-import { getBalances, movesBetween, postTransaction } from '../modules/wallet/ledger.ts';
+import { getBalances, lockPlayerAccounts, movesBetween, postTransaction } from '../modules/wallet/ledger.ts';
 
 export interface PurchaseInput {
   userId: string;

@@ -2,7 +2,6 @@ import { sql, type RawBuilder, type Selectable } from 'kysely';
 import type { Metric } from '@playloop/contracts';
 import type { Db } from '../../db/database.ts';
 import type { EventParticipationsTable, EventsTable } from '../../db/schema.ts';
-import { playerAccount } from '../wallet/ledger.ts';
 
 export type EventRow = Selectable<EventsTable>;
 export type ParticipationRow = Selectable<EventParticipationsTable>;
@@ -90,15 +89,6 @@ export async function expireParticipations(
       AND (${scope.userId ?? null}::uuid IS NULL OR p.user_id = ${scope.userId ?? null}::uuid)
       AND (${scope.eventId ?? null}::uuid IS NULL OR p.event_id = ${scope.eventId ?? null}::uuid)`.execute(db);
   return Number(result.numAffectedRows ?? 0);
-}
-
-/**
- * Locks the player's accounts (in currency order) before a claim's own rows, so a claim takes
- * its locks in the order purchases and paying game ends do — accounts, then participations and
- * mission periods, then the users row — and none of them can deadlock another.
- */
-export async function lockPlayerAccounts(trx: Db, userId: string): Promise<void> {
-  await trx.selectFrom('accounts').select('currency').where('owner', '=', playerAccount(userId)).orderBy('currency').forUpdate().execute();
 }
 
 export async function findParticipation(db: Db, userId: string, eventId: string): Promise<ParticipationRow | undefined> {

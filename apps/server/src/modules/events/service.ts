@@ -17,7 +17,7 @@ import { gameTypes } from '../games/registry.ts';
 import { appendOutbox } from '../outbox/service.ts';
 import { addExp, grantReward } from '../rewards/service.ts';
 import type { PendingReward } from '../rewards/pending.ts';
-import { getBalances } from '../wallet/ledger.ts';
+import { getBalances, lockPlayerAccounts } from '../wallet/ledger.ts';
 import {
   addProgress,
   countParticipations,
@@ -29,7 +29,6 @@ import {
   listClaimableEvents,
   listEventsWithCounts,
   listEventsWithParticipation,
-  lockPlayerAccounts,
   markClaimed,
   retargetActiveParticipations,
   updateEvent,

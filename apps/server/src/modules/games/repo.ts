@@ -2,7 +2,6 @@ import { sql, type Selectable } from 'kysely';
 import type { GameSession } from '@playloop/contracts';
 import type { Db } from '../../db/database.ts';
 import type { GameSessionsTable } from '../../db/schema.ts';
-import { playerAccount } from '../wallet/ledger.ts';
 
 export type GameSessionRow = Selectable<GameSessionsTable>;
 
@@ -129,17 +128,3 @@ export function listActiveSessions(db: Db, userId: string): Promise<GameSessionR
     .execute();
 }
 
-/**
- * Locks the player's wallet rows before a payout. Every grant locks accounts before the users
- * row (grantReward, claims, purchases); the events step of a session end writes the users row
- * first, so a paying end takes the accounts up front to keep that order and never deadlock.
- */
-export async function lockPlayerAccounts(trx: Db, userId: string): Promise<void> {
-  await trx
-    .selectFrom('accounts')
-    .select('currency')
-    .where('owner', '=', playerAccount(userId))
-    .orderBy('currency')
-    .forUpdate()
-    .execute();
-}

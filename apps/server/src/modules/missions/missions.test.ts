@@ -7,7 +7,7 @@ import { makePlayer, type TestPlayer } from '../../../test/factories/players.ts'
 import { expectLedgerClean } from '../../../test/ledger.ts';
 import { expectProblem } from '../../../test/problem.ts';
 import { advanceProgressForMetric } from '../events/progress.ts';
-import { lockPlayerAccounts } from '../events/repo.ts';
+import { lockPlayerAccounts } from '../wallet/ledger.ts';
 import { getBalances } from '../wallet/ledger.ts';
 import type { MissionRow } from './repo.ts';
 

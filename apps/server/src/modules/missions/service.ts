@@ -2,7 +2,7 @@ import type { AdminMission, CreateMissionBody, Mission, MissionClaimResponse, Mi
 import type { Db } from '../../db/database.ts';
 import type { Clock } from '../../lib/clock.ts';
 import { DomainError, notFound } from '../../lib/domain-error.ts';
-import { lockPlayerAccounts } from '../events/repo.ts';
+import { lockPlayerAccounts } from '../wallet/ledger.ts';
 import { assertKnownGameType } from '../events/service.ts';
 import { appendOutbox } from '../outbox/service.ts';
 import type { PendingReward } from '../rewards/pending.ts';

@@ -2,7 +2,6 @@ import { sql, type Selectable } from 'kysely';
 import type { Currency, PurchaseStatus, RewardBundle, ShopSegment } from '@playloop/contracts';
 import type { Db } from '../../db/database.ts';
 import type { SkusTable } from '../../db/schema.ts';
-import { playerAccount } from '../wallet/ledger.ts';
 
 export type SkuRow = Selectable<SkusTable>;
 
@@ -102,21 +101,6 @@ export async function addToPurchaseCount(
     ${guard}
     RETURNING purchased`.execute(trx);
   return result.rows[0]?.purchased;
-}
-
-/**
- * Locks both of a player's accounts in one fixed order. A purchase that pays in one currency
- * and grants the other would otherwise lock them in opposite orders for opposite packs, and
- * two such purchases by one player could deadlock.
- */
-export async function lockPlayerAccounts(trx: Db, userId: string): Promise<void> {
-  await trx
-    .selectFrom('accounts')
-    .select('currency')
-    .where('owner', '=', playerAccount(userId))
-    .orderBy('currency')
-    .forUpdate()
-    .execute();
 }
 
 export interface PurchaseRecord {

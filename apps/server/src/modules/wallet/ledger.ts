@@ -76,6 +76,21 @@ export async function postTransaction(
   return id;
 }
 
+/**
+ * Locks both of a player's accounts, in currency order, before any other row of theirs.
+ * Every flow that moves a player's money or progress (purchases, claims, paying game ends) takes
+ * this first, so all of them lock accounts → progress rows → users in one order and never deadlock.
+ */
+export async function lockPlayerAccounts(trx: Db, userId: string): Promise<void> {
+  await trx
+    .selectFrom('accounts')
+    .select('currency')
+    .where('owner', '=', playerAccount(userId))
+    .orderBy('currency')
+    .forUpdate()
+    .execute();
+}
+
 /** A player's current balances. */
 export async function getBalances(db: Db, userId: string): Promise<Balances> {
   const rows = await db
