@@ -12,6 +12,7 @@ import { createAuthService, type LoginLimits } from './modules/auth/service.ts';
 import { createTokenSigner } from './modules/auth/tokens.ts';
 import { healthRoutes } from './modules/health/routes.ts';
 import { eventsAdminRoutes } from './modules/events/admin-routes.ts';
+import { advanceProgressForMetric } from './modules/events/progress.ts';
 import { eventsRoutes } from './modules/events/routes.ts';
 import { missionsAdminRoutes } from './modules/missions/admin-routes.ts';
 import { missionsRoutes } from './modules/missions/routes.ts';
@@ -84,7 +85,12 @@ export async function buildApp(options: AppOptions) {
       (trx, user, now) => grantSignupBonus(trx, user.id, options.config.signupBonusSoft, now),
       recordSignup,
     ],
-    onLogin: [recordLogin],
+    onLogin: [
+      recordLogin,
+      async (trx, user, now) => {
+        await advanceProgressForMetric(trx, user.id, 'logins', 1, now, options.config.resetTimezone);
+      },
+    ],
   });
 
   await app.register(errorsPlugin);

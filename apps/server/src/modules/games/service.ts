@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { appendOutbox } from '../outbox/service.ts';
 import type { GameSession, GameType, StartSessionResponse } from '@playloop/contracts';
 import type { Db } from '../../db/database.ts';
 import type { Clock } from '../../lib/clock.ts';
@@ -50,7 +51,7 @@ export async function startGameSession(deps: GamesDeps, input: { userId: string;
 
   const row = await deps.db.transaction().execute(async (trx) => {
     await abandonSessionStartedBefore(trx, input.userId, def.gameType, overdue, now);
-    return insertActiveSession(trx, {
+    const started = await insertActiveSession(trx, {
       id: randomUUID(),
       userId: input.userId,
       gameType: def.gameType,
@@ -60,6 +61,15 @@ export async function startGameSession(deps: GamesDeps, input: { userId: string;
       serverScore: play?.score ?? null,
       serverResult: play?.outcome ?? null,
     });
+    if (started) {
+      await appendOutbox(trx, {
+        eventType: 'game.session.start',
+        userId: input.userId,
+        payload: { session_id: started.id, game_type: started.game_type },
+        now,
+      });
+    }
+    return started;
   });
   if (!row) throw new DomainError('SESSION_ALREADY_ACTIVE', `a ${def.gameType} session is already active`);
   return {

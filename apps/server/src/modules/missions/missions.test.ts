@@ -39,13 +39,18 @@ const login = (player: TestPlayer, n = 1) =>
 const missionGrants = (userId: string) =>
   ctx.db.selectFrom('reward_grants').select(['grant_key', 'source_id']).where('user_id', '=', userId).where('source', '=', 'mission').execute();
 
-/** Moves the clock to `at` for `fn`, signing the player in again (tokens live 15 minutes). */
+/**
+ * Moves the clock to `at` for `fn` with a fresh access token (tokens live 15 minutes). It refreshes
+ * rather than logs in, because a login is itself progress toward `logins` missions.
+ */
 async function at<T>(when: string, player: TestPlayer, fn: () => Promise<T>): Promise<T> {
   const saved = ctx.clock.now();
   ctx.clock.set(when);
   try {
-    const res = await ctx.app.inject({ method: 'POST', url: '/api/auth/login', payload: { site_id: player.user.site_id, password: player.password } });
-    player.headers = { authorization: `Bearer ${(res.json() as { access_token: string }).access_token}` };
+    const res = await ctx.app.inject({ method: 'POST', url: '/api/auth/refresh', payload: { refresh_token: player.refresh_token } });
+    const pair = res.json() as { access_token: string; refresh_token: string };
+    player.refresh_token = pair.refresh_token;
+    player.headers = { authorization: `Bearer ${pair.access_token}` };
     return await fn();
   } finally {
     ctx.clock.set(saved);
@@ -197,6 +202,16 @@ describe('POST /api/events/missions/{id}/claim', () => {
 });
 
 describe('mission periods (RESET_TIMEZONE=UTC)', () => {
+  it('counts a real login toward a logins mission', async () => {
+    const player = await makePlayer(ctx.app);
+    const mission = await makeMission(ctx, { period: 'daily', rules: { metric: 'logins', target: 2 } });
+    for (let i = 0; i < 2; i++) {
+      const res = await ctx.app.inject({ method: 'POST', url: '/api/auth/login', payload: { site_id: player.user.site_id, password: player.password } });
+      expect(res.statusCode).toBe(200);
+    }
+    expect(find(await listMissions(player), mission)).toMatchObject({ status: 'claimable', progress: 2 });
+  });
+
   it('starts a fresh day at midnight; yesterday’s unclaimed period cannot be claimed', async () => {
     const player = await makePlayer(ctx.app);
     const mission = await makeMission(ctx, { period: 'daily', rules: { metric: 'logins', target: 1 } });

@@ -67,15 +67,15 @@ describe('outbox relay', () => {
     const sink = recordingPublisher();
     const relay = createOutboxRelay({ db: ctx.db, clock: ctx.clock, publisher: sink.publisher, batchSize: 3 });
 
-    // The player's user.signup, then the seven games.
-    expect((await relay.stats()).pending).toBe(8);
-    expect(await relay.drain()).toBe(8);
-    expect(sink.batches.map((b) => b.length)).toEqual([3, 3, 2]);
-    expect(sink.published().map((e) => e.event_type)).toEqual(['user.signup', ...ids.map(() => 'game.session.start')]);
-    expect(sink.published().slice(1).map((e) => e.event_id)).toEqual(ids);
+    // The signup bonus's reward.granted and the player's user.signup, then the seven games.
+    expect((await relay.stats()).pending).toBe(9);
+    expect(await relay.drain()).toBe(9);
+    expect(sink.batches.map((b) => b.length)).toEqual([3, 3, 3]);
+    expect(sink.published().map((e) => e.event_type)).toEqual(['reward.granted', 'user.signup', ...ids.map(() => 'game.session.start')]);
+    expect(sink.published().slice(2).map((e) => e.event_id)).toEqual(ids);
     expect(await relay.stats()).toMatchObject({ pending: 0, oldest_pending_age_s: 0 });
     expect(await relay.drain()).toBe(0);
-    expect(sink.published()).toHaveLength(8);
+    expect(sink.published()).toHaveLength(9);
   });
 
   it('keeps the API serving while the publisher is down, then drains the backlog exactly once', async () => {

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { z } from 'zod';
 import type { DistributeBodySchema } from '@playloop/contracts';
 import type { Db } from '../../db/database.ts';
@@ -6,6 +7,9 @@ import { notFound } from '../../lib/domain-error.ts';
 import { getBalances } from '../wallet/ledger.ts';
 import { userExists } from './repo.ts';
 import { grantReward } from './service.ts';
+
+// Keys may be 255 characters; a digest keeps grant keys short and of one length.
+const keyDigest = (key: string) => createHash('sha256').update(key).digest('hex').slice(0, 32);
 
 /**
  * An operator's grant to one player. The grant key is built from the operator's idempotency
@@ -20,7 +24,7 @@ export async function distributeReward(
     if (!(await userExists(trx, input.body.user_id))) throw notFound('user');
     const grant = await grantReward(trx, {
       userId: input.body.user_id,
-      grantKey: `operator:${input.operatorId}:${input.idempotencyKey}:user:${input.body.user_id}`,
+      grantKey: `operator:${input.operatorId}:${keyDigest(input.idempotencyKey)}:user:${input.body.user_id}`,
       source: 'operator',
       sourceId: input.operatorId,
       title: input.body.reason,

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
 import type { RewardBundle, RewardItem, RewardSource } from '@playloop/contracts';
 import type { Db } from '../../db/database.ts';
+import { appendOutbox } from '../outbox/service.ts';
 import { levelForExp, tierForLevel } from '../users/progression.ts';
 import { movesBetween, postTransaction, type SystemAccount } from '../wallet/ledger.ts';
 
@@ -110,6 +111,18 @@ export async function grantReward(trx: Db, req: GrantRequest): Promise<GrantResu
   }
 
   const progressed = await addExp(trx, req.userId, req.bundle.exp ?? 0);
+  await appendOutbox(trx, {
+    eventType: 'reward.granted',
+    userId: req.userId,
+    payload: {
+      grant_id: grantId,
+      grant_key: req.grantKey,
+      source: req.source,
+      source_id: req.sourceId ?? null,
+      reward_items: rewardItems,
+    },
+    now: req.now,
+  });
   return { grantId, rewardItems, created: true, ...progressed };
 }
 
