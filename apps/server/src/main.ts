@@ -3,6 +3,7 @@ import { createRateLimitStore, ensureAdmin, openMigratedDatabase } from './boots
 import { loadConfig } from './config.ts';
 import { seedDemoContent } from './demo/seed.ts';
 import { systemClock } from './lib/clock.ts';
+import { expireEndedParticipations } from './modules/events/service.ts';
 import { openPipeline } from './modules/outbox/pipeline.ts';
 
 /** Starts the server: config, migrations, operator account, listen, graceful shutdown. */
@@ -24,6 +25,14 @@ async function main() {
   });
   app.addHook('onClose', () => database.close());
   app.addHook('onClose', () => pipeline.close());
+
+  // Ended events turn their open participations `expired`; read paths also do it lazily, the
+  // sweep keeps pending-reward lists and operator counts right for players who never come back.
+  const sweep = setInterval(() => {
+    expireEndedParticipations(database.db, systemClock.now()).catch((err) => app.log.warn({ err }, 'expiry sweep failed'));
+  }, 60_000);
+  sweep.unref();
+  app.addHook('onClose', async () => clearInterval(sweep));
 
   let closing = false;
   const shutdown = (signal: string) => {
