@@ -127,6 +127,7 @@ describe('database errors', () => {
     ['40001', 'a serialization failure', 409, 'VERSION_CONFLICT'],
     ['40P01', 'a deadlock', 409, 'VERSION_CONFLICT'],
     ['22003', 'a numeric overflow', 400, 'VALIDATION_FAILED'],
+    ['22021', 'a NUL byte in text', 400, 'VALIDATION_FAILED'],
     ['57P01', 'an admin shutdown', 503, 'UNAVAILABLE'],
     ['08006', 'a connection failure', 503, 'UNAVAILABLE'],
     ['53300', 'too many connections', 503, 'UNAVAILABLE'],

@@ -92,6 +92,10 @@ function classify(error: unknown): { code: ErrorCode; detail: string; status?: n
   if (sqlstate === '22003' || sqlstate === '22P02') {
     return { code: 'VALIDATION_FAILED', detail: 'a value is out of range' };
   }
+  // A NUL byte (or a character the database encoding lacks) in any text the client sent.
+  if (sqlstate === '22021' || sqlstate === '22P05') {
+    return { code: 'VALIDATION_FAILED', detail: 'a text value holds a character that cannot be stored' };
+  }
   if ((sqlstate && UNAVAILABLE_SQLSTATES.has(sqlstate)) || (sqlstate && UNAVAILABLE_ERRNOS.has(sqlstate)) || isPoolTimeout(error)) {
     return { code: 'UNAVAILABLE', detail: 'a dependency is unavailable; retry later' };
   }

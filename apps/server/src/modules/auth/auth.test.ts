@@ -150,6 +150,8 @@ describe('login', () => {
     expectProblem(await post('/api/auth/login', { site_id: 'abc' }), 400, 'VALIDATION_FAILED');
     expectProblem(await post('/api/auth/login', { site_id: 'abc', password: 'x', otp: 1 }), 400, 'VALIDATION_FAILED');
     expectProblem(await post('/api/auth/login', { site_id: ['abc'], password: 'x' }), 400, 'VALIDATION_FAILED');
+    // Found by the chaos fuzzer: PostgreSQL cannot store a NUL byte; that is bad input, not a 500.
+    expectProblem(await post('/api/auth/login', { site_id: 'a\u0000b', password: 'whatever1' }), 400, 'VALIDATION_FAILED');
   });
 });
 
