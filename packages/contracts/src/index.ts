@@ -10,3 +10,5 @@ export * from './events/index.ts';
 export * from './api/games.ts';
 export * from './api/events.ts';
 export * from './api/missions.ts';
+export * from './api/dashboard.ts';
+export * from './api/profile.ts';

@@ -233,6 +233,12 @@ export interface MissionProgressTable {
   created_at: Timestamp;
 }
 
+/** One row (id 1): the version of the operator's content, bumped by triggers; part of the dashboard ETag. */
+export interface ContentVersionTable {
+  id: number;
+  version: number;
+}
+
 export interface SchemaMigrationsTable {
   name: string;
   applied_at: Timestamp;
@@ -259,4 +265,5 @@ export interface DB {
   event_participations: EventParticipationsTable;
   missions: MissionsTable;
   mission_progress: MissionProgressTable;
+  content_version: ContentVersionTable;
 }

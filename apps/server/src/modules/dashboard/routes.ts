@@ -1,0 +1,41 @@
+import type { FastifyReply } from 'fastify';
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { DashboardHeadersSchema, DashboardQuerySchema, DashboardResponseSchema } from '@playloop/contracts';
+import { caller } from '../../plugins/auth.ts';
+import { getDashboard, type DashboardDeps } from './service.ts';
+
+const tags = ['dashboard'];
+const security = [{ bearerAuth: [] }];
+
+// A 304 has no body at all: send() with no payload writes the headers only (send(null) would
+// serialize "null"), which the typed reply of a route with a 304 schema does not allow.
+const sendNotModified = (reply: FastifyReply) => reply.code(304).send();
+
+/** The main screen in one round trip, revalidated with ETag / If-None-Match. */
+export const dashboardRoutes: FastifyPluginAsyncZod<DashboardDeps> = async (app, deps) => {
+  app.get(
+    '/',
+    {
+      prefixTrailingSlash: 'no-slash',
+      schema: {
+        tags,
+        security,
+        headers: DashboardHeadersSchema,
+        querystring: DashboardQuerySchema,
+        response: {
+          200: DashboardResponseSchema,
+          304: z.null().describe('Not modified: the copy the If-None-Match names is current; no body'),
+        },
+      },
+      preHandler: app.authenticate,
+    },
+    async (request, reply) => {
+      const answer = await getDashboard(deps, caller(request).userId, request.headers['if-none-match']);
+      // no-cache: a cache may keep the copy but must revalidate it every time (it is cheap to).
+      reply.header('etag', answer.etag).header('cache-control', 'private, no-cache');
+      if (answer.notModified) return sendNotModified(reply as unknown as FastifyReply);
+      return answer.dashboard;
+    },
+  );
+};

@@ -1,0 +1,145 @@
+import {
+  DASHBOARD_RECENT_SESSIONS,
+  DASHBOARD_SHOP_HIGHLIGHTS,
+  type Dashboard,
+  type DashboardEvent,
+  type EventRules,
+  type RewardBundle,
+  type Sku,
+} from '@playloop/contracts';
+import type { Db } from '../../db/database.ts';
+import type { Clock } from '../../lib/clock.ts';
+import { unauthenticated } from '../../lib/domain-error.ts';
+import { listEventsWithParticipation, type EventWithParticipationRow } from '../events/repo.ts';
+import { pendingEventRewards, toParticipation } from '../events/service.ts';
+import { listRecentSessions } from '../games/service.ts';
+import { currentStreak, localDateOf } from '../games/streak.ts';
+import { currentPeriods, listMissions, pendingMissionRewards } from '../missions/service.ts';
+import { listCatalog } from '../shop/service.ts';
+import { expToNextLevel } from '../users/progression.ts';
+import { getBalances } from '../wallet/ledger.ts';
+import { dashboardEtag, ifNoneMatchMatches } from './etag.ts';
+import { readEtagVersions, readPlayerSummary } from './repo.ts';
+
+export interface DashboardDeps {
+  db: Db;
+  clock: Clock;
+  /** RESET_TIMEZONE: the local day of today_rewards, the streak and the mission periods. */
+  resetTimezone: string;
+}
+
+/** What a conditional GET answers: always the current tag; the body only when the client's copy is stale. */
+export type DashboardReply = { etag: string; notModified: true } | { etag: string; notModified: false; dashboard: Dashboard };
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+/** The player's dashboard ETag at `now`: one read of two versions plus the minute. */
+export async function dashboardEtagOf(db: Db, userId: string, now: Date): Promise<string> {
+  const versions = await readEtagVersions(db, userId);
+  if (!versions) throw unauthenticated('the player no longer exists');
+  return dashboardEtag(versions, now);
+}
+
+/**
+ * GET /api/dashboard with If-None-Match. The ETag is read BEFORE the body, never after: a change
+ * committed between the two reads then lands in the body but not in the tag, so the client holds
+ * a body newer than its tag and its next revalidation simply fetches again. Read the other way
+ * round, a body older than its tag could be answered with 304 forever after. For the same reason
+ * every part of the body is computed at the same `now` as the tag's minute.
+ */
+export async function getDashboard(deps: DashboardDeps, userId: string, ifNoneMatch?: string): Promise<DashboardReply> {
+  const now = deps.clock.now();
+  const etag = await dashboardEtagOf(deps.db, userId, now);
+  if (ifNoneMatchMatches(ifNoneMatch, etag)) return { etag, notModified: true };
+  return { etag, notModified: false, dashboard: await loadDashboard(deps, userId, now) };
+}
+
+function toDashboardEvent(row: EventWithParticipationRow, now: Date): DashboardEvent {
+  const participation =
+    row.p_status === null
+      ? null
+      : toParticipation(
+          {
+            event_id: row.id,
+            status: row.p_status,
+            progress: row.p_progress ?? 0,
+            target: row.p_target ?? 0,
+            progress_version: row.p_progress_version ?? 0,
+            joined_at: row.p_joined_at ?? now,
+            last_progress_at: row.p_last_progress_at,
+          },
+          row.ends_at,
+          now,
+        );
+  return {
+    id: row.id,
+    key: row.key,
+    title: row.title,
+    type: row.type,
+    ends_at: row.ends_at.toISOString(),
+    rules: row.rules as EventRules,
+    reward_bundle: row.reward_bundle as RewardBundle,
+    participation: participation && {
+      status: participation.status,
+      progress: participation.progress,
+      target: participation.target,
+      progress_version: participation.progress_version,
+    },
+  };
+}
+
+/** Offers the player can still buy: not sold out and under their per-player limit. */
+const stillBuyable = (sku: Sku) =>
+  (sku.stock_remaining === null || sku.stock_remaining > 0) && (sku.per_user_limit === null || sku.purchased_count < sku.per_user_limit);
+
+/** Up to three offers: limited ones first (they run out or end), then regular, in catalog order. */
+export function pickShopHighlights(catalog: { regular: Sku[]; limited: Sku[] }): Sku[] {
+  return [...catalog.limited, ...catalog.regular].filter(stillBuyable).slice(0, DASHBOARD_SHOP_HIGHLIGHTS);
+}
+
+/**
+ * Everything the main screen shows at `now`, in a fixed number of queries whatever the number of
+ * events, missions, sessions or offers (eight, all independent, so they run side by side). It only
+ * reads: an ended event is not on the dashboard, so its participations need no expiry here.
+ */
+export async function loadDashboard(deps: DashboardDeps, userId: string, now: Date): Promise<Dashboard> {
+  const { db, resetTimezone } = deps;
+  // The same instant for every part, so the body matches the minute in its ETag.
+  const at = { db, clock: { now: () => now }, resetTimezone };
+  const today = currentPeriods(now, resetTimezone).daily;
+
+  const [player, currencies, events, missions, pendingEvents, pendingMissions, recentSessions, catalog] = await Promise.all([
+    readPlayerSummary(db, userId, { dayStart: today.startsAt, dayEnd: today.endsAt, since: new Date(now.getTime() - DAY_MS) }),
+    getBalances(db, userId),
+    listEventsWithParticipation(db, userId, now, true),
+    listMissions(at, userId),
+    pendingEventRewards(db, userId, now),
+    pendingMissionRewards(db, userId, now),
+    listRecentSessions(db, userId, DASHBOARD_RECENT_SESSIONS),
+    listCatalog(at, userId),
+  ]);
+  if (!player) throw unauthenticated('the player no longer exists');
+
+  return {
+    profile: {
+      id: player.id,
+      site_id: player.site_id,
+      nickname: player.nickname,
+      tier: player.tier,
+      level: player.level,
+      exp: player.exp,
+      exp_to_next_level: expToNextLevel(player.exp),
+      // The stored streak only changes when a session ends; a missed day ends it now.
+      streak_days: currentStreak(player.streak_days, player.last_play_day, localDateOf(now, resetTimezone)),
+    },
+    currencies,
+    active_events: events.map((row) => toDashboardEvent(row, now)),
+    missions,
+    // The same sources GET /api/rewards/pending lists, so the two counts always agree.
+    pending_rewards: pendingEvents.length + pendingMissions.length,
+    today_rewards: { soft: player.today_soft, premium: player.today_premium, exp: player.today_exp },
+    last_24h: { games: player.games_24h, missions_completed: player.missions_claimed_24h },
+    recent_sessions: recentSessions,
+    shop_highlights: pickShopHighlights(catalog),
+  };
+}
