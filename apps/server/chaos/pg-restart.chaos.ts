@@ -82,6 +82,8 @@ describe('PostgreSQL restarted under load', () => {
     pgStop();
     phase = 'down';
     await sleep(4_000);
+    // The process must live through it (an unhandled 'error' from a lost connection would end it).
+    expect(server!.child.exitCode, server!.output()).toBeNull();
     const ready = await call(base, 'GET', '/readyz', { timeoutMs: 10_000 });
     expect(ready.status).toBe(503);
     const during = await call(base, 'GET', '/api/rewards/history', { token, timeoutMs: 10_000 });

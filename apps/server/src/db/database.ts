@@ -43,6 +43,10 @@ function openPostgres(url: string, max: number): Database {
   const pool = new pg.Pool({ connectionString: url, max, connectionTimeoutMillis: 5_000 });
   // An idle client losing its server must not crash the process; the next query reports it.
   pool.on('error', () => {});
+  // pg-pool drops its error listener while a client is checked out: a server shutdown arriving
+  // between two queries of a transaction would be an unhandled 'error' and end the process. The
+  // next query on that client fails (503 UNAVAILABLE) and the pool discards it on release.
+  pool.on('connect', (client) => client.on('error', () => {}));
   const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
   return {
     db,

@@ -1,0 +1,25 @@
+import { sql } from 'kysely';
+import { describe, expect, it } from 'vitest';
+import { createTestDatabase } from '../../test/database.ts';
+
+describe.runIf(process.env.DATABASE_URL)('the PostgreSQL pool', () => {
+  // Found by the chaos suite (PostgreSQL stopped under load): pg-pool leaves a checked-out client
+  // without an error listener, so the server ending it between two queries crashed the process.
+  it('survives the server ending a connection that is checked out between queries', async () => {
+    const t = await createTestDatabase();
+    try {
+      const failed = t.database.db.transaction().execute(async (trx) => {
+        const { rows } = await sql<{ pid: number }>`SELECT pg_backend_pid() AS pid`.execute(trx);
+        await sql`SELECT pg_terminate_backend(${rows[0]!.pid})`.execute(t.database.db);
+        // The termination notice arrives while this client runs no query.
+        await new Promise((r) => setTimeout(r, 300));
+        await sql`SELECT 1`.execute(trx);
+      });
+      await expect(failed).rejects.toThrow();
+      const after = await sql<{ x: number }>`SELECT 1 AS x`.execute(t.database.db);
+      expect(after.rows).toEqual([{ x: 1 }]);
+    } finally {
+      await t.drop();
+    }
+  });
+});
