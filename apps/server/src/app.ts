@@ -10,6 +10,7 @@ import { inventoryRoutes } from './modules/inventory/routes.ts';
 import { authRoutes } from './modules/auth/routes.ts';
 import { createAuthService, type LoginLimits } from './modules/auth/service.ts';
 import { createTokenSigner } from './modules/auth/tokens.ts';
+import { dashboardEtagOf } from './modules/dashboard/service.ts';
 import { healthRoutes } from './modules/health/routes.ts';
 import { eventsAdminRoutes } from './modules/events/admin-routes.ts';
 import { advanceProgressForMetric } from './modules/events/progress.ts';
@@ -23,6 +24,8 @@ import { gameRoutes } from './modules/games/routes.ts';
 import { rewardsRoutes } from './modules/rewards/routes.ts';
 import { shopAdminRoutes } from './modules/shop/admin-routes.ts';
 import { shopRoutes } from './modules/shop/routes.ts';
+import { createUserChangeBus } from './modules/stream/bus.ts';
+import { streamRoutes } from './modules/stream/routes.ts';
 import { grantSignupBonus } from './modules/rewards/signup-bonus.ts';
 import { openPlayerAccounts } from './modules/wallet/ledger.ts';
 import authPlugin from './plugins/auth.ts';
@@ -31,6 +34,7 @@ import errorsPlugin from './plugins/errors.ts';
 import idempotencyPlugin from './plugins/idempotency.ts';
 import metricsPlugin from './plugins/metrics.ts';
 import requestContextPlugin from './plugins/request-context.ts';
+import { webPlugin, type WebPluginOptions } from './plugins/web.ts';
 
 export interface AppOptions {
   config: Pick<Config, 'jwtSecret' | 'signupBonusSoft' | 'resetTimezone'>;
@@ -43,6 +47,8 @@ export interface AppOptions {
   pipeline?: Pipeline;
   /** Where server-side rolls draw from (item tables); crypto-backed unless a test seeds one. */
   random?: RandomSource;
+  /** Serve the built web app (main.ts: apps/web/dist); absent or false serves the API only, as tests do. */
+  web?: WebPluginOptions | false;
 }
 
 // Bodies past this are refused with 413 before they are parsed.
@@ -113,6 +119,13 @@ export async function buildApp(options: AppOptions) {
   await app.register(shopAdminRoutes, { prefix: '/api/admin/shop', db, clock });
   await app.register(inventoryRoutes, { prefix: '/api/inventory', db, clock, random: options.random ?? cryptoRandom });
   await app.register(adminItemRoutes, { prefix: '/api/admin/items', db, clock });
+
+  const userChanges = createUserChangeBus(options.database, (err) => app.log.warn({ err }, 'live update listener failed'));
+  await app.register(streamRoutes, { prefix: '/api/stream', bus: userChanges, etagOf: (userId) => dashboardEtagOf(db, userId, clock.now()) });
+  app.addHook('onClose', () => userChanges.close());
+
+  // Last: the SPA's catch-all must not shadow any API route.
+  if (options.web) await app.register(webPlugin, options.web);
 
   app.addHook('onClose', async () => {
     await rateLimits.close();

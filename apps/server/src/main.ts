@@ -22,6 +22,8 @@ async function main() {
     database,
     rateLimits: createRateLimitStore(config),
     logger: { level: config.logLevel },
+    // The built web app (npm run build:web; `npm start` builds it when missing).
+    web: {},
   });
   app.addHook('onClose', () => database.close());
   app.addHook('onClose', () => pipeline.close());

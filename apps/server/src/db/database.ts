@@ -23,6 +23,12 @@ export interface Database {
    * (migrations, which also hold a session-level advisory lock across statements).
    */
   session<T>(fn: (run: (script: string) => Promise<Row[]>) => Promise<T>): Promise<T>;
+  /**
+   * LISTENs on a channel: `onPayload` gets each NOTIFY payload once its transaction commits.
+   * PostgreSQL: one dedicated connection outside the pool (re-established if it drops);
+   * PGlite: its in-process listener. Resolves to the unlisten function.
+   */
+  listen(channel: string, onPayload: (payload: string) => void): Promise<() => Promise<void>>;
   close(): Promise<void>;
 }
 
@@ -64,7 +70,36 @@ function openPostgres(url: string, max: number): Database {
         client.release();
       }
     },
+    listen: (channel, onPayload) => listenPostgres(url, channel, onPayload),
     close: () => db.destroy(),
+  };
+}
+
+// LISTEN needs a connection of its own for as long as it listens; a dropped one reconnects.
+async function listenPostgres(url: string, channel: string, onPayload: (payload: string) => void): Promise<() => Promise<void>> {
+  let stopped = false;
+  let client: pg.Client | null = null;
+  let retry: ReturnType<typeof setTimeout> | undefined;
+  const connect = async (): Promise<void> => {
+    const c = new pg.Client({ connectionString: url });
+    c.on('notification', (msg) => {
+      if (msg.channel === channel && msg.payload !== undefined) onPayload(msg.payload);
+    });
+    c.on('error', () => {
+      if (stopped) return;
+      client = null;
+      c.end().catch(() => {});
+      retry = setTimeout(() => connect().catch(() => {}), 1000);
+    });
+    await c.connect();
+    await c.query(`LISTEN ${pg.escapeIdentifier(channel)}`);
+    client = c;
+  };
+  await connect();
+  return async () => {
+    stopped = true;
+    clearTimeout(retry);
+    await client?.end().catch(() => {});
   };
 }
 
@@ -92,6 +127,7 @@ async function openPGlite(dataDir: string | undefined): Promise<Database> {
         client.release();
       }
     },
+    listen: (channel, onPayload) => pglite.listen(channel, onPayload),
     async close() {
       await db.destroy();
       await pglite.close();

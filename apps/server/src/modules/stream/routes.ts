@@ -1,0 +1,106 @@
+import type { ServerResponse } from 'node:http';
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { caller } from '../../plugins/auth.ts';
+import type { UserChange, UserChangeBus } from './bus.ts';
+
+export interface StreamRoutesOptions {
+  bus: UserChangeBus;
+  /** The player's current dashboard ETag, sent with dashboard.changed. */
+  etagOf?: (userId: string) => Promise<string>;
+  /** Comment lines that keep proxies from closing an idle stream. */
+  heartbeatMs?: number;
+}
+
+const StreamQuerySchema = z.strictObject({
+  access_token: z.string().min(1).max(4096).regex(/^[A-Za-z0-9_\-.]+$/).optional(),
+});
+
+/**
+ * GET /api/stream: Server-Sent Events of the player's own changes — `dashboard.changed` {etag},
+ * `reward.granted`, `progress.changed`, `purchase.succeeded` — as their transactions commit.
+ * EventSource cannot set headers, so on this route only the access token may come as the
+ * `access_token` query parameter; it is checked exactly as the bearer header is.
+ */
+export const streamRoutes: FastifyPluginAsyncZod<StreamRoutesOptions> = async (app, { bus, etagOf, heartbeatMs = 25_000 }) => {
+  const open = new Set<ServerResponse>();
+
+  // Open streams would hold app.close() forever; end them first.
+  app.addHook('preClose', async () => {
+    for (const res of open) res.end();
+    open.clear();
+  });
+
+  app.get(
+    '/',
+    {
+      schema: {
+        tags: ['live'],
+        security: [{ bearerAuth: [] }],
+        querystring: StreamQuerySchema,
+        description: 'Server-Sent Events of the caller\'s own changes. Token: Authorization header, or ?access_token= (EventSource).',
+      },
+      preHandler: async (request, reply) => {
+        const token = request.query.access_token;
+        if (token && !request.headers.authorization) request.headers.authorization = `Bearer ${token}`;
+        await app.authenticate(request, reply);
+      },
+    },
+    async (request, reply) => {
+      const userId = caller(request).userId;
+      const res = reply.raw;
+      reply.hijack();
+      res.writeHead(200, {
+        'content-type': 'text/event-stream; charset=utf-8',
+        'cache-control': 'no-cache, no-transform',
+        connection: 'keep-alive',
+        'x-accel-buffering': 'no',
+      });
+      open.add(res);
+      const send = (event: string, data: unknown) => {
+        if (!res.writableEnded) res.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
+      };
+      res.write('retry: 3000\n\n');
+
+      // Changes of one user arrive in commit order; the ETag lookups are chained to keep it.
+      let chain = Promise.resolve();
+      const onChange = (change: UserChange) => {
+        chain = chain.then(async () => {
+          switch (change.k) {
+            case 'state': {
+              const etag = etagOf ? await etagOf(userId).catch(() => null) : null;
+              send('dashboard.changed', { etag, state_version: change.v });
+              break;
+            }
+            case 'reward':
+              send('reward.granted', { grant_id: change.id, source: change.source });
+              break;
+            case 'purchase':
+              send('purchase.succeeded', { purchase_id: change.id, sku_id: change.sku_id });
+              break;
+            case 'progress': {
+              const { kind, id, progress, target, progress_version, status } = change;
+              send('progress.changed', { kind, id, progress, target, progress_version, status });
+              break;
+            }
+          }
+        });
+      };
+      const heartbeat = setInterval(() => {
+        if (!res.writableEnded) res.write(': keep-alive\n\n');
+      }, heartbeatMs);
+      heartbeat.unref();
+      let unsubscribe: (() => void) | null = null;
+      let closed = false;
+      res.on('close', () => {
+        closed = true;
+        clearInterval(heartbeat);
+        unsubscribe?.();
+        open.delete(res);
+      });
+      unsubscribe = await bus.subscribe(userId, onChange);
+      if (closed) unsubscribe();
+      else send('ready', { user_id: userId });
+    },
+  );
+};

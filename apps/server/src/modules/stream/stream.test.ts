@@ -1,0 +1,161 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildApp, type App } from '../../app.ts';
+import { openDatabase, type Database } from '../../db/database.ts';
+import { ManualClock } from '../../lib/clock.ts';
+import { TEST_JWT_SECRET } from '../../../test/build-app.ts';
+import { createTestDatabase, type TestDatabase } from '../../../test/database.ts';
+import { makePlayer, uniqueSiteId, type TestPlayer } from '../../../test/factories/players.ts';
+
+interface SseEvent {
+  event: string;
+  data: Record<string, unknown>;
+}
+
+/** Opens GET /api/stream over real HTTP and collects its events. */
+async function openStream(baseUrl: string, token: string) {
+  const controller = new AbortController();
+  const res = await fetch(`${baseUrl}/api/stream?access_token=${encodeURIComponent(token)}`, { signal: controller.signal });
+  const events: SseEvent[] = [];
+  const waiters: (() => void)[] = [];
+  if (res.ok && res.body) {
+    void (async () => {
+      const decoder = new TextDecoder();
+      let buffer = '';
+      try {
+        for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
+          buffer += decoder.decode(chunk, { stream: true });
+          let end: number;
+          while ((end = buffer.indexOf('\n\n')) >= 0) {
+            const block = buffer.slice(0, end);
+            buffer = buffer.slice(end + 2);
+            const event = /^event: (.+)$/m.exec(block)?.[1];
+            const data = /^data: (.+)$/m.exec(block)?.[1];
+            if (event && data) events.push({ event, data: JSON.parse(data) as Record<string, unknown> });
+            waiters.splice(0).forEach((w) => w());
+          }
+        }
+      } catch {
+        // aborted
+      }
+    })();
+  }
+  return {
+    res,
+    events,
+    async waitFor(event: string, timeoutMs = 5000): Promise<SseEvent> {
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        const found = events.find((e) => e.event === event);
+        if (found) return found;
+        if (Date.now() > deadline) throw new Error(`no ${event} within ${timeoutMs} ms; got ${events.map((e) => e.event).join(', ')}`);
+        await new Promise<void>((resolve) => {
+          waiters.push(resolve);
+          setTimeout(resolve, 100);
+        });
+      }
+    },
+    close: () => controller.abort(),
+  };
+}
+
+async function listen(app: App): Promise<string> {
+  await app.listen({ port: 0, host: '127.0.0.1' });
+  const address = app.server.address();
+  if (!address || typeof address === 'string') throw new Error('no port');
+  return `http://127.0.0.1:${address.port}`;
+}
+
+async function adminOf(app: App, database: Database): Promise<TestPlayer> {
+  const player = await makePlayer(app, { site_id: uniqueSiteId('op') });
+  await database.db.updateTable('users').set({ role: 'admin' }).where('id', '=', player.user.id).execute();
+  const res = await app.inject({ method: 'POST', url: '/api/auth/login', payload: { site_id: player.user.site_id, password: player.password } });
+  const body = res.json() as TestPlayer;
+  return { ...body, password: player.password, headers: { authorization: `Bearer ${body.access_token}` } };
+}
+
+const grant = (app: App, admin: TestPlayer, userId: string, soft: number) =>
+  app.inject({
+    method: 'POST',
+    url: '/api/rewards/distribute',
+    headers: { ...admin.headers, 'x-idempotency-key': `grant-${userId}-${soft}` },
+    payload: { user_id: userId, bundle: { currencies: { soft } }, reason: 'stream test' },
+  });
+
+describe('GET /api/stream across two server nodes on one database', () => {
+  let testDb: TestDatabase;
+  let second: Database | undefined;
+  let nodeA: App;
+  let nodeB: App;
+  let urlA: string;
+  let urlB: string;
+
+  beforeAll(async () => {
+    testDb = await createTestDatabase();
+    // PostgreSQL (DATABASE_URL): node B has its own pool and LISTEN connection, as another process
+    // would; PGlite can only be shared in-process, so node B shares the one instance.
+    second = testDb.url ? await openDatabase({ url: testDb.url, poolSize: 5 }) : undefined;
+    const config = { jwtSecret: TEST_JWT_SECRET, signupBonusSoft: 1000, resetTimezone: 'UTC' };
+    const clock = new ManualClock(new Date());
+    nodeA = await buildApp({ config, clock, database: testDb.database, web: false });
+    nodeB = await buildApp({ config, clock, database: second ?? testDb.database, web: false });
+    urlA = await listen(nodeA);
+    urlB = await listen(nodeB);
+  });
+  afterAll(async () => {
+    await nodeA.close();
+    await nodeB.close();
+    await second?.close();
+    await testDb.drop();
+  });
+
+  it('refuses a stream without a valid token', async () => {
+    const none = await fetch(`${urlB}/api/stream`);
+    expect(none.status).toBe(401);
+    expect(none.headers.get('content-type')).toMatch(/problem\+json/);
+    const bad = await fetch(`${urlB}/api/stream?access_token=not.a.token`);
+    expect(bad.status).toBe(401);
+  });
+
+  it('an operator grant on node A reaches the player stream on node B', async () => {
+    const player = await makePlayer(nodeA);
+    const admin = await adminOf(nodeA, testDb.database);
+    const stream = await openStream(urlB, player.access_token);
+    try {
+      expect(stream.res.status).toBe(200);
+      expect(stream.res.headers.get('content-type')).toMatch(/^text\/event-stream/);
+      await stream.waitFor('ready');
+      const res = await grant(nodeA, admin, player.user.id, 777);
+      expect(res.statusCode).toBe(201);
+      const granted = await stream.waitFor('reward.granted');
+      expect(granted.data).toMatchObject({ source: 'operator' });
+      const changed = await stream.waitFor('dashboard.changed');
+      const dashboard = await nodeB.inject({ method: 'GET', url: '/api/dashboard', headers: player.headers });
+      expect(changed.data.etag).toBe(dashboard.headers.etag);
+    } finally {
+      stream.close();
+    }
+  });
+
+  it('streams only the player\'s own changes, and purchases and progress too', async () => {
+    const player = await makePlayer(nodeA);
+    const other = await makePlayer(nodeA);
+    const stream = await openStream(urlB, player.access_token);
+    try {
+      await stream.waitFor('ready');
+      await nodeA.inject({ method: 'POST', url: '/api/shop/purchase', headers: other.headers, payload: { sku_id: 'nothing_here' } });
+      const start = await nodeA.inject({ method: 'POST', url: '/api/game/sessions/start', headers: player.headers, payload: { game_type: 'lucky_dice' } });
+      expect(start.statusCode).toBe(201);
+      const end = await nodeA.inject({
+        method: 'POST',
+        url: `/api/game/sessions/${(start.json() as { session_id: string }).session_id}/end`,
+        headers: player.headers,
+        payload: { duration: 0 },
+      });
+      expect(end.statusCode).toBe(200);
+      await stream.waitFor('dashboard.changed');
+      expect(stream.events.every((e) => e.event !== 'purchase.succeeded')).toBe(true);
+    } finally {
+      stream.close();
+    }
+  });
+});

@@ -1,0 +1,198 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { BrowserContext, Page } from 'playwright-core';
+import { ADMIN, SCREENSHOTS, operatorToken, startHarness, type Harness } from './harness';
+
+const PASSWORD = 'player-password-e2e';
+const siteId = `e2e_${Date.now().toString(36)}`;
+
+const softOf = async (page: Page) => Number((await page.getByTestId('balance-soft').first().innerText()).replace(/\D/g, ''));
+const nav = (page: Page, name: RegExp | string) => page.getByRole('navigation').getByRole('link', { name }).click();
+
+/** Plays one Lucky Dice game from the Play screen and waits for the server's result. */
+async function playDice(page: Page) {
+  await page.getByTestId('start-lucky_dice').click();
+  await page.getByTestId('roll').click();
+  await page.getByTestId('dice-result').waitFor();
+}
+
+describe('the whole loop in Chromium', () => {
+  let h: Harness;
+  let player: BrowserContext;
+  let page: Page;
+
+  beforeAll(async () => {
+    h = await startHarness();
+    player = await h.browser.newContext({ locale: 'en-US', viewport: { width: 1100, height: 900 } });
+    page = await player.newPage();
+  });
+  afterAll(async () => {
+    await h?.close();
+    console.log(`e2e screenshots: ${SCREENSHOTS}`);
+  });
+
+  it('a new player signs up, joins an event, plays until it completes, claims, buys and opens a chest', async () => {
+    await page.goto(`${h.baseUrl}/`);
+    await page.waitForURL('**/login');
+    await h.shot(page, 'login');
+    await page.getByRole('button', { name: /create an account/i }).click();
+    await page.getByLabel('Site ID').fill(siteId);
+    await page.getByLabel('Nickname').fill('E2E Player');
+    await page.getByLabel('Password').fill(PASSWORD);
+    await h.shot(page, 'signup-form');
+    await page.getByRole('button', { name: 'Sign up', exact: true }).click();
+    await page.getByTestId('dashboard').waitFor();
+    expect(await softOf(page)).toBe(1000);
+    await h.shot(page, 'dashboard-new-player');
+
+    await nav(page, 'Events');
+    const warmUp = page.getByTestId('event-warm_up_3_games');
+    await warmUp.getByRole('button', { name: 'Join' }).click();
+    await warmUp.getByText('Progress 0 / 3').waitFor();
+    await h.shot(page, 'event-joined');
+
+    // Game 1: the skill game, scored by hitting targets.
+    await nav(page, 'Play');
+    await page.getByTestId('start-reaction').click();
+    for (let i = 0; i < 4; i++) await page.getByTestId('target').click();
+    expect(Number((await page.getByTestId('reaction-score').innerText()).replace(/\D/g, ''))).toBeGreaterThanOrEqual(40);
+    await h.shot(page, 'reaction-playing');
+    await page.waitForTimeout(1200);
+    await page.getByTestId('finish').click();
+    await page.getByTestId('game-result').waitFor();
+    await page.getByTestId('progress-updates').getByText('1 / 3').first().waitFor();
+    await h.shot(page, 'reaction-result');
+
+    // Games 2 and 3: the server-scored dice.
+    await page.getByTestId('play-again').click();
+    await playDice(page);
+    await page.getByTestId('play-again').click();
+    await playDice(page);
+    await page.getByTestId('progress-updates').getByText(/3 \/ 3/).first().waitFor();
+    await h.shot(page, 'dice-result-event-complete');
+
+    await nav(page, 'Events');
+    await warmUp.getByRole('button', { name: 'Claim' }).click();
+    await warmUp.getByText('Claimed').waitFor();
+    await h.shot(page, 'event-claimed');
+
+    await nav(page, 'Shop');
+    await page.getByTestId('tab-limited').click();
+    await page.getByTestId('sku-neon_starter_pack').waitFor();
+    await h.shot(page, 'shop-limited');
+    await page.getByTestId('tab-regular').click();
+    const before = await softOf(page);
+    await page.getByTestId('buy-chest_bronze').dblclick();
+    await page.getByTestId('toast-success').filter({ hasText: 'Purchase complete' }).first().waitFor();
+    await expect.poll(() => softOf(page)).toBe(before - 200);
+    await h.shot(page, 'shop-bought-chest');
+
+    await nav(page, 'Inventory');
+    await page.getByTestId('use-chest_bronze').click();
+    await page.getByTestId('use-result').waitFor();
+    await h.shot(page, 'chest-opened');
+
+    await nav(page, 'Profile');
+    await page.getByTestId('stat-games').getByText('3').waitFor();
+    await expect.poll(async () => page.getByTestId('stat-purchases').innerText()).toBe('1'); // the double click bought once
+    expect(await page.getByTestId('stat-claimed').innerText()).toBe('1');
+    await h.shot(page, 'profile');
+
+    await nav(page, 'Home');
+    await page.getByTestId('dashboard').waitFor();
+    expect(await softOf(page)).not.toBe(1000);
+    await h.shot(page, 'dashboard-after-loop');
+  });
+
+  it('an operator grant appears on the open dashboard without a reload', async () => {
+    const before = await softOf(page);
+    const userId = await page.evaluate(() => (window as unknown as { playloop: { getState(): { auth: { user: { id: string } } } } }).playloop.getState().auth.user.id);
+    const token = await operatorToken(h.baseUrl);
+    const res = await fetch(`${h.baseUrl}/api/rewards/distribute`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}`, 'x-idempotency-key': `e2e-grant-${userId}` },
+      body: JSON.stringify({ user_id: userId, bundle: { currencies: { soft: 777 } }, reason: 'e2e live grant' }),
+    });
+    expect(res.status).toBe(201);
+    await expect.poll(() => softOf(page), { timeout: 10_000 }).toBe(before + 777);
+    await h.shot(page, 'dashboard-live-grant');
+  });
+
+  it('an operator creates an event in the console that the player then completes', async () => {
+    const operator = await h.browser.newContext({ locale: 'en-US', viewport: { width: 1100, height: 1000 } });
+    const op = await operator.newPage();
+    await op.goto(`${h.baseUrl}/login`);
+    await op.getByLabel('Site ID').fill(ADMIN.site_id);
+    await op.getByLabel('Password').fill(ADMIN.password);
+    await op.getByLabel('Password').press('Enter'); // the keyboard submits the form
+    await op.getByRole('link', { name: 'Console' }).click();
+    await op.getByTestId('admin').waitFor();
+    const form = op.getByTestId('event-form');
+    // Validation first: an empty key and title are refused beside their fields.
+    await form.getByRole('button', { name: 'Save' }).click();
+    await form.getByRole('alert').first().waitFor();
+    await h.shot(op, 'console-event-form-invalid');
+    const key = `e2e_one_game_${Date.now().toString(36)}`;
+    await form.getByLabel('Key').fill(key);
+    await form.getByLabel('Title').fill('E2E: play one game');
+    await form.getByLabel('Target').fill('1');
+    await form.getByLabel('Reward coins').fill('55');
+    await form.getByRole('button', { name: 'Save' }).click();
+    await op.getByTestId(`admin-event-${key}`).waitFor();
+    await h.shot(op, 'console-event-created');
+    await op.getByTestId('admin-tab-kpis').click();
+    await op.getByTestId('kpi-totals').waitFor({ timeout: 30_000 }).catch(() => {});
+    await h.shot(op, 'console-kpis');
+    await op.getByTestId('admin-tab-pipeline').click();
+    await op.getByTestId('pipeline').waitFor();
+    await h.shot(op, 'console-pipeline');
+    await operator.close();
+
+    await nav(page, 'Events');
+    const card = page.getByTestId(`event-${key}`);
+    await card.getByRole('button', { name: 'Join' }).click();
+    await card.getByText('Progress 0 / 1').waitFor();
+    await nav(page, 'Play');
+    await page.getByTestId('play-again').click().catch(() => {});
+    await playDice(page);
+    await nav(page, 'Events');
+    await card.getByRole('button', { name: 'Claim' }).click();
+    await card.getByText('Claimed').waitFor();
+    await h.shot(page, 'operator-event-claimed');
+  });
+
+  it('switches the UI to Korean', async () => {
+    await page.getByTestId('lang').selectOption('ko');
+    await page.getByRole('navigation').getByRole('link', { name: '홈' }).waitFor();
+    await nav(page, '홈');
+    await page.getByText(/안녕하세요/).waitFor();
+    expect(await page.evaluate(() => document.documentElement.lang)).toBe('ko');
+    await h.shot(page, 'dashboard-korean');
+    await page.getByTestId('lang').selectOption('en');
+  });
+
+  it('fits a phone-sized screen', async () => {
+    const phone = await h.browser.newContext({ locale: 'ko-KR', viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true });
+    const p = await phone.newPage();
+    await p.goto(`${h.baseUrl}/`);
+    await p.getByLabel('사이트 ID').fill(siteId);
+    await p.getByLabel('비밀번호').fill(PASSWORD);
+    await h.shot(p, 'phone-login');
+    await p.getByRole('button', { name: '로그인', exact: true }).tap();
+    await p.getByTestId('dashboard').waitFor();
+    const overflow = await p.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    expect(overflow).toBeLessThanOrEqual(0);
+    await h.shot(p, 'phone-dashboard');
+    await p.getByRole('navigation').getByRole('link', { name: '게임' }).tap();
+    await p.getByTestId('start-reaction').tap();
+    await p.getByTestId('target').tap();
+    await h.shot(p, 'phone-reaction');
+    await p.waitForTimeout(1200);
+    await p.getByTestId('finish').tap();
+    await p.getByTestId('game-result').waitFor();
+    await p.getByRole('navigation').getByRole('link', { name: '상점' }).tap();
+    await p.getByTestId('sku-chest_bronze').waitFor();
+    expect(await p.evaluate(() => document.documentElement.scrollWidth - window.innerWidth)).toBeLessThanOrEqual(0);
+    await h.shot(p, 'phone-shop');
+    await phone.close();
+  });
+});

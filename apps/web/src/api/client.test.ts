@@ -1,0 +1,103 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MeResponseSchema, PurchaseResponseSchema } from '@playloop/contracts';
+import { startLiveServer, uniqueHandle, type LiveServer } from '../test-server';
+import { ApiError, createApiClient, memoryTokens, newIdempotencyKey } from './client';
+import { endpoints } from './endpoints';
+
+describe('api client against the real server', () => {
+  let server: LiveServer;
+  const calls: { url: string; status: number }[] = [];
+  const countingFetch: typeof fetch = async (input, init) => {
+    const res = await fetch(input, init);
+    calls.push({ url: String(input), status: res.status });
+    return res;
+  };
+
+  beforeAll(async () => {
+    server = await startLiveServer();
+  });
+  afterAll(() => server.close());
+
+  const newPlayer = async () => {
+    const client = createApiClient({ baseUrl: server.baseUrl, fetch: countingFetch, tokens: memoryTokens() });
+    const api = endpoints(client);
+    const { data } = await api.signup({ site_id: uniqueHandle(), nickname: 'Web', password: 'long-enough-pw' }, newIdempotencyKey());
+    client.adopt(data);
+    return { client, api, auth: data };
+  };
+
+  it('parses answers with the contract schemas and attaches the bearer token', async () => {
+    const { api, auth } = await newPlayer();
+    const me = await api.me();
+    expect(me.status).toBe(200);
+    expect(MeResponseSchema.parse(me.data).user.id).toBe(auth.user.id);
+  });
+
+  it('turns problem+json into a typed ApiError with its code and fields', async () => {
+    const { api, auth } = await newPlayer();
+    const taken = await api.signup({ site_id: auth.user.site_id, nickname: 'x', password: 'long-enough-pw' }, newIdempotencyKey()).catch((e: unknown) => e);
+    expect(taken).toBeInstanceOf(ApiError);
+    expect(taken).toMatchObject({ code: 'SITE_ID_TAKEN', status: 409 });
+    const invalid = await api.purchase('NOT A SKU', 1, newIdempotencyKey()).catch((e: unknown) => e);
+    expect(invalid).toMatchObject({ code: 'VALIDATION_FAILED', status: 400 });
+    expect((invalid as ApiError).fields.length).toBeGreaterThan(0);
+    const broke = await api.purchase('frame_gold', 1, newIdempotencyKey()).catch((e: unknown) => e);
+    expect(broke).toMatchObject({ code: 'INSUFFICIENT_FUNDS', status: 402 });
+  });
+
+  it('renews an expired access token silently, with one refresh for many waiting requests', async () => {
+    const { client, api } = await newPlayer();
+    const pair = client.tokens.read()!;
+    client.tokens.write({ access: 'expired.or.garbage', refresh: pair.refresh });
+    calls.length = 0;
+    const results = await Promise.all([api.me(), api.catalog(), api.inventory()]);
+    expect(results.map((r) => r.status)).toEqual([200, 200, 200]);
+    expect(calls.filter((c) => c.url.endsWith('/api/auth/refresh'))).toHaveLength(1);
+    expect(client.tokens.read()!.refresh).not.toBe(pair.refresh);
+  });
+
+  it('sends the player back to login when the refresh token is spent', async () => {
+    let lost = 0;
+    const tokens = memoryTokens();
+    const client = createApiClient({ baseUrl: server.baseUrl, tokens, onSessionLost: () => lost++ });
+    const api = endpoints(client);
+    const { data } = await api.signup({ site_id: uniqueHandle(), nickname: 'Web', password: 'long-enough-pw' }, newIdempotencyKey());
+    client.adopt(data);
+    // Spend the refresh token elsewhere (another tab): ours is now stale.
+    await api.login({ site_id: data.user.site_id, password: 'long-enough-pw' });
+    const other = createApiClient({ baseUrl: server.baseUrl, tokens: memoryTokens() });
+    other.tokens.write({ access: 'x', refresh: data.refresh_token });
+    expect(await other.refresh()).toBe(true);
+    tokens.write({ access: 'expired', refresh: data.refresh_token });
+    const err = await api.me().catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 'UNAUTHENTICATED', status: 401 });
+    expect(lost).toBe(1);
+    expect(tokens.read()).toBeNull();
+  });
+
+  it('replays a retried action with the same idempotency key instead of buying twice', async () => {
+    const { api, client } = await newPlayer();
+    const key = newIdempotencyKey();
+    const [a, b] = await Promise.allSettled([api.purchase('chest_bronze', 1, key), api.purchase('chest_bronze', 1, key)]);
+    const again = await api.purchase('chest_bronze', 1, key);
+    const ok = [a, b].filter((r) => r.status === 'fulfilled').map((r) => (r as PromiseFulfilledResult<{ data: unknown }>).value.data);
+    expect(ok.length).toBeGreaterThanOrEqual(1);
+    expect(PurchaseResponseSchema.parse(again.data).purchase_id).toBe(PurchaseResponseSchema.parse(ok[0]).purchase_id);
+    const catalog = await api.catalog();
+    expect(catalog.data.regular.find((s) => s.sku_id === 'chest_bronze')!.purchased_count).toBe(1);
+    expect(client.hasSession()).toBe(true);
+  });
+
+  it('revalidates the dashboard with If-None-Match: 304 until something changes', async () => {
+    const { api } = await newPlayer();
+    const first = await api.dashboard(null);
+    expect(first.status).toBe(200);
+    expect(first.etag).toBeTruthy();
+    const same = await api.dashboard(first.etag);
+    expect(same.status).toBe(304);
+    await api.purchase('chest_bronze', 1, newIdempotencyKey());
+    const changed = await api.dashboard(first.etag);
+    expect(changed.status).toBe(200);
+    expect(changed.etag).not.toBe(first.etag);
+  });
+});

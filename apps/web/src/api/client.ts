@@ -1,0 +1,182 @@
+import { AuthResponseSchema, ProblemSchema, type AuthResponse, type ErrorCode, type FieldError } from '@playloop/contracts';
+import type { z } from 'zod';
+
+/** A failed call: the problem+json `code` of SPEC §3, or NETWORK / BAD_RESPONSE for what never got one. */
+export class ApiError extends Error {
+  constructor(
+    readonly code: ErrorCode | 'NETWORK' | 'BAD_RESPONSE',
+    readonly status: number,
+    detail: string,
+    readonly fields: FieldError[] = [],
+  ) {
+    super(detail);
+    this.name = 'ApiError';
+  }
+}
+
+/** Where the token pair lives between reloads; memory in tests, localStorage in the browser. */
+export interface TokenStore {
+  read(): { access: string; refresh: string } | null;
+  write(pair: { access: string; refresh: string } | null): void;
+}
+
+export function memoryTokens(): TokenStore {
+  let pair: { access: string; refresh: string } | null = null;
+  return { read: () => pair, write: (p) => void (pair = p) };
+}
+
+export function localStorageTokens(key = 'playloop.tokens'): TokenStore {
+  return {
+    read() {
+      try {
+        const raw = localStorage.getItem(key);
+        return raw ? (JSON.parse(raw) as { access: string; refresh: string }) : null;
+      } catch {
+        return null;
+      }
+    },
+    write(pair) {
+      if (pair) localStorage.setItem(key, JSON.stringify(pair));
+      else localStorage.removeItem(key);
+    },
+  };
+}
+
+export interface RequestOptions<S extends z.ZodType> {
+  schema: S;
+  body?: unknown;
+  /** Sent as X-Idempotency-Key; the caller makes it once per user action and reuses it on retry. */
+  idempotencyKey?: string;
+  /** Sent as If-None-Match; a 304 answer resolves to `{status: 304, data: null}`. */
+  etag?: string | null;
+  /** false for signup, login and refresh. */
+  auth?: boolean;
+}
+
+export interface ApiResponse<T> {
+  status: number;
+  data: T;
+  etag: string | null;
+}
+
+export interface ApiClientOptions {
+  baseUrl?: string;
+  fetch?: typeof fetch;
+  tokens?: TokenStore;
+  /** Called once a session cannot be renewed (refresh spent, revoked or expired): back to login. */
+  onSessionLost?: () => void;
+  /** Called with +1 / -1 around every request, for a busy indicator. */
+  onBusy?: (delta: 1 | -1) => void;
+}
+
+/** A fresh idempotency key; made once per user action (click), reused when that action is retried. */
+export function newIdempotencyKey(): string {
+  return crypto.randomUUID();
+}
+
+/**
+ * The typed HTTP client: parses every answer with its contract schema, turns problem+json into
+ * ApiError, attaches the bearer token and renews it silently on a 401 (one refresh in flight).
+ */
+export function createApiClient(options: ApiClientOptions = {}) {
+  const baseUrl = options.baseUrl ?? '';
+  const doFetch = options.fetch ?? ((input: RequestInfo | URL, init?: RequestInit) => fetch(input, init));
+  const tokens = options.tokens ?? memoryTokens();
+  let refreshing: Promise<boolean> | null = null;
+
+  async function send(method: string, path: string, opts: RequestOptions<z.ZodType>, access: string | undefined) {
+    const headers: Record<string, string> = { accept: 'application/json' };
+    if (opts.body !== undefined) headers['content-type'] = 'application/json';
+    if (access) headers.authorization = `Bearer ${access}`;
+    if (opts.idempotencyKey) headers['x-idempotency-key'] = opts.idempotencyKey;
+    if (opts.etag) headers['if-none-match'] = opts.etag;
+    options.onBusy?.(1);
+    try {
+      return await doFetch(baseUrl + path, {
+        method,
+        headers,
+        ...(opts.body !== undefined ? { body: JSON.stringify(opts.body) } : {}),
+      });
+    } catch (err) {
+      throw new ApiError('NETWORK', 0, (err as Error).message || 'network error');
+    } finally {
+      options.onBusy?.(-1);
+    }
+  }
+
+  async function toError(res: Response): Promise<ApiError> {
+    let body: unknown = null;
+    try {
+      body = await res.json();
+    } catch {
+      // not JSON: fall through to a generic error
+    }
+    const problem = ProblemSchema.safeParse(body);
+    if (problem.success) {
+      return new ApiError(problem.data.code, res.status, problem.data.detail, problem.data.errors ?? []);
+    }
+    return new ApiError(res.status >= 500 ? 'UNAVAILABLE' : 'BAD_RESPONSE', res.status, res.statusText || 'unexpected answer');
+  }
+
+  /** Renews the pair once for all callers waiting on a 401; false when the session is gone. */
+  function refreshOnce(): Promise<boolean> {
+    refreshing ??= (async () => {
+      const pair = tokens.read();
+      if (!pair) return false;
+      try {
+        const res = await send('POST', '/api/auth/refresh', { schema: AuthResponseSchema, body: { refresh_token: pair.refresh }, auth: false }, undefined);
+        if (!res.ok) return false;
+        const auth = AuthResponseSchema.parse(await res.json());
+        tokens.write({ access: auth.access_token, refresh: auth.refresh_token });
+        return true;
+      } catch {
+        return false;
+      }
+    })().finally(() => {
+      refreshing = null;
+    });
+    return refreshing;
+  }
+
+  async function request<S extends z.ZodType>(method: string, path: string, opts: RequestOptions<S>): Promise<ApiResponse<z.infer<S>>> {
+    const needsAuth = opts.auth !== false;
+    const sentWith = needsAuth ? tokens.read()?.access : undefined;
+    let res = await send(method, path, opts, sentWith);
+    if (res.status === 401 && needsAuth) {
+      // Another request may have renewed the pair while this one was in flight.
+      const current = tokens.read()?.access;
+      const renewed = current && current !== sentWith ? true : await refreshOnce();
+      if (!renewed) {
+        tokens.write(null);
+        options.onSessionLost?.();
+        throw await toError(res);
+      }
+      // The retry keeps the same idempotency key: the server runs the action at most once.
+      res = await send(method, path, opts, tokens.read()?.access);
+      if (res.status === 401) {
+        tokens.write(null);
+        options.onSessionLost?.();
+      }
+    }
+    if (res.status === 304) return { status: 304, data: null as z.infer<S>, etag: res.headers.get('etag') };
+    if (!res.ok) throw await toError(res);
+    const body: unknown = res.status === 204 ? null : await res.json();
+    const parsed = opts.schema.safeParse(body);
+    if (!parsed.success) throw new ApiError('BAD_RESPONSE', res.status, `unexpected answer from ${path}: ${parsed.error.message.slice(0, 200)}`);
+    return { status: res.status, data: parsed.data, etag: res.headers.get('etag') };
+  }
+
+  return {
+    tokens,
+    request,
+    /** Stores the pair of a signup or login answer. */
+    adopt(auth: AuthResponse) {
+      tokens.write({ access: auth.access_token, refresh: auth.refresh_token });
+    },
+    hasSession: () => tokens.read() !== null,
+    accessToken: () => tokens.read()?.access ?? null,
+    refresh: refreshOnce,
+  };
+}
+
+export type ApiClient = ReturnType<typeof createApiClient>;

@@ -1,0 +1,71 @@
+import type { AppStore } from '../store';
+
+export interface StreamHandle {
+  close(): void;
+}
+
+/**
+ * Subscribes to GET /api/stream (Server-Sent Events of the player's own changes) and applies them
+ * to the store. EventSource cannot send headers, so the access token travels as ?access_token=.
+ * A dropped or refused stream renews the token and reconnects with backoff.
+ */
+export function connectStream(store: AppStore, baseUrl = ''): StreamHandle {
+  let source: EventSource | null = null;
+  let closed = false;
+  let retryMs = 1000;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const { client } = store.deps;
+
+  const open = () => {
+    const token = client.accessToken();
+    if (closed || !token) return;
+    source = new EventSource(`${baseUrl}/api/stream?access_token=${encodeURIComponent(token)}`);
+    source.addEventListener('open', () => {
+      retryMs = 1000;
+    });
+    source.addEventListener('dashboard.changed', (e) => {
+      const data = parse(e);
+      void store.getState().invalidateDashboard(typeof data?.etag === 'string' ? data.etag : undefined);
+    });
+    source.addEventListener('reward.granted', () => {
+      store.getState().toast('info', 'toast.granted');
+      void store.getState().fetchRewards();
+      void store.getState().invalidateDashboard();
+    });
+    source.addEventListener('progress.changed', () => {
+      void store.getState().fetchEvents();
+    });
+    source.addEventListener('purchase.succeeded', () => {
+      void store.getState().fetchInventory();
+      void store.getState().invalidateDashboard();
+    });
+    source.addEventListener('error', () => {
+      // EventSource retries by itself only while the server keeps answering 200; anything else
+      // closes it, most often an expired access token: renew it, then reconnect.
+      if (source?.readyState === EventSource.CLOSED) {
+        source = null;
+        timer = setTimeout(async () => {
+          await client.refresh().catch(() => false);
+          open();
+        }, retryMs);
+        retryMs = Math.min(retryMs * 2, 30_000);
+      }
+    });
+  };
+  open();
+  return {
+    close() {
+      closed = true;
+      clearTimeout(timer);
+      source?.close();
+    },
+  };
+}
+
+function parse(e: Event): Record<string, unknown> | null {
+  try {
+    return JSON.parse((e as MessageEvent<string>).data) as Record<string, unknown>;
+  } catch {
+    return null;
+  }
+}

@@ -1,0 +1,79 @@
+import type { RewardBundle, RewardItem } from '@playloop/contracts';
+import type { ReactNode } from 'react';
+import { useApp, useT } from '../hooks';
+
+export function ProgressBar({ value, max, label }: { value: number; max: number; label: string }) {
+  const pct = max > 0 ? Math.min(100, Math.round((value / max) * 100)) : 0;
+  return (
+    <div className="progress" role="progressbar" aria-label={label} aria-valuemin={0} aria-valuemax={max} aria-valuenow={Math.min(value, max)}>
+      <div className="progress-fill" style={{ width: `${pct}%` }} />
+      <span className="progress-text">{label}</span>
+    </div>
+  );
+}
+
+/** A reward bundle or granted reward items, in words. */
+export function useRewardText() {
+  const t = useT();
+  return {
+    bundle(b: RewardBundle) {
+      const parts: string[] = [];
+      if (b.currencies?.soft) parts.push(t('reward.soft', { n: b.currencies.soft }));
+      if (b.currencies?.premium) parts.push(t('reward.premium', { n: b.currencies.premium }));
+      if (b.exp) parts.push(t('reward.exp', { n: b.exp }));
+      for (const i of b.items ?? []) parts.push(t('reward.item', { item: i.item_id, n: i.quantity }));
+      return parts.join(', ');
+    },
+    items(items: RewardItem[]) {
+      return items
+        .map((i) =>
+          i.type === 'currency' ? t(`reward.${i.currency}`, { n: i.amount }) : i.type === 'exp' ? t('reward.exp', { n: i.amount }) : t('reward.item', { item: i.item_id, n: i.quantity }),
+        )
+        .join(', ');
+    },
+  };
+}
+
+export function Loading() {
+  const t = useT();
+  return (
+    <p className="muted" role="status">
+      {t('common.loading')}
+    </p>
+  );
+}
+
+export function Empty() {
+  const t = useT();
+  return <p className="muted">{t('common.empty')}</p>;
+}
+
+export function Section({ title, children, testId }: { title: string; children: ReactNode; testId?: string }) {
+  return (
+    <section className="card" data-testid={testId}>
+      <h2>{title}</h2>
+      {children}
+    </section>
+  );
+}
+
+export function Toasts() {
+  const toasts = useApp((s) => s.ui.toasts);
+  const dismiss = useApp((s) => s.dismissToast);
+  const t = useT();
+  return (
+    <div className="toasts" aria-live="polite">
+      {toasts.map((x) => (
+        <div key={x.id} className={`toast toast-${x.kind}`} role={x.kind === 'error' ? 'alert' : 'status'} data-testid={`toast-${x.kind}`}>
+          <span>{t(x.key, x.vars)}</span>
+          <button type="button" className="link" aria-label={t('common.close')} onClick={() => dismiss(x.id)}>
+            ×
+          </button>
+        </div>
+      ))}
+    </div>
+  );
+}
+
+export const fmtDate = (iso: string, lang: string) =>
+  new Date(iso).toLocaleString(lang === 'ko' ? 'ko-KR' : 'en-US', { month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit' });

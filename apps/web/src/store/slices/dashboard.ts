@@ -1,0 +1,109 @@
+import type { DashboardSlice, SliceCreator } from '../types';
+
+/** dashboard {profile, currencies, eventsSummary, pendingRewardsCount, shopHighlights, lastFetched, etag}. */
+export const createDashboardSlice: SliceCreator<DashboardSlice> = (set, get, { api, now }) => {
+  let inFlight: Promise<void> | null = null;
+  let again = false;
+
+  async function load() {
+    const { dashboard } = get();
+    set((s) => ({ dashboard: { ...s.dashboard, loading: s.dashboard.lastFetched === null } }));
+    try {
+      const res = await api.dashboard(dashboard.etag);
+      if (res.status === 304) {
+        set((s) => ({ dashboard: { ...s.dashboard, lastFetched: now(), loading: false } }));
+        return;
+      }
+      const d = res.data;
+      set((s) => ({
+        dashboard: {
+          profile: d.profile,
+          currencies: d.currencies,
+          eventsSummary: d.active_events,
+          missions: d.missions,
+          pendingRewardsCount: d.pending_rewards,
+          todayRewards: d.today_rewards,
+          last24h: d.last_24h,
+          recentSessions: d.recent_sessions,
+          shopHighlights: d.shop_highlights,
+          lastFetched: now(),
+          etag: res.etag,
+          loading: false,
+        },
+        // The dashboard's participations feed the events slice, newest progress_version wins.
+        events: {
+          ...s.events,
+          participationsById: mergeParticipations(s.events.participationsById, d.active_events),
+        },
+      }));
+    } catch (err) {
+      set((s) => ({ dashboard: { ...s.dashboard, loading: false } }));
+      get().toastError(err);
+    }
+  }
+
+  return {
+    dashboard: {
+      profile: null,
+      currencies: null,
+      eventsSummary: [],
+      missions: null,
+      pendingRewardsCount: 0,
+      todayRewards: null,
+      last24h: null,
+      recentSessions: [],
+      shopHighlights: [],
+      lastFetched: null,
+      etag: null,
+      loading: false,
+    },
+    profile: { data: null, loading: false },
+
+    fetchDashboard() {
+      // One request at a time; a call during one schedules exactly one more after it.
+      if (inFlight) {
+        again = true;
+        return inFlight;
+      }
+      inFlight = (async () => {
+        do {
+          again = false;
+          await load();
+        } while (again);
+      })().finally(() => {
+        inFlight = null;
+      });
+      return inFlight;
+    },
+
+    async invalidateDashboard(newEtag) {
+      // A stream event naming the ETag we hold changes nothing.
+      if (newEtag && newEtag === get().dashboard.etag) return;
+      await get().fetchDashboard();
+    },
+
+    async fetchProfile() {
+      set((s) => ({ profile: { ...s.profile, loading: true } }));
+      try {
+        const { data } = await api.profile();
+        set({ profile: { data, loading: false } });
+      } catch (err) {
+        set((s) => ({ profile: { ...s.profile, loading: false } }));
+        get().toastError(err);
+      }
+    },
+  };
+};
+
+function mergeParticipations(
+  current: Record<string, import('../types').ParticipationView>,
+  events: import('@playloop/contracts').DashboardEvent[],
+) {
+  const next = { ...current };
+  for (const e of events) {
+    if (!e.participation) continue;
+    const held = next[e.id];
+    if (!held || held.progress_version <= e.participation.progress_version) next[e.id] = { ...e.participation };
+  }
+  return next;
+}

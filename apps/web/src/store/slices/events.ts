@@ -1,0 +1,154 @@
+import type { Mission } from '@playloop/contracts';
+import { ApiError } from '../../api/client';
+import type { EventsSlice, ParticipationView, SliceCreator } from '../types';
+
+const statusOf = (progress: number, target: number, claimed: boolean): ParticipationView['status'] =>
+  claimed ? 'claimed' : progress >= target ? 'claimable' : 'active';
+
+/** events {list, participationsById, claiming, errors} and the missions of the current periods. */
+export const createEventsSlice: SliceCreator<EventsSlice> = (set, get, { api, once }) => {
+  const setError = (id: string, err: unknown) =>
+    set((s) => ({ events: { ...s.events, errors: { ...s.events.errors, [id]: err instanceof ApiError ? err.code : 'NETWORK' } } }));
+  return {
+  events: {
+    list: [],
+    participationsById: {},
+    claiming: {},
+    errors: {},
+    missions: { daily: [], weekly: [] },
+    loading: false,
+    lastClaim: null,
+  },
+
+  async fetchEvents() {
+    set((s) => ({ events: { ...s.events, loading: s.events.list.length === 0 } }));
+    try {
+      const { data } = await api.events();
+      set((s) => {
+        const participationsById = { ...s.events.participationsById };
+        for (const e of data.items) {
+          if (!e.participation) continue;
+          const held = participationsById[e.id];
+          if (!held || held.progress_version <= e.participation.progress_version) {
+            const { status, progress, target, progress_version } = e.participation;
+            participationsById[e.id] = { status, progress, target, progress_version };
+          }
+        }
+        return { events: { ...s.events, list: data.items, participationsById, loading: false } };
+      });
+    } catch (err) {
+      set((s) => ({ events: { ...s.events, loading: false } }));
+      get().toastError(err);
+    }
+  },
+
+  async fetchMissions() {
+    try {
+      const { data } = await api.missions();
+      set((s) => ({ events: { ...s.events, missions: data } }));
+    } catch (err) {
+      get().toastError(err);
+    }
+  },
+
+  async participate(eventId) {
+    try {
+      const { data } = await once(`participate:${eventId}`, (key) => api.participate(eventId, key));
+      get().applyProgress('event', eventId, data);
+      void get().invalidateDashboard();
+    } catch (err) {
+      setError(eventId, err);
+      get().toastError(err);
+    }
+  },
+
+  async reportProgress(eventId, delta) {
+    const held = get().events.participationsById[eventId];
+    if (!held) return;
+    const event = get().events.list.find((e) => e.id === eventId);
+    if (!event) return;
+    // Optimistic: show the new progress now, marked pending, and keep the version we based it on.
+    const optimistic = held.progress + delta;
+    set((s) => ({
+      events: {
+        ...s.events,
+        participationsById: {
+          ...s.events.participationsById,
+          [eventId]: { ...held, progress: optimistic, status: statusOf(optimistic, held.target, false), pending: true },
+        },
+      },
+    }));
+    try {
+      const { data } = await once(`progress:${eventId}`, (key) =>
+        api.reportProgress(eventId, { metric: event.rules.metric, delta, expected_version: held.progress_version }, key),
+      );
+      get().applyProgress('event', eventId, data);
+      void get().invalidateDashboard();
+    } catch (err) {
+      // Roll back to what the server last said; on VERSION_CONFLICT fetch the truth.
+      set((s) => ({ events: { ...s.events, participationsById: { ...s.events.participationsById, [eventId]: held } } }));
+      if (err instanceof ApiError && err.code === 'VERSION_CONFLICT') await get().fetchEvents();
+      get().toastError(err);
+    }
+  },
+
+  async claimEvent(eventId) {
+    if (get().events.claiming[eventId]) return;
+    set((s) => ({ events: { ...s.events, claiming: { ...s.events.claiming, [eventId]: true } } }));
+    try {
+      const { data } = await once(`claim:event:${eventId}`, (key) => api.claimEvent(eventId, key));
+      get().applyProgress('event', eventId, data);
+      set((s) => ({ events: { ...s.events, lastClaim: { id: eventId, reward_items: data.reward_items } } }));
+      get().toast('success', 'toast.claimed');
+      void get().invalidateDashboard();
+      void get().fetchRewards();
+    } catch (err) {
+      setError(eventId, err);
+      get().toastError(err);
+    } finally {
+      set((s) => ({ events: { ...s.events, claiming: { ...s.events.claiming, [eventId]: false } } }));
+    }
+  },
+
+  async claimMission(missionId) {
+    if (get().events.claiming[missionId]) return;
+    set((s) => ({ events: { ...s.events, claiming: { ...s.events.claiming, [missionId]: true } } }));
+    try {
+      const { data } = await once(`claim:mission:${missionId}`, (key) => api.claimMission(missionId, key));
+      get().applyProgress('mission', missionId, data);
+      set((s) => ({ events: { ...s.events, lastClaim: { id: missionId, reward_items: data.reward_items } } }));
+      get().toast('success', 'toast.claimed');
+      void get().invalidateDashboard();
+      void get().fetchRewards();
+    } catch (err) {
+      setError(missionId, err);
+      get().toastError(err);
+    } finally {
+      set((s) => ({ events: { ...s.events, claiming: { ...s.events.claiming, [missionId]: false } } }));
+    }
+  },
+
+  applyProgress(kind, id, p) {
+    const claimed = p.status === 'claimed';
+    const status = p.status ?? statusOf(p.progress, p.target, claimed);
+    if (kind === 'event') {
+      set((s) => {
+        const held = s.events.participationsById[id];
+        // An older answer arriving late never overwrites a newer one; an equal version replaces
+        // an optimistic (pending) guess with the server's numbers.
+        if (held && held.progress_version > p.progress_version) return {};
+        const view: ParticipationView = { status, progress: p.progress, target: p.target, progress_version: p.progress_version };
+        return { events: { ...s.events, participationsById: { ...s.events.participationsById, [id]: view } } };
+      });
+      return;
+    }
+    const patch = (list: Mission[]) =>
+      list.map((m) =>
+        m.id === id && m.progress_version <= p.progress_version
+          ? { ...m, progress: p.progress, target: p.target, progress_version: p.progress_version, status: status === 'expired' ? m.status : status, completed: p.progress >= p.target, claimed }
+          : m,
+      );
+    set((s) => ({ events: { ...s.events, missions: { daily: patch(s.events.missions.daily), weekly: patch(s.events.missions.weekly) } } }));
+  },
+};
+};

@@ -1,0 +1,82 @@
+import { ApiError } from '../../api/client';
+import type { GameSlice, SliceCreator } from '../types';
+
+/** game {currentSession, recent, status}: start, end with the real duration, then progress and level. */
+export const createGameSlice: SliceCreator<GameSlice> = (set, get, { api, once, now }) => ({
+  game: { types: [], currentSession: null, startedAtMs: null, recent: [], status: 'idle', lastResult: null },
+
+  async fetchGameTypes() {
+    try {
+      const { data } = await api.gameTypes();
+      set((s) => ({ game: { ...s.game, types: data } }));
+    } catch (err) {
+      get().toastError(err);
+    }
+  },
+
+  async fetchRecentSessions() {
+    try {
+      const { data } = await api.recentSessions();
+      set((s) => ({ game: { ...s.game, recent: data.items } }));
+    } catch (err) {
+      get().toastError(err);
+    }
+  },
+
+  async startGame(gameType) {
+    if (get().game.status === 'starting') return;
+    set((s) => ({ game: { ...s.game, status: 'starting', lastResult: null } }));
+    try {
+      const { data } = await once(`start:${gameType}`, (key) => api.startSession(gameType, key));
+      set((s) => ({ game: { ...s.game, currentSession: data, startedAtMs: now(), status: 'playing' } }));
+    } catch (err) {
+      // A session left open (another tab, a reload) is resumed rather than refused.
+      if (err instanceof ApiError && err.code === 'SESSION_ALREADY_ACTIVE') {
+        const { data } = await api.activeSessions();
+        const open = data.items.find((x) => x.game_type === gameType);
+        if (open) {
+          set((s) => ({
+            game: {
+              ...s.game,
+              currentSession: { session_id: open.session_id, game_type: open.game_type, started_at: open.started_at, status: 'active', seed_commitment: open.seed_commitment },
+              startedAtMs: Date.parse(open.started_at),
+              status: 'playing',
+            },
+          }));
+          return;
+        }
+      }
+      set((s) => ({ game: { ...s.game, status: 'idle' } }));
+      get().toastError(err);
+    }
+  },
+
+  async endGame(score, meta) {
+    const { currentSession, startedAtMs, status } = get().game;
+    if (!currentSession || startedAtMs === null || status === 'ending') return null;
+    set((s) => ({ game: { ...s.game, status: 'ending' } }));
+    // The real time played, in seconds; the server checks it against its own clock.
+    const duration = Math.max(0, Math.round((now() - startedAtMs) / 100) / 10);
+    try {
+      const { data } = await once(`end:${currentSession.session_id}`, (key) =>
+        api.endSession(currentSession.session_id, { duration, ...(score !== undefined ? { score } : {}), ...(meta ? { meta } : {}) }, key),
+      );
+      for (const u of data.progress_updates) get().applyProgress(u.kind, u.id, u);
+      set((s) => ({
+        game: { ...s.game, currentSession: null, startedAtMs: null, status: 'ended', lastResult: data, recent: [data.session, ...s.game.recent].slice(0, 10) },
+      }));
+      if (data.level_up) get().toast('success', 'toast.levelUp', { level: data.level });
+      void get().invalidateDashboard();
+      return data;
+    } catch (err) {
+      const gone = err instanceof ApiError && err.code === 'SESSION_NOT_ACTIVE';
+      set((s) => ({ game: { ...s.game, status: gone ? 'idle' : 'playing', ...(gone ? { currentSession: null, startedAtMs: null } : {}) } }));
+      get().toastError(err);
+      return null;
+    }
+  },
+
+  resetGame() {
+    set((s) => ({ game: { ...s.game, status: 'idle', lastResult: null } }));
+  },
+});

@@ -1,0 +1,64 @@
+import type { ShopSlice, SliceCreator } from '../types';
+
+/** shop {catalog, purchasingSku, purchaseResult} and the inventory it fills. */
+export const createShopSlice: SliceCreator<ShopSlice> = (set, get, { api, once }) => ({
+  shop: { catalog: null, purchasingSku: null, purchaseResult: null, inventory: null, usingItem: null, useResult: null },
+
+  async fetchCatalog() {
+    try {
+      const { data } = await api.catalog();
+      set((s) => ({ shop: { ...s.shop, catalog: data } }));
+    } catch (err) {
+      get().toastError(err);
+    }
+  },
+
+  purchase(skuId) {
+    // One key per click: a double click joins the purchase in flight instead of buying twice.
+    return once(`purchase:${skuId}`, async (key) => {
+      set((s) => ({ shop: { ...s.shop, purchasingSku: skuId, purchaseResult: null } }));
+      try {
+        const { data } = await api.purchase(skuId, 1, key);
+        set((s) => ({
+          shop: { ...s.shop, purchasingSku: null, purchaseResult: data },
+          dashboard: { ...s.dashboard, currencies: data.balances },
+        }));
+        get().toast('success', 'toast.purchased');
+        void get().fetchCatalog();
+        void get().fetchInventory();
+        void get().invalidateDashboard();
+        return data;
+      } catch (err) {
+        set((s) => ({ shop: { ...s.shop, purchasingSku: null } }));
+        get().toastError(err);
+        return null;
+      }
+    });
+  },
+
+  async fetchInventory() {
+    try {
+      const { data } = await api.inventory();
+      set((s) => ({ shop: { ...s.shop, inventory: data.items } }));
+    } catch (err) {
+      get().toastError(err);
+    }
+  },
+
+  async useItem(itemId) {
+    if (get().shop.usingItem) return;
+    set((s) => ({ shop: { ...s.shop, usingItem: itemId, useResult: null } }));
+    try {
+      const { data } = await once(`use:${itemId}`, (key) => api.useItem(itemId, key));
+      set((s) => ({
+        shop: { ...s.shop, usingItem: null, useResult: { item_id: itemId, reward_items: data.reward_items } },
+        dashboard: { ...s.dashboard, currencies: data.balances },
+      }));
+      void get().fetchInventory();
+      void get().invalidateDashboard();
+    } catch (err) {
+      set((s) => ({ shop: { ...s.shop, usingItem: null } }));
+      get().toastError(err);
+    }
+  },
+});

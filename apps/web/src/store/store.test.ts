@@ -1,0 +1,134 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { memoryTokens } from '../api/client';
+import { startLiveServer, uniqueHandle, type LiveServer } from '../test-server';
+import { createAppStore, type AppStore } from './index';
+
+describe('store slices against the real server', () => {
+  let server: LiveServer;
+  // The store's clock follows the server's manual clock, so durations agree with the server's.
+  const now = () => server.ctx.clock.now().getTime();
+
+  beforeAll(async () => {
+    server = await startLiveServer();
+  });
+  afterAll(() => server.close());
+
+  async function signedUp(): Promise<AppStore> {
+    const store = createAppStore({ baseUrl: server.baseUrl, tokens: memoryTokens() }, now);
+    expect(await store.getState().signup(uniqueHandle(), 'Slice', 'long-enough-pw')).toBe(true);
+    return store;
+  }
+
+  it('auth: signup fills token and user; a lost session clears every slice', async () => {
+    const store = await signedUp();
+    const s = store.getState();
+    expect(s.auth.user?.nickname).toBe('Slice');
+    expect(s.auth.token).toBeTruthy();
+    await s.fetchDashboard();
+    expect(store.getState().dashboard.currencies?.soft).toBe(1000);
+    await store.getState().logout();
+    expect(store.getState().auth).toEqual({ token: null, user: null, loading: false });
+    expect(store.getState().dashboard.currencies).toBeNull();
+  });
+
+  it('auth: a wrong password leaves the player logged out with an UNAUTHENTICATED toast', async () => {
+    const store = createAppStore({ baseUrl: server.baseUrl, tokens: memoryTokens() }, now);
+    expect(await store.getState().login('nobody_here', 'wrong-password')).toBe(false);
+    expect(store.getState().auth.user).toBeNull();
+    expect(store.getState().ui.toasts.at(-1)).toMatchObject({ kind: 'error', key: 'errors.UNAUTHENTICATED' });
+  });
+
+  it('dashboard: a 304 keeps the state; a purchase invalidates it and brings the new balance', async () => {
+    const store = await signedUp();
+    await store.getState().fetchDashboard();
+    const first = store.getState().dashboard;
+    expect(first.etag).toBeTruthy();
+    await store.getState().fetchDashboard();
+    const second = store.getState().dashboard;
+    expect(second.etag).toBe(first.etag);
+    expect(second.profile).toBe(first.profile); // same object: the 304 kept it
+    await store.getState().purchase('chest_bronze');
+    await store.getState().fetchDashboard();
+    expect(store.getState().dashboard.currencies?.soft).toBe(800);
+    expect(store.getState().dashboard.etag).not.toBe(first.etag);
+  });
+
+  it('shop: a double click buys once', async () => {
+    const store = await signedUp();
+    await store.getState().fetchCatalog();
+    const [a, b] = await Promise.all([store.getState().purchase('chest_bronze'), store.getState().purchase('chest_bronze')]);
+    expect(a?.purchase_id).toBeDefined();
+    expect(b?.purchase_id).toBe(a?.purchase_id);
+    await store.getState().fetchCatalog();
+    expect(store.getState().shop.catalog?.regular.find((s) => s.sku_id === 'chest_bronze')?.purchased_count).toBe(1);
+    expect(store.getState().shop.purchaseResult?.balances.soft).toBe(800);
+  });
+
+  it('shop + inventory: a bought chest opens and shows what it gave', async () => {
+    const store = await signedUp();
+    await store.getState().purchase('chest_bronze');
+    await store.getState().fetchInventory();
+    expect(store.getState().shop.inventory?.find((i) => i.item_id === 'chest_bronze')?.quantity).toBe(1);
+    await store.getState().useItem('chest_bronze');
+    expect(store.getState().shop.useResult?.reward_items.length).toBeGreaterThan(0);
+    await store.getState().fetchInventory();
+    expect(store.getState().shop.inventory?.find((i) => i.item_id === 'chest_bronze')).toBeUndefined();
+  });
+
+  it('events + game: join, play until complete (progress from the end answer), claim once', async () => {
+    const store = await signedUp();
+    await store.getState().fetchEvents();
+    const warmUp = store.getState().events.list.find((e) => e.key === 'warm_up_3_games')!;
+    await store.getState().participate(warmUp.id);
+    expect(store.getState().events.participationsById[warmUp.id]).toMatchObject({ status: 'active', progress: 0, target: 3 });
+    for (let i = 0; i < 3; i++) {
+      await store.getState().startGame('lucky_dice');
+      expect(store.getState().game.status).toBe('playing');
+      server.ctx.clock.advance(1500);
+      const result = await store.getState().endGame(undefined);
+      expect(result?.result?.outcome.dice).toHaveLength(2);
+      expect(store.getState().game.status).toBe('ended');
+    }
+    expect(store.getState().events.participationsById[warmUp.id]).toMatchObject({ status: 'claimable', progress: 3 });
+    await Promise.all([store.getState().claimEvent(warmUp.id), store.getState().claimEvent(warmUp.id)]);
+    expect(store.getState().events.participationsById[warmUp.id]?.status).toBe('claimed');
+    await store.getState().fetchRewards();
+    expect(store.getState().rewards.history.filter((g) => g.source === 'event')).toHaveLength(1);
+    expect(store.getState().ui.toasts.some((t) => t.kind === 'error')).toBe(false);
+  });
+
+  it('game: the reaction score and the real duration are sent; an implausible one is refused with a toast', async () => {
+    const store = await signedUp();
+    await store.getState().startGame('reaction');
+    server.ctx.clock.advance(3000);
+    const ok = await store.getState().endGame(120, { hits: 8 });
+    expect(ok?.session).toMatchObject({ score: 120, duration: 3 });
+    await store.getState().startGame('reaction');
+    server.ctx.clock.advance(1000);
+    expect(await store.getState().endGame(100_000)).toBeNull();
+    expect(store.getState().ui.toasts.at(-1)).toMatchObject({ key: 'errors.IMPLAUSIBLE_RESULT' });
+  });
+
+  it('events: progress is reconciled by progress_version; an older answer never wins', async () => {
+    const store = await signedUp();
+    await store.getState().fetchEvents();
+    const share = store.getState().events.list.find((e) => e.rules.client_reportable)!;
+    await store.getState().participate(share.id);
+    const before = store.getState().events.participationsById[share.id]!;
+    await store.getState().reportProgress(share.id, 1);
+    const after = store.getState().events.participationsById[share.id]!;
+    expect(after.progress).toBe(before.progress + 1);
+    expect(after.progress_version).toBeGreaterThan(before.progress_version);
+    expect(after.pending).toBeUndefined();
+    // A stale state (lower version) arriving late is ignored.
+    store.getState().applyProgress('event', share.id, { progress: 0, target: after.target, progress_version: before.progress_version });
+    expect(store.getState().events.participationsById[share.id]?.progress).toBe(after.progress);
+  });
+
+  it('ui: every error becomes a toast keyed by its code', async () => {
+    const store = await signedUp();
+    await store.getState().purchase('neon_starter_pack'); // 500 soft: affordable
+    await store.getState().purchase('frame_gold'); // premium: none
+    expect(store.getState().ui.toasts.at(-1)).toMatchObject({ kind: 'error', key: 'errors.INSUFFICIENT_FUNDS' });
+  });
+});

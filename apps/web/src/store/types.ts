@@ -1,0 +1,163 @@
+import type {
+  Balances,
+  Dashboard,
+  DashboardEvent,
+  DashboardProfile,
+  EndSessionResponse,
+  GameSession,
+  GameType,
+  InventoryEntry,
+  LiveEvent,
+  Mission,
+  Participation,
+  Profile,
+  PurchaseResponse,
+  RewardItem,
+  Sku,
+  StartSessionResponse,
+  User,
+} from '@playloop/contracts';
+import type { z } from 'zod';
+import type { PendingRewardsResponseSchema, RewardHistoryResponseSchema } from '@playloop/contracts';
+import type { ApiClient, ApiError } from '../api/client';
+import type { Endpoints } from '../api/endpoints';
+
+export type PendingReward = z.infer<typeof PendingRewardsResponseSchema>['items'][number];
+export type RewardGrant = z.infer<typeof RewardHistoryResponseSchema>['items'][number];
+export type Lang = 'ko' | 'en';
+
+/** A participation as the events screen needs it; fed by events, progress answers, claims and the dashboard. */
+export interface ParticipationView {
+  status: Participation['status'];
+  progress: number;
+  target: number;
+  progress_version: number;
+  /** true while an optimistic change waits for the server's answer. */
+  pending?: boolean;
+}
+
+export interface AuthSlice {
+  auth: { token: string | null; user: User | null; loading: boolean };
+  signup(site_id: string, nickname: string, password: string): Promise<boolean>;
+  login(site_id: string, password: string): Promise<boolean>;
+  logout(): Promise<void>;
+  restoreSession(): Promise<void>;
+  sessionLost(): void;
+}
+
+export interface DashboardSlice {
+  dashboard: {
+    profile: DashboardProfile | null;
+    currencies: Balances | null;
+    eventsSummary: DashboardEvent[];
+    missions: Dashboard['missions'] | null;
+    pendingRewardsCount: number;
+    todayRewards: Dashboard['today_rewards'] | null;
+    last24h: Dashboard['last_24h'] | null;
+    recentSessions: GameSession[];
+    shopHighlights: Sku[];
+    lastFetched: number | null;
+    etag: string | null;
+    loading: boolean;
+  };
+  profile: { data: Profile | null; loading: boolean };
+  /** GET /api/dashboard with If-None-Match; a 304 keeps the state and only stamps lastFetched. */
+  fetchDashboard(): Promise<void>;
+  /** Marks the copy stale (claim, purchase, session end, a stream event) and revalidates it. */
+  invalidateDashboard(newEtag?: string): Promise<void>;
+  fetchProfile(): Promise<void>;
+}
+
+export interface EventsSlice {
+  events: {
+    list: LiveEvent[];
+    participationsById: Record<string, ParticipationView>;
+    claiming: Record<string, boolean>;
+    errors: Record<string, string>;
+    missions: { daily: Mission[]; weekly: Mission[] };
+    loading: boolean;
+    lastClaim: { id: string; reward_items: RewardItem[] } | null;
+  };
+  fetchEvents(): Promise<void>;
+  fetchMissions(): Promise<void>;
+  participate(eventId: string): Promise<void>;
+  /** Client-reported progress: applied at once, reconciled with the server's progress_version. */
+  reportProgress(eventId: string, delta: number): Promise<void>;
+  claimEvent(eventId: string): Promise<void>;
+  claimMission(missionId: string): Promise<void>;
+  /** Applies a server progress state unless an equal or newer progress_version is already held. */
+  applyProgress(kind: 'event' | 'mission', id: string, p: Omit<ParticipationView, 'status'> & { status?: ParticipationView['status']; completed?: boolean }): void;
+}
+
+export type GameStatus = 'idle' | 'starting' | 'playing' | 'ending' | 'ended';
+
+export interface GameSlice {
+  game: {
+    types: GameType[];
+    currentSession: StartSessionResponse | null;
+    startedAtMs: number | null;
+    recent: GameSession[];
+    status: GameStatus;
+    lastResult: EndSessionResponse | null;
+  };
+  fetchGameTypes(): Promise<void>;
+  fetchRecentSessions(): Promise<void>;
+  startGame(gameType: string): Promise<void>;
+  /** Ends the current session with the score earned and the real duration (seconds). */
+  endGame(score: number | undefined, meta?: Record<string, unknown>): Promise<EndSessionResponse | null>;
+  resetGame(): void;
+}
+
+export interface ShopSlice {
+  shop: {
+    catalog: { regular: Sku[]; limited: Sku[] } | null;
+    purchasingSku: string | null;
+    purchaseResult: PurchaseResponse | null;
+    inventory: InventoryEntry[] | null;
+    usingItem: string | null;
+    useResult: { item_id: string; reward_items: RewardItem[] } | null;
+  };
+  fetchCatalog(): Promise<void>;
+  purchase(skuId: string): Promise<PurchaseResponse | null>;
+  fetchInventory(): Promise<void>;
+  useItem(itemId: string): Promise<void>;
+}
+
+export interface RewardsSlice {
+  rewards: { pending: PendingReward[]; history: RewardGrant[]; loading: boolean };
+  fetchRewards(): Promise<void>;
+}
+
+export interface Toast {
+  id: number;
+  kind: 'error' | 'success' | 'info';
+  /** An i18n key (errors.CODE, toast.*) with its variables; the view translates it. */
+  key: string;
+  vars?: Record<string, string | number>;
+}
+
+export interface UiSlice {
+  ui: { toasts: Toast[]; modal: { key: string; vars?: Record<string, string | number> } | null; networkBusy: number; lang: Lang };
+  toast(kind: Toast['kind'], key: string, vars?: Toast['vars']): void;
+  toastError(err: unknown): void;
+  dismissToast(id: number): void;
+  openModal(key: string, vars?: Record<string, string | number>): void;
+  closeModal(): void;
+  setLang(lang: Lang): void;
+  busy(delta: 1 | -1): void;
+}
+
+export type AppState = AuthSlice & DashboardSlice & EventsSlice & GameSlice & ShopSlice & RewardsSlice & UiSlice;
+
+export interface StoreDeps {
+  client: ApiClient;
+  api: Endpoints;
+  /** Runs a user action once: a second call while the first is in flight gets the same promise and key. */
+  once<T>(action: string, run: (idempotencyKey: string) => Promise<T>): Promise<T>;
+  now(): number;
+}
+
+export type SetState = (partial: Partial<AppState> | ((s: AppState) => Partial<AppState>)) => void;
+export type GetState = () => AppState;
+export type SliceCreator<T> = (set: SetState, get: GetState, deps: StoreDeps) => T;
+export type { ApiError };
