@@ -32,8 +32,13 @@ export function connectStream(store: AppStore, baseUrl = ''): StreamHandle {
       void store.getState().fetchRewards();
       void store.getState().invalidateDashboard();
     });
-    source.addEventListener('progress.changed', () => {
-      void store.getState().fetchEvents();
+    source.addEventListener('progress.changed', (e) => {
+      // The payload carries the new state; applyProgress keeps it only if its version is newer.
+      const d = parse(e);
+      if (d && (d.kind === 'event' || d.kind === 'mission') && typeof d.id === 'string') {
+        const status = d.status as 'active' | 'claimable' | 'claimed' | 'expired';
+        store.getState().applyProgress(d.kind, d.id, { progress: Number(d.progress), target: Number(d.target), progress_version: Number(d.progress_version), status });
+      }
     });
     source.addEventListener('purchase.succeeded', () => {
       void store.getState().fetchInventory();

@@ -25,7 +25,7 @@ export function ReactionGame({ onEnd }: { onEnd: (score: number, hits: number) =
   }, [onEnd]);
 
   const move = useCallback(() => {
-    setTarget((p) => ({ x: 8 + Math.random() * 84, y: 10 + Math.random() * 80, shownAt: performance.now(), n: p.n + 1 }));
+    setTarget((p) => ({ x: 10 + Math.random() * 80, y: 10 + Math.random() * 80, shownAt: performance.now(), n: p.n + 1 }));
   }, []);
 
   useEffect(() => {
