@@ -20,7 +20,10 @@ export function createAppStore(clientOptions: Omit<ApiClientOptions, 'onSessionL
   let store: StoreApi<AppState> | undefined;
   const client = createApiClient({
     ...clientOptions,
-    onSessionLost: () => store?.getState().sessionLost(),
+    onSessionLost: () => {
+      store?.getState().sessionLost();
+      store?.getState().toast('info', 'toast.sessionLost');
+    },
     onBusy: (d) => store?.getState().busy(d),
   });
   const inFlight = new Map<string, Promise<unknown>>();

@@ -34,6 +34,8 @@ export const streamRoutes: FastifyPluginAsyncZod<StreamRoutesOptions> = async (a
   app.get(
     '/',
     {
+      // The request line carries the access token: keep it out of the per-request info logs.
+      logLevel: 'warn',
       schema: {
         tags: ['live'],
         security: [{ bearerAuth: [] }],
