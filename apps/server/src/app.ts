@@ -121,7 +121,7 @@ export async function buildApp(options: AppOptions) {
   await app.register(adminItemRoutes, { prefix: '/api/admin/items', db, clock });
 
   const userChanges = createUserChangeBus(options.database, (err) => app.log.warn({ err }, 'live update listener failed'));
-  await app.register(streamRoutes, { prefix: '/api/stream', bus: userChanges, etagOf: (userId) => dashboardEtagOf(db, userId, clock.now()) });
+  await app.register(streamRoutes, { prefix: '/api/stream', bus: userChanges, clock, etagOf: (userId) => dashboardEtagOf(db, userId, clock.now()) });
   app.addHook('onClose', () => userChanges.close());
 
   // Last: the SPA's catch-all must not shadow any API route.

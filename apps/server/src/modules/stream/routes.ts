@@ -1,11 +1,14 @@
 import type { ServerResponse } from 'node:http';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import type { Clock } from '../../lib/clock.ts';
 import { caller } from '../../plugins/auth.ts';
 import type { UserChange, UserChangeBus } from './bus.ts';
 
 export interface StreamRoutesOptions {
   bus: UserChangeBus;
+  /** The clock tokens are signed with; their expiry ends the stream. */
+  clock?: Clock;
   /** The player's current dashboard ETag, sent with dashboard.changed. */
   etagOf?: (userId: string) => Promise<string>;
   /** Comment lines that keep proxies from closing an idle stream. */
@@ -22,7 +25,7 @@ const StreamQuerySchema = z.strictObject({
  * EventSource cannot set headers, so on this route only the access token may come as the
  * `access_token` query parameter; it is checked exactly as the bearer header is.
  */
-export const streamRoutes: FastifyPluginAsyncZod<StreamRoutesOptions> = async (app, { bus, etagOf, heartbeatMs = 25_000 }) => {
+export const streamRoutes: FastifyPluginAsyncZod<StreamRoutesOptions> = async (app, { bus, clock, etagOf, heartbeatMs = 25_000 }) => {
   const open = new Set<ServerResponse>();
 
   // Open streams would hold app.close() forever; end them first.
@@ -92,11 +95,17 @@ export const streamRoutes: FastifyPluginAsyncZod<StreamRoutesOptions> = async (a
         if (!res.writableEnded) res.write(': keep-alive\n\n');
       }, heartbeatMs);
       heartbeat.unref();
+      // The stream ends when the access token does; the client renews it and reconnects, so a
+      // revoked session stops receiving within one token lifetime.
+      const expiresInMs = tokenExpiry(request.headers.authorization) - (clock?.now().getTime() ?? Date.now());
+      const expiry = setTimeout(() => res.end(), Math.max(0, Math.min(expiresInMs, 2 ** 31 - 1)));
+      expiry.unref();
       let unsubscribe: (() => void) | null = null;
       let closed = false;
       res.on('close', () => {
         closed = true;
         clearInterval(heartbeat);
+        clearTimeout(expiry);
         unsubscribe?.();
         open.delete(res);
       });
@@ -106,3 +115,14 @@ export const streamRoutes: FastifyPluginAsyncZod<StreamRoutesOptions> = async (a
     },
   );
 };
+
+/** The `exp` of a bearer token `authenticate` has already verified, in ms; far future if absent. */
+function tokenExpiry(header: string | undefined): number {
+  try {
+    const payload = header?.split(' ')[1]?.split('.')[1];
+    const exp = payload ? (JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as { exp?: unknown }).exp : undefined;
+    return typeof exp === 'number' ? exp * 1000 : Number.MAX_SAFE_INTEGER;
+  } catch {
+    return Number.MAX_SAFE_INTEGER;
+  }
+}

@@ -17,6 +17,8 @@ async function openStream(baseUrl: string, token: string) {
   const res = await fetch(`${baseUrl}/api/stream?access_token=${encodeURIComponent(token)}`, { signal: controller.signal });
   const events: SseEvent[] = [];
   const waiters: (() => void)[] = [];
+  let markEnded: (v: string) => void = () => {};
+  const ended = new Promise<string>((r) => (markEnded = r));
   if (res.ok && res.body) {
     void (async () => {
       const decoder = new TextDecoder();
@@ -34,6 +36,7 @@ async function openStream(baseUrl: string, token: string) {
             waiters.splice(0).forEach((w) => w());
           }
         }
+        markEnded('ended');
       } catch {
         // aborted
       }
@@ -42,6 +45,7 @@ async function openStream(baseUrl: string, token: string) {
   return {
     res,
     events,
+    ended,
     async waitFor(event: string, timeoutMs = 5000): Promise<SseEvent> {
       const deadline = Date.now() + timeoutMs;
       for (;;) {
@@ -88,6 +92,7 @@ describe('GET /api/stream across two server nodes on one database', () => {
   let nodeB: App;
   let urlA: string;
   let urlB: string;
+  let clock: ManualClock;
 
   beforeAll(async () => {
     testDb = await createTestDatabase();
@@ -95,7 +100,7 @@ describe('GET /api/stream across two server nodes on one database', () => {
     // would; PGlite can only be shared in-process, so node B shares the one instance.
     second = testDb.url ? await openDatabase({ url: testDb.url, poolSize: 5 }) : undefined;
     const config = { jwtSecret: TEST_JWT_SECRET, signupBonusSoft: 1000, resetTimezone: 'UTC' };
-    const clock = new ManualClock(new Date());
+    clock = new ManualClock(new Date());
     nodeA = await buildApp({ config, clock, database: testDb.database, web: false });
     nodeB = await buildApp({ config, clock, database: second ?? testDb.database, web: false });
     urlA = await listen(nodeA);
@@ -154,6 +159,19 @@ describe('GET /api/stream across two server nodes on one database', () => {
       expect(end.statusCode).toBe(200);
       await stream.waitFor('dashboard.changed');
       expect(stream.events.every((e) => e.event !== 'purchase.succeeded')).toBe(true);
+    } finally {
+      stream.close();
+    }
+  });
+
+  it('ends the stream when its access token expires, so a revoked session stops hearing', async () => {
+    const player = await makePlayer(nodeA);
+    clock.advance(15 * 60_000 - 1500); // 0.5–1.5 s of the token's 15 minutes left (iat is whole seconds)
+    const stream = await openStream(urlB, player.access_token);
+    try {
+      await stream.waitFor('ready');
+      const ended = await Promise.race([stream.ended, new Promise((r) => setTimeout(() => r('open'), 5000))]);
+      expect(ended).toBe('ended');
     } finally {
       stream.close();
     }
