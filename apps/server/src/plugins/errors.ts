@@ -69,7 +69,7 @@ function classify(error: unknown): { code: ErrorCode; detail: string; status?: n
       const params = issue.params as { keys?: string[]; issue?: { keys?: string[] } };
       const unknownKeys = params.keys ?? params.issue?.keys;
       const field = unknownKeys?.length ? `${where}.${path ? path + '.' : ''}${unknownKeys.join(',')}` : path ? `${where}.${path}` : where;
-      return { field, message: issue.message };
+      return { field, message: issue.message ?? 'invalid value' };
     });
     return { code: 'VALIDATION_FAILED', detail: 'the request is not valid', errors };
   }
