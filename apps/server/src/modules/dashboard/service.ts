@@ -11,7 +11,7 @@ import type { Db } from '../../db/database.ts';
 import type { Clock } from '../../lib/clock.ts';
 import { unauthenticated } from '../../lib/domain-error.ts';
 import { listEventsWithParticipation, type EventWithParticipationRow } from '../events/repo.ts';
-import { pendingEventRewards, toParticipation } from '../events/service.ts';
+import { pendingEventRewards, participationOf } from '../events/service.ts';
 import { listRecentSessions } from '../games/service.ts';
 import { currentStreak, localDateOf } from '../games/streak.ts';
 import { currentPeriods, listMissions, pendingMissionRewards } from '../missions/service.ts';
@@ -55,22 +55,7 @@ export async function getDashboard(deps: DashboardDeps, userId: string, ifNoneMa
 }
 
 function toDashboardEvent(row: EventWithParticipationRow, now: Date): DashboardEvent {
-  const participation =
-    row.p_status === null
-      ? null
-      : toParticipation(
-          {
-            event_id: row.id,
-            status: row.p_status,
-            progress: row.p_progress ?? 0,
-            target: row.p_target ?? 0,
-            progress_version: row.p_progress_version ?? 0,
-            joined_at: row.p_joined_at ?? now,
-            last_progress_at: row.p_last_progress_at,
-          },
-          row.ends_at,
-          now,
-        );
+  const participation = participationOf(row, now);
   return {
     id: row.id,
     key: row.key,

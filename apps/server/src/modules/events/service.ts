@@ -70,24 +70,28 @@ export function toParticipation(row: ParticipationFields, endsAt: Date, now: Dat
   };
 }
 
-function toEvent(row: EventWithParticipationRow, now: Date): LiveEvent {
+/** The player's participation from an event row left-joined with it, or null when not joined. */
+export function participationOf(row: EventWithParticipationRow, now: Date): Participation | null {
   // The left join's columns are all null or all set: a participation row exists or it does not.
-  const participation =
-    row.p_status === null
-      ? null
-      : toParticipation(
-          {
-            event_id: row.id,
-            status: row.p_status,
-            progress: row.p_progress ?? 0,
-            target: row.p_target ?? 0,
-            progress_version: row.p_progress_version ?? 0,
-            joined_at: row.p_joined_at ?? now,
-            last_progress_at: row.p_last_progress_at,
-          },
-          row.ends_at,
-          now,
-        );
+  return row.p_status === null
+    ? null
+    : toParticipation(
+        {
+          event_id: row.id,
+          status: row.p_status,
+          progress: row.p_progress ?? 0,
+          target: row.p_target ?? 0,
+          progress_version: row.p_progress_version ?? 0,
+          joined_at: row.p_joined_at ?? now,
+          last_progress_at: row.p_last_progress_at,
+        },
+        row.ends_at,
+        now,
+      );
+}
+
+function toEvent(row: EventWithParticipationRow, now: Date): LiveEvent {
+  const participation = participationOf(row, now);
   return {
     id: row.id,
     key: row.key,
