@@ -90,8 +90,8 @@ export function participationOf(row: EventWithParticipationRow, now: Date): Part
       );
 }
 
-function toEvent(row: EventWithParticipationRow, now: Date): LiveEvent {
-  const participation = participationOf(row, now);
+/** What players and operators alike see of an event, with its status at `now`. */
+function eventFields(row: EventRow, now: Date) {
   return {
     id: row.id,
     key: row.key,
@@ -103,8 +103,11 @@ function toEvent(row: EventWithParticipationRow, now: Date): LiveEvent {
     rules: row.rules as EventRules,
     reward_bundle: row.reward_bundle as RewardBundle,
     status: eventStatusAt(row.starts_at, row.ends_at, now),
-    participation,
   };
+}
+
+function toEvent(row: EventWithParticipationRow, now: Date): LiveEvent {
+  return { ...eventFields(row, now), participation: participationOf(row, now) };
 }
 
 /**
@@ -312,16 +315,7 @@ export function assertKnownGameType(rules: { game_type?: string | undefined }): 
 
 function toAdminEvent(row: EventRow & { participants: number; claims: number }, now: Date): AdminEvent {
   return {
-    id: row.id,
-    key: row.key,
-    title: row.title,
-    description: row.description,
-    type: row.type,
-    starts_at: row.starts_at.toISOString(),
-    ends_at: row.ends_at.toISOString(),
-    rules: row.rules as EventRules,
-    reward_bundle: row.reward_bundle as RewardBundle,
-    status: eventStatusAt(row.starts_at, row.ends_at, now),
+    ...eventFields(row, now),
     participants: row.participants,
     claims: row.claims,
     created_at: row.created_at.toISOString(),
