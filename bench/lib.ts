@@ -52,9 +52,9 @@ export interface ServerChild {
  * Starts the real server (`apps/server/src/main.ts`) as one node process (node --import tsx, so a
  * signal reaches the server itself, not a wrapper) on a free loopback port.
  */
-export async function startServer(env: Record<string, string>, opts: { readyTimeoutMs?: number; port?: number } = {}): Promise<ServerChild> {
+export async function startServer(env: Record<string, string>, opts: { readyTimeoutMs?: number; port?: number; nodeArgs?: string[] } = {}): Promise<ServerChild> {
   const port = opts.port ?? (await freePort());
-  const child = spawn(process.execPath, ['--import', 'tsx', 'apps/server/src/main.ts'], {
+  const child = spawn(process.execPath, [...(opts.nodeArgs ?? []), '--import', 'tsx', 'apps/server/src/main.ts'], {
     cwd: ROOT,
     env: { ...process.env, HOST: '127.0.0.1', PORT: String(port), LOG_LEVEL: 'warn', SEED_DEMO: 'false', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

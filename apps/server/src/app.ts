@@ -35,7 +35,7 @@ import docsPlugin from './plugins/docs.ts';
 import errorsPlugin from './plugins/errors.ts';
 import idempotencyPlugin from './plugins/idempotency.ts';
 import metricsPlugin from './plugins/metrics.ts';
-import requestContextPlugin from './plugins/request-context.ts';
+import requestContextPlugin, { childLoggerWithTrace } from './plugins/request-context.ts';
 import { webPlugin, type WebPluginOptions } from './plugins/web.ts';
 
 export interface AppOptions {
@@ -74,6 +74,7 @@ export async function buildApp(options: AppOptions) {
     },
     ajv: { customOptions: { removeAdditional: false } },
     trustProxy: false,
+    childLoggerFactory: childLoggerWithTrace,
   }).withTypeProvider<ZodTypeProvider>();
 
   // The API speaks JSON only; a text body is refused with 415 instead of failing validation.

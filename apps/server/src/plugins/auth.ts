@@ -1,12 +1,11 @@
 import fp from 'fastify-plugin';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { forbidden, unauthenticated } from '../lib/domain-error.ts';
-import type { AuthService } from '../modules/auth/service.ts';
-import type { AccessClaims } from '../modules/auth/tokens.ts';
+import type { AuthService, AuthenticatedCaller } from '../modules/auth/service.ts';
 
 declare module 'fastify' {
   interface FastifyRequest {
-    auth: AccessClaims | null;
+    auth: AuthenticatedCaller | null;
   }
   interface FastifyInstance {
     /** preHandler: a valid bearer token of a live session, else 401. */
@@ -17,7 +16,7 @@ declare module 'fastify' {
 }
 
 /** The caller's verified claims; only call behind the `authenticate` preHandler. */
-export function caller(request: FastifyRequest): AccessClaims {
+export function caller(request: FastifyRequest): AuthenticatedCaller {
   if (!request.auth) throw unauthenticated();
   return request.auth;
 }

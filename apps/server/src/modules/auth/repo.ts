@@ -47,13 +47,19 @@ export function revokeSession(db: Db, sessionId: string, reason: 'logout' | 'reu
 }
 
 /** The role of a live session's user, or undefined when the session is revoked or unknown. */
-export function findLiveSessionRole(db: Db, sessionId: string, userId: string) {
+/**
+ * The live session's role, and in the same read the two versions the player's dashboard is
+ * tagged with (users.state_version, content_version): a revalidation then costs this one query.
+ */
+export function findLiveSession(db: Db, sessionId: string, userId: string) {
   return db
     .selectFrom('auth_sessions as s')
     .innerJoin('users as u', 'u.id', 's.user_id')
-    .select('u.role')
+    .crossJoin('content_version as c')
+    .select(['u.role', 'u.state_version', 'c.version as content_version'])
     .where('s.id', '=', sessionId)
     .where('s.user_id', '=', userId)
     .where('s.revoked_at', 'is', null)
+    .where('c.id', '=', 1)
     .executeTakeFirst();
 }

@@ -16,6 +16,11 @@ import {
   type TokenSigner,
 } from './tokens.ts';
 
+/** A verified token of a live session, with the dashboard versions read in the same query. */
+export interface AuthenticatedCaller extends AccessClaims {
+  versions: { state: number; content: number };
+}
+
 export interface LoginLimits {
   windowMs: number;
   perHandle: number;
@@ -144,11 +149,11 @@ export function createAuthService(deps: AuthServiceDeps) {
     },
 
     /** Verifies an access token and that its session is still live; returns the current role. */
-    async authenticate(token: string): Promise<AccessClaims> {
+    async authenticate(token: string): Promise<AuthenticatedCaller> {
       const claims = await signer.verify(token, clock.now());
-      const live = await repo.findLiveSessionRole(db, claims.sessionId, claims.userId);
+      const live = await repo.findLiveSession(db, claims.sessionId, claims.userId);
       if (!live) throw unauthenticated('session revoked');
-      return { ...claims, role: live.role };
+      return { ...claims, role: live.role, versions: { state: Number(live.state_version), content: Number(live.content_version) } };
     },
 
     async me(userId: string) {

@@ -9,6 +9,7 @@ const ISSUER = 'playloop';
 const AUDIENCE = 'playloop-api';
 // Pinned: a token signed with any other algorithm, or `none`, is refused before its claims are read.
 const ALGORITHM = 'HS256';
+const VERIFIED_CACHE_SIZE = 50_000;
 
 export interface AccessClaims {
   userId: string;
@@ -17,7 +18,18 @@ export interface AccessClaims {
 }
 
 export function createTokenSigner(secret: string) {
-  const key = new TextEncoder().encode(secret);
+  // Imported once: handed raw bytes, jose imports a WebCrypto key on every call, which costs more
+  // than the HMAC itself on the hot path (every authenticated request verifies a token).
+  const key = crypto.subtle.importKey('raw', new TextEncoder().encode(secret), { name: 'HMAC', hash: 'SHA-256' }, false, ['sign', 'verify']);
+
+  // Tokens already verified: a player sends the same token for its whole 15 minutes, and checking
+  // it again would redo a WebCrypto HMAC job (the largest cost of a 304) for the same answer. Only
+  // good tokens are kept, and bounded: when full, the oldest goes first.
+  const verified = new Map<string, { claims: AccessClaims; expMs: number }>();
+  const remember = (token: string, entry: { claims: AccessClaims; expMs: number }) => {
+    if (verified.size >= VERIFIED_CACHE_SIZE) verified.delete(verified.keys().next().value!);
+    verified.set(token, entry);
+  };
 
   return {
     /** Signs a short-lived access token for one login session. */
@@ -30,24 +42,32 @@ export function createTokenSigner(secret: string) {
         .setAudience(AUDIENCE)
         .setIssuedAt(iat)
         .setExpirationTime(iat + ACCESS_TOKEN_TTL_S)
-        .sign(key);
+        .sign(await key);
     },
 
     /** Verifies signature, algorithm, issuer, audience and expiry against the injected clock. */
     async verify(token: string, now: Date): Promise<AccessClaims> {
+      const seen = verified.get(token);
+      if (seen) {
+        // The signature and fixed claims of these exact bytes were checked before; only time moves.
+        if (now.getTime() < seen.expMs) return seen.claims;
+        verified.delete(token);
+      }
       try {
-        const { payload } = await jwtVerify(token, key, {
+        const { payload } = await jwtVerify(token, await key, {
           algorithms: [ALGORITHM],
           issuer: ISSUER,
           audience: AUDIENCE,
           currentDate: now,
           requiredClaims: ['sub', 'exp', 'iat'],
         });
-        const { sub, role, sid } = payload;
-        if (typeof sub !== 'string' || typeof sid !== 'string' || (role !== 'player' && role !== 'admin')) {
+        const { sub, role, sid, exp } = payload;
+        if (typeof sub !== 'string' || typeof sid !== 'string' || (role !== 'player' && role !== 'admin') || typeof exp !== 'number') {
           throw new Error('malformed claims');
         }
-        return { userId: sub, role, sessionId: sid };
+        const claims: AccessClaims = { userId: sub, role, sessionId: sid };
+        remember(token, { claims, expMs: exp * 1000 });
+        return claims;
       } catch {
         throw unauthenticated();
       }

@@ -31,7 +31,8 @@ export const dashboardRoutes: FastifyPluginAsyncZod<DashboardDeps> = async (app,
       preHandler: app.authenticate,
     },
     async (request, reply) => {
-      const answer = await getDashboard(deps, caller(request).userId, request.headers['if-none-match']);
+      const { userId, versions } = caller(request);
+      const answer = await getDashboard(deps, userId, request.headers['if-none-match'], versions);
       // no-cache: a cache may keep the copy but must revalidate it every time (it is cheap to).
       reply.header('etag', answer.etag).header('cache-control', 'private, no-cache');
       if (answer.notModified) return sendNotModified(reply as unknown as FastifyReply);

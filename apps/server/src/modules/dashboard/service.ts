@@ -18,7 +18,7 @@ import { currentPeriods, listMissions, pendingMissionRewards } from '../missions
 import { listCatalog } from '../shop/service.ts';
 import { expToNextLevel } from '../users/progression.ts';
 import { getBalances } from '../wallet/ledger.ts';
-import { dashboardEtag, ifNoneMatchMatches } from './etag.ts';
+import { dashboardEtag, ifNoneMatchMatches, type DashboardVersions } from './etag.ts';
 import { readEtagVersions, readPlayerSummary } from './repo.ts';
 
 export interface DashboardDeps {
@@ -47,9 +47,15 @@ export async function dashboardEtagOf(db: Db, userId: string, now: Date): Promis
  * round, a body older than its tag could be answered with 304 forever after. For the same reason
  * every part of the body is computed at the same `now` as the tag's minute.
  */
-export async function getDashboard(deps: DashboardDeps, userId: string, ifNoneMatch?: string): Promise<DashboardReply> {
+export async function getDashboard(
+  deps: DashboardDeps,
+  userId: string,
+  ifNoneMatch?: string,
+  /** The versions as authentication read them a moment ago (before the body, so as good as a fresh read). */
+  versions?: DashboardVersions,
+): Promise<DashboardReply> {
   const now = deps.clock.now();
-  const etag = await dashboardEtagOf(deps.db, userId, now);
+  const etag = versions ? dashboardEtag(versions, now) : await dashboardEtagOf(deps.db, userId, now);
   if (ifNoneMatchMatches(ifNoneMatch, etag)) return { etag, notModified: true };
   return { etag, notModified: false, dashboard: await loadDashboard(deps, userId, now) };
 }
