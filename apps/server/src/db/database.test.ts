@@ -22,4 +22,21 @@ describe.runIf(process.env.DATABASE_URL)('the PostgreSQL pool', () => {
       await t.drop();
     }
   });
+
+  it('parses a parameterized statement once per connection and reuses it', async () => {
+    const t = await createTestDatabase();
+    try {
+      const seen = await t.database.db.transaction().execute(async (trx) => {
+        const read = (id: string) => trx.selectFrom('users').select('id').where('id', '=', id).execute();
+        await read('00000000-0000-4000-8000-000000000001');
+        await read('00000000-0000-4000-8000-000000000002');
+        // No parameters: sent unnamed, so it does not list itself.
+        const { rows } = await sql<{ statement: string }>`SELECT statement FROM pg_prepared_statements`.execute(trx);
+        return rows.map((r) => r.statement);
+      });
+      expect(seen.filter((s) => s.includes('from "users"'))).toHaveLength(1);
+    } finally {
+      await t.drop();
+    }
+  });
 });
