@@ -90,3 +90,24 @@ describe('weekly periods (ISO weeks, Monday first)', () => {
     expect(periodKey('weekly', week.endsAt, 'Asia/Seoul')).not.toBe(week.key);
   });
 });
+
+describe('the remembered window', () => {
+  it('answers from the window it remembers only for instants inside it, forwards and backwards', () => {
+    const zone = 'Asia/Seoul';
+    const sequence = [
+      ['2026-11-28T14:00:00.000Z', '2026-11-28', '2026-W48'],
+      ['2026-11-28T14:59:59.999Z', '2026-11-28', '2026-W48'],
+      ['2026-11-28T15:00:00.000Z', '2026-11-29', '2026-W48'],
+      ['2026-11-29T15:00:00.000Z', '2026-11-30', '2026-W49'],
+      // A clock set back (tests, a corrected host clock) gets the earlier window again.
+      ['2026-11-28T14:59:59.999Z', '2026-11-28', '2026-W48'],
+      ['2026-11-29T14:59:59.999Z', '2026-11-29', '2026-W48'],
+    ] as const;
+    for (const [at, day, week] of sequence) {
+      expect([periodKey('daily', new Date(at), zone), periodKey('weekly', new Date(at), zone)]).toEqual([day, week]);
+    }
+    // Each zone keeps its own window.
+    expect(periodKey('daily', new Date('2026-11-28T15:00:00.000Z'), 'UTC')).toBe('2026-11-28');
+    expect(periodKey('daily', new Date('2026-11-28T15:00:00.000Z'), zone)).toBe('2026-11-29');
+  });
+});

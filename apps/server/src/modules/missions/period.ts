@@ -92,8 +92,23 @@ function isoWeekOf(date: CivilDate): { year: number; week: number; monday: Civil
   return { year: thursday.year, week: Math.floor(dayOfYear / 7) + 1, monday };
 }
 
+// The last window found per kind and zone. Every game end, purchase and login asks for the
+// current periods, and working one out takes a dozen Intl calls; the answer holds for any instant
+// inside the window, so most calls are one comparison.
+const lastWindow = new Map<string, PeriodWindow>();
+
 /** The period of kind `period` that instant `at` falls in, in `timeZone`. */
 export function periodOf(period: MissionPeriod, at: Date, timeZone: string): PeriodWindow {
+  const cacheKey = `${period} ${timeZone}`;
+  const last = lastWindow.get(cacheKey);
+  const ms = at.getTime();
+  if (last && last.startsAt.getTime() <= ms && ms < last.endsAt.getTime()) return last;
+  const window = Object.freeze(computePeriod(period, at, timeZone));
+  lastWindow.set(cacheKey, window);
+  return window;
+}
+
+function computePeriod(period: MissionPeriod, at: Date, timeZone: string): PeriodWindow {
   const today = localDateOf(at, timeZone);
   if (period === 'daily') {
     return {
