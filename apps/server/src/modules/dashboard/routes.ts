@@ -3,7 +3,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { DashboardHeadersSchema, DashboardQuerySchema, DashboardResponseSchema } from '@playloop/contracts';
 import { caller } from '../../plugins/auth.ts';
-import { getDashboard, type DashboardDeps } from './service.ts';
+import { createDashboardBodies, getDashboard, type DashboardDeps } from './service.ts';
 
 const tags = ['dashboard'];
 const security = [{ bearerAuth: [] }];
@@ -13,7 +13,8 @@ const security = [{ bearerAuth: [] }];
 const sendNotModified = (reply: FastifyReply) => reply.code(304).send();
 
 /** The main screen in one round trip, revalidated with ETag / If-None-Match. */
-export const dashboardRoutes: FastifyPluginAsyncZod<DashboardDeps> = async (app, deps) => {
+export const dashboardRoutes: FastifyPluginAsyncZod<DashboardDeps> = async (app, options) => {
+  const deps: DashboardDeps = { ...options, bodies: options.bodies ?? createDashboardBodies() };
   app.get(
     '/',
     {

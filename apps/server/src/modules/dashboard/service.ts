@@ -7,6 +7,7 @@ import {
   type RewardBundle,
   type Sku,
 } from '@playloop/contracts';
+import { LRUCache } from 'lru-cache';
 import type { Db } from '../../db/database.ts';
 import type { Clock } from '../../lib/clock.ts';
 import { unauthenticated } from '../../lib/domain-error.ts';
@@ -26,6 +27,19 @@ export interface DashboardDeps {
   clock: Clock;
   /** RESET_TIMEZONE: the local day of today_rewards, the streak and the mission periods. */
   resetTimezone: string;
+  /** Bodies already built on this node, by player, under the tag they were built for. */
+  bodies?: DashboardBodies;
+}
+
+/**
+ * The last body built per player, kept with its ETag. A tag names one body: what a 304 promises a
+ * client holding the tag (its copy is current) is what answering the kept body promises here, so
+ * a repeated full GET within the same versions and minute costs the tag's one query, not nine.
+ */
+export type DashboardBodies = LRUCache<string, { etag: string; dashboard: Dashboard }>;
+
+export function createDashboardBodies(max = 10_000): DashboardBodies {
+  return new LRUCache({ max });
 }
 
 /** What a conditional GET answers: always the current tag; the body only when the client's copy is stale. */
@@ -57,7 +71,11 @@ export async function getDashboard(
   const now = deps.clock.now();
   const etag = versions ? dashboardEtag(versions, now) : await dashboardEtagOf(deps.db, userId, now);
   if (ifNoneMatchMatches(ifNoneMatch, etag)) return { etag, notModified: true };
-  return { etag, notModified: false, dashboard: await loadDashboard(deps, userId, now) };
+  const kept = deps.bodies?.get(userId);
+  if (kept?.etag === etag) return { etag, notModified: false, dashboard: kept.dashboard };
+  const dashboard = await loadDashboard(deps, userId, now);
+  deps.bodies?.set(userId, { etag, dashboard });
+  return { etag, notModified: false, dashboard };
 }
 
 function toDashboardEvent(row: EventWithParticipationRow, now: Date): DashboardEvent {
