@@ -1,3 +1,6 @@
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
 import { Redis } from 'ioredis';
 import type { Config } from './config.ts';
 import { openDatabase, type Database } from './db/database.ts';
@@ -5,7 +8,7 @@ import { migrate } from './db/migrate.ts';
 import type { Clock } from './lib/clock.ts';
 import { MemoryRateLimitStore, RedisRateLimitStore, type RateLimitStore } from './lib/rate-limit.ts';
 import { hashPassword } from './modules/auth/passwords.ts';
-import { upsertAdmin } from './modules/users/repo.ts';
+import { insertAdminIfAbsent, upsertAdmin } from './modules/users/repo.ts';
 
 /** Opens the configured store and brings its schema up to date. */
 export async function openMigratedDatabase(config: Pick<Config, 'databaseUrl' | 'dataDir'>): Promise<Database> {
@@ -33,4 +36,27 @@ export async function ensureAdmin(database: Database, config: Pick<Config, 'admi
     password_hash: await hashPassword(config.adminPassword),
     created_at: clock.now(),
   });
+}
+
+export const DEMO_OPERATOR_SITE_ID = 'operator';
+export const DEMO_OPERATOR_FILE = 'demo-operator.txt';
+
+/**
+ * The demo's operator account, made once, on the start that seeds the demo, when no operator is
+ * configured: without one nobody could open the console of a fresh `npm start`. The password is
+ * random, printed once and kept readable only by this user in DATA_DIR; a real deployment sets
+ * ADMIN_SITE_ID / ADMIN_PASSWORD (or SEED_DEMO=false) instead.
+ */
+export async function createDemoOperator(database: Database, config: Pick<Config, 'dataDir'>, clock: Clock) {
+  const password = randomBytes(15).toString('base64url');
+  const created = await insertAdminIfAbsent(database.db, {
+    site_id: DEMO_OPERATOR_SITE_ID,
+    password_hash: await hashPassword(password),
+    created_at: clock.now(),
+  });
+  if (!created) return undefined;
+  const file = path.join(config.dataDir, DEMO_OPERATOR_FILE);
+  mkdirSync(config.dataDir, { recursive: true });
+  writeFileSync(file, `site_id: ${DEMO_OPERATOR_SITE_ID}\npassword: ${password}\n`, { mode: 0o600 });
+  return { site_id: DEMO_OPERATOR_SITE_ID, password, file };
 }

@@ -1,5 +1,5 @@
 import { buildApp } from './app.ts';
-import { createRateLimitStore, ensureAdmin, openMigratedDatabase } from './bootstrap.ts';
+import { createDemoOperator, createRateLimitStore, ensureAdmin, openMigratedDatabase } from './bootstrap.ts';
 import { loadConfig } from './config.ts';
 import { seedDemoContent } from './demo/seed.ts';
 import { systemClock } from './lib/clock.ts';
@@ -13,6 +13,8 @@ async function main() {
   await ensureAdmin(database, config, systemClock);
   if (config.seedDemo && (await seedDemoContent(database, systemClock))) {
     console.log('seeded demo content');
+    const operator = config.adminSiteId ? undefined : await createDemoOperator(database, config, systemClock);
+    if (operator) console.log(`demo operator account: ${operator.site_id} / ${operator.password} (kept in ${operator.file})`);
   }
   // Analytics: chDB under DATA_DIR, or CLICKHOUSE_URL; relayed in-process, or through KAFKA_BROKERS.
   const pipeline = await openPipeline(config, { warn: (message) => console.warn(message) });

@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -171,6 +171,41 @@ describe('starting the server as `npm start` does', () => {
     const again = await api(second, 'GET', '/api/auth/me', undefined, player.access_token);
     expect(again).toMatchObject({ status: 200, body: { user: { id: player.user.id, role: 'player' } } });
     expect((await api(second, 'POST', '/api/auth/login', ADMIN)).status).toBe(200);
+    expect(await stopServer(second)).toBe(0);
+  }, 4 * READY_WITHIN_MS);
+});
+
+describe('a first `npm start` with nothing configured', () => {
+  let dataDir: string;
+  afterAll(async () => {
+    for (const server of spawned) {
+      if (server.child.exitCode === null && server.child.signalCode === null) server.child.kill('SIGKILL');
+      await server.exited;
+    }
+    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('makes the demo operator once, with a random password kept in DATA_DIR, and never again', async () => {
+    dataDir = mkdtempSync(path.join(tmpdir(), 'playloop-demo-'));
+    const first = await startServer({ DATA_DIR: dataDir, SEED_DEMO: 'true', ADMIN_SITE_ID: '', ADMIN_PASSWORD: '' });
+    const file = path.join(dataDir, 'demo-operator.txt');
+    const saved = readFileSync(file, 'utf8');
+    const password = /password: (\S+)/.exec(saved)?.[1] ?? '';
+    expect(password.length).toBeGreaterThanOrEqual(20);
+    expect(statSync(file).mode & 0o077).toBe(0);
+    expect(first.output()).toContain(password);
+    const login = await api(first, 'POST', '/api/auth/login', { site_id: 'operator', password });
+    expect(login.status).toBe(200);
+    const admin = AuthResponseSchema.parse(login.body);
+    expect(admin.user.role).toBe('admin');
+    expect((await api(first, 'GET', '/api/admin/events', undefined, admin.access_token)).status).toBe(200);
+    expect(await stopServer(first)).toBe(0);
+
+    // A restart seeds nothing and leaves the account and its password as they were.
+    const second = await startServer({ DATA_DIR: dataDir, SEED_DEMO: 'true', ADMIN_SITE_ID: '', ADMIN_PASSWORD: '' });
+    expect(second.output()).not.toContain('demo operator account');
+    expect(readFileSync(file, 'utf8')).toBe(saved);
+    expect((await api(second, 'POST', '/api/auth/login', { site_id: 'operator', password })).status).toBe(200);
     expect(await stopServer(second)).toBe(0);
   }, 4 * READY_WITHIN_MS);
 });

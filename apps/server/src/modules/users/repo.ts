@@ -39,6 +39,16 @@ export function findUserById(db: Db, id: string): Promise<UserRow | undefined> {
 }
 
 /** Makes sure the operator account exists with this password and the admin role. */
+/** Creates an operator account unless the handle is taken (never promotes an existing player). */
+export function insertAdminIfAbsent(db: Db, admin: { site_id: string; password_hash: string; created_at: Date }) {
+  return db
+    .insertInto('users')
+    .values({ ...admin, nickname: admin.site_id, role: 'admin' })
+    .onConflict((oc) => oc.column('site_id').doNothing())
+    .returning('id')
+    .executeTakeFirst();
+}
+
 export function upsertAdmin(db: Db, admin: { site_id: string; password_hash: string; created_at: Date }) {
   return db
     .insertInto('users')
