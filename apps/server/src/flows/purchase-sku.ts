@@ -9,7 +9,7 @@ import { grantReward } from '../modules/rewards/service.ts';
 import { insufficientFunds, purchaseLimitReached, quantityTooLarge, soldOut } from '../modules/shop/errors.ts';
 import { addToPurchaseCount, findOfferAndTakeStock, insertPurchase } from '../modules/shop/repo.ts';
 import { multiplyBundle } from '../modules/shop/service.ts';
-import { getBalances, lockPlayerAccounts, movesBetween, postTransaction } from '../modules/wallet/ledger.ts';
+import { lockPlayerAccounts, movesBetween, postTransaction } from '../modules/wallet/ledger.ts';
 
 export interface PurchaseInput {
   userId: string;
@@ -55,7 +55,7 @@ export async function purchaseSku(deps: { db: Db; clock: Clock }, input: Purchas
       // the other, or two bundles of the same items in another order, cannot deadlock.
       await lockPlayerAccounts(trx, userId);
       // The CHECK on the player's balance refuses an overdraft inside this statement.
-      const ledgerTransactionId = await postTransaction(trx, {
+      const debit = await postTransaction(trx, {
         kind: 'purchase',
         reference: purchaseId,
         moves: movesBetween(userId, 'system:shop', { [offer.currency_type]: totalPrice }, 'from_player'),
@@ -73,7 +73,7 @@ export async function purchaseSku(deps: { db: Db; clock: Clock }, input: Purchas
         currency: offer.currency_type,
         status: 'succeeded',
         failureCode: null,
-        ledgerTransactionId,
+        ledgerTransactionId: debit.id,
         now,
       });
       await appendOutbox(trx, {
@@ -82,7 +82,7 @@ export async function purchaseSku(deps: { db: Db; clock: Clock }, input: Purchas
         payload: { purchase_id: purchaseId, sku_id: skuId, quantity, price: offer.price, total_price: totalPrice, currency_type: offer.currency_type },
         now,
       });
-      await grantReward(trx, {
+      const grant = await grantReward(trx, {
         userId,
         grantKey: `shop:purchase:${purchaseId}`,
         source: 'shop',
@@ -101,7 +101,8 @@ export async function purchaseSku(deps: { db: Db; clock: Clock }, input: Purchas
         total_price: totalPrice,
         currency_type: offer.currency_type,
         granted_bundle: granted,
-        balances: await getBalances(trx, userId),
+        // A bundle with currency moved the balances again after the debit.
+        balances: grant.balances ?? debit.balances,
       };
     });
   } catch (caught) {

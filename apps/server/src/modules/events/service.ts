@@ -277,7 +277,7 @@ export async function claimEvent(deps: EventsDeps, userId: string, eventId: stri
       claimed: true as const,
       grant_id: grant.grantId,
       reward_items: grant.rewardItems,
-      balances: await getBalances(trx, userId),
+      balances: grant.balances ?? (await getBalances(trx, userId)),
     };
   });
   if (outcome === EXPIRED) throw eventExpired();

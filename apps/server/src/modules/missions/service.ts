@@ -130,7 +130,7 @@ export async function claimMission(deps: MissionsDeps, userId: string, missionId
       last_progress_at: claimed.last_progress_at?.toISOString() ?? null,
       grant_id: grant.grantId,
       reward_items: grant.rewardItems,
-      balances: await getBalances(trx, userId),
+      balances: grant.balances ?? (await getBalances(trx, userId)),
     };
   });
 }

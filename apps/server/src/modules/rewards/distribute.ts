@@ -35,7 +35,7 @@ export async function distributeReward(
       grant_id: grant.grantId,
       user_id: input.body.user_id,
       reward_items: grant.rewardItems,
-      balances: await getBalances(trx, input.body.user_id),
+      balances: grant.balances ?? (await getBalances(trx, input.body.user_id)),
     };
   });
 }

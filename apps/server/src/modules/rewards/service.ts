@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
-import type { RewardBundle, RewardItem, RewardSource } from '@playloop/contracts';
+import type { Balances, RewardBundle, RewardItem, RewardSource } from '@playloop/contracts';
 import type { Db } from '../../db/database.ts';
 import { appendOutbox } from '../outbox/service.ts';
 import { levelForExp, tierForLevel } from '../users/progression.ts';
@@ -24,6 +24,8 @@ export interface GrantResult {
   created: boolean;
   level: number;
   levelUp: boolean;
+  /** The player's balances right after the grant, when it moved currency (else unchanged by it). */
+  balances?: Balances;
 }
 
 // Which system account pays for a grant, by source; the shop pays for bundles it sells.
@@ -85,14 +87,16 @@ export async function grantReward(trx: Db, req: GrantRequest): Promise<GrantResu
   }
 
   const currencies = req.bundle.currencies ?? {};
+  let balances: Balances | undefined;
   if (currencies.soft || currencies.premium) {
-    const txId = await postTransaction(trx, {
+    const posted = await postTransaction(trx, {
       kind: 'grant',
       reference: req.grantKey,
       moves: movesBetween(req.userId, PAYER[req.source], currencies, 'to_player'),
       now: req.now,
+      grantId,
     });
-    await trx.updateTable('reward_grants').set({ ledger_transaction_id: txId }).where('id', '=', grantId).execute();
+    balances = posted.balances;
   }
 
   // Merged per item and in item_id order, so two grants to one player lock rows in the same order.
@@ -123,7 +127,7 @@ export async function grantReward(trx: Db, req: GrantRequest): Promise<GrantResu
     },
     now: req.now,
   });
-  return { grantId, rewardItems, created: true, ...progressed };
+  return { grantId, rewardItems, created: true, ...progressed, ...(balances ? { balances } : {}) };
 }
 
 function mergeItems(items: { item_id: string; quantity: number }[]) {

@@ -60,6 +60,38 @@ describe('ledger', () => {
     expect(await getBalances(ctx.db, player.user.id)).toEqual({ soft: 1000, premium: 0 });
   });
 
+  it('answers the balances after the move, including a currency it did not move and earlier moves of the same transaction', async () => {
+    const player = await makePlayer(ctx.app);
+    let answers: unknown[] = [];
+    let inside: unknown;
+    // Rolled back at the end: a purchase debit without its purchase row would fail the verifier.
+    const rolledBack = ctx.db.transaction().execute(async (trx) => {
+      const premium = await postTransaction(trx, {
+        kind: 'grant',
+        reference: `premium:${player.user.id}`,
+        moves: movesBetween(player.user.id, 'system:operator', { premium: 7 }, 'to_player'),
+        now: ctx.clock.now(),
+      });
+      const soft = await postTransaction(trx, {
+        kind: 'purchase',
+        reference: `soft:${player.user.id}`,
+        moves: movesBetween(player.user.id, 'system:shop', { soft: 250 }, 'from_player'),
+        now: ctx.clock.now(),
+      });
+      answers = [premium.balances, soft.balances];
+      inside = await getBalances(trx, player.user.id);
+      throw new Error('roll back');
+    });
+    await expect(rolledBack).rejects.toThrow('roll back');
+    expect(answers).toEqual([
+      { soft: 1000, premium: 7 },
+      { soft: 750, premium: 7 },
+    ]);
+    expect(inside).toEqual({ soft: 750, premium: 7 });
+    expect(await getBalances(ctx.db, player.user.id)).toEqual({ soft: 1000, premium: 0 });
+    await expectLedgerClean(ctx.db);
+  });
+
   it('keeps entries append-only', async () => {
     await expect(sql`UPDATE ledger_entries SET amount = amount + 1`.execute(ctx.db)).rejects.toThrow(/append-only/);
     await expect(sql`DELETE FROM ledger_entries`.execute(ctx.db)).rejects.toThrow(/append-only/);

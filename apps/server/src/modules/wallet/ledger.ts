@@ -40,13 +40,14 @@ export function movesBetween(userId: string, system: SystemAccount, amounts: Par
 
 /**
  * Records one balanced ledger transaction and updates the cached player balances, in one
- * statement. A player balance that would go negative violates
- * `accounts_player_balance_nonnegative` and aborts the caller's transaction.
+ * statement, which also answers the player's balances after it (the one player among the moves)
+ * and can link the grant row the transaction pays for. A player balance that would go negative
+ * violates `accounts_player_balance_nonnegative` and aborts the caller's transaction.
  */
 export async function postTransaction(
   trx: Db,
-  tx: { kind: 'grant' | 'purchase'; reference: string; moves: Move[]; now: Date },
-): Promise<string> {
+  tx: { kind: 'grant' | 'purchase'; reference: string; moves: Move[]; now: Date; grantId?: string },
+): Promise<{ id: string; balances: Balances }> {
   const sums = new Map<string, Move>();
   for (const m of tx.moves) {
     const key = `${m.owner}|${m.currency}`;
@@ -54,12 +55,20 @@ export async function postTransaction(
     sums.set(key, { ...m, amount: (prev?.amount ?? 0) + m.amount });
   }
   const moves = [...sums.values()].filter((m) => m.amount !== 0);
+  const players = new Set(moves.filter((m) => m.owner.startsWith('user:')).map((m) => m.owner));
+  if (players.size !== 1) throw new Error('a ledger transaction moves the money of exactly one player');
+  const [player] = players;
   const id = randomUUID();
   const values = sql.join(
     moves.map((m) => sql`(${m.owner}::text, ${m.currency}::text, ${m.amount}::bigint)`),
   );
-  // Data-modifying CTEs all run, in one snapshot; foreign keys are checked at statement end.
-  await sql`
+  const link = tx.grantId
+    ? sql`, link AS (UPDATE reward_grants SET ledger_transaction_id = ${id} WHERE id = ${tx.grantId})`
+    : sql``;
+  // Data-modifying CTEs all run, in one snapshot; foreign keys are checked at statement end. The
+  // plain read of accounts sees the balances before this statement, so a currency this statement
+  // moved is taken from the UPDATE's RETURNING instead.
+  const { rows } = await sql<{ currency: Currency; balance: number }>`
     WITH moves (owner, currency, amount) AS (VALUES ${values}),
     tx AS (
       INSERT INTO ledger_transactions (id, kind, reference, created_at)
@@ -68,12 +77,21 @@ export async function postTransaction(
     entries AS (
       INSERT INTO ledger_entries (transaction_id, owner, currency, amount, created_at)
       SELECT ${id}, owner, currency, amount, ${tx.now}::timestamptz FROM moves
+    )${link},
+    moved AS (
+      UPDATE accounts a SET balance = a.balance + m.amount
+      FROM moves m
+      WHERE a.owner = m.owner AND a.currency = m.currency AND a.kind = 'player'
+      RETURNING a.owner, a.currency, a.balance
     )
-    UPDATE accounts a SET balance = a.balance + m.amount
-    FROM moves m
-    WHERE a.owner = m.owner AND a.currency = m.currency AND a.kind = 'player'
+    SELECT currency, balance FROM moved WHERE owner = ${player}
+    UNION ALL
+    SELECT currency, balance FROM accounts
+    WHERE owner = ${player} AND currency NOT IN (SELECT currency FROM moved WHERE owner = ${player})
   `.execute(trx);
-  return id;
+  const balances: Balances = { soft: 0, premium: 0 };
+  for (const r of rows) balances[r.currency] = r.balance ?? 0;
+  return { id, balances };
 }
 
 /**
