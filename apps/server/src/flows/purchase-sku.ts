@@ -37,7 +37,7 @@ export async function purchaseSku(deps: { db: Db; clock: Clock }, input: Purchas
 
   try {
     return await deps.db.transaction().execute(async (trx) => {
-      const offer = await findOfferAndTakeStock(trx, skuId, quantity, now);
+      const offer = await findOfferAndTakeStock(trx, userId, skuId, quantity, now);
       if (!offer) throw notFound('sku');
       attempt = { price: offer.price, currency: offer.currency_type };
 
@@ -45,9 +45,14 @@ export async function purchaseSku(deps: { db: Db; clock: Clock }, input: Purchas
       const granted = multiplyBundle(offer.bundle, quantity);
       if (!granted || totalPrice > MAX_AMOUNT) throw quantityTooLarge();
       if (offer.stock_remaining !== null && !offer.stock_taken) throw soldOut(skuId);
-
+      // A buyer past their limit, or who cannot pay, as of the committed state this statement saw
+      // is refused before anything of theirs is locked: an empty wallet under a storm of attempts
+      // then answers its 402s side by side instead of one at a time behind the locks. Only
+      // refusals are decided here; the guarded count and the CHECK on the balance, under the
+      // locks, stay the guards for purchases racing each other.
       const limit = offer.per_user_limit;
-      if (limit !== null && quantity > limit) throw purchaseLimitReached(skuId, limit);
+      if (limit !== null && offer.buyer_purchased + quantity > limit) throw purchaseLimitReached(skuId, limit);
+      if (offer.buyer_balance < totalPrice) throw insufficientFunds(offer.currency_type, totalPrice);
       const counted = await addToPurchaseCount(trx, { userId, skuId, quantity, limit });
       if (counted === undefined) throw purchaseLimitReached(skuId, limit ?? 0);
 

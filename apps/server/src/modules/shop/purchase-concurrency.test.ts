@@ -216,3 +216,23 @@ function mulberry32(seed: number): () => number {
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
 }
+
+// Two connections are needed: one holds the lock while the purchase runs on another.
+describe.runIf(process.env.DATABASE_URL)('refusals that need no lock', () => {
+  it('answers a buyer who cannot pay with 402 while their accounts are locked by another purchase', async () => {
+    const sku = await makeSku({ price: 1001, bundle: { items: [{ item_id: 'race_coin', quantity: 1 }] } });
+    const player = await makePlayer(ctx.app);
+    let answered: { statusCode: number; body: string } | undefined;
+    await ctx.db.transaction().execute(async (trx) => {
+      // Holds the accounts as a purchase in flight does, until the refused one has its answer:
+      // were the refusal decided behind the lock, it would wait here for good (the test times out).
+      await sql`SELECT 1 FROM accounts WHERE owner = ${`user:${player.user.id}`} FOR UPDATE`.execute(trx);
+      answered = await purchase(player, { sku_id: sku.sku_id });
+    });
+    expectProblem(answered as never, 402, 'INSUFFICIENT_FUNDS');
+    expect(await getBalances(ctx.db, player.user.id)).toEqual({ soft: 1000, premium: 0 });
+    const rows = await purchaseRows({ userId: player.user.id });
+    expect(rows.map((r) => [r.status, r.failure_code])).toEqual([['failed', 'INSUFFICIENT_FUNDS']]);
+    await expectLedgerClean(ctx.db);
+  });
+});

@@ -2,6 +2,7 @@ import { sql, type Selectable } from 'kysely';
 import type { Currency, PurchaseStatus, RewardBundle, ShopSegment } from '@playloop/contracts';
 import type { Db } from '../../db/database.ts';
 import type { SkusTable } from '../../db/schema.ts';
+import { playerAccount } from '../wallet/ledger.ts';
 
 export type SkuRow = Selectable<SkusTable>;
 
@@ -56,6 +57,10 @@ export interface TakenOffer {
   stock_remaining: number | null;
   per_user_limit: number | null;
   stock_taken: boolean;
+  /** The buyer's balance in the SKU's currency as this statement saw it (committed, unlocked). */
+  buyer_balance: number;
+  /** How many the buyer had bought before, as this statement saw it. */
+  buyer_purchased: number;
 }
 
 /**
@@ -64,7 +69,7 @@ export interface TakenOffer {
  * concurrent buyer commits, so stock can never be oversold. An unlimited SKU's row is only read.
  * Undefined when no such SKU is on sale.
  */
-export async function findOfferAndTakeStock(trx: Db, skuId: string, quantity: number, now: Date): Promise<TakenOffer | undefined> {
+export async function findOfferAndTakeStock(trx: Db, buyerId: string, skuId: string, quantity: number, now: Date): Promise<TakenOffer | undefined> {
   const result = await sql<TakenOffer>`
     WITH offer AS (
       SELECT sku_id, name, price, currency_type, bundle, stock_remaining, per_user_limit
@@ -79,7 +84,10 @@ export async function findOfferAndTakeStock(trx: Db, skuId: string, quantity: nu
       WHERE s.sku_id = o.sku_id AND s.stock_remaining >= ${quantity}::bigint
       RETURNING s.sku_id
     )
-    SELECT o.*, EXISTS (SELECT 1 FROM taken) AS stock_taken FROM offer o`.execute(trx);
+    SELECT o.*, EXISTS (SELECT 1 FROM taken) AS stock_taken,
+      COALESCE((SELECT balance FROM accounts WHERE owner = ${playerAccount(buyerId)} AND currency = o.currency_type), 0) AS buyer_balance,
+      COALESCE((SELECT purchased FROM sku_purchase_counts WHERE user_id = ${buyerId} AND sku_id = o.sku_id), 0) AS buyer_purchased
+    FROM offer o`.execute(trx);
   return result.rows[0];
 }
 
