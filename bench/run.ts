@@ -486,7 +486,7 @@ async function main() {
     await server?.stop();
     rmSync(dataDir, { recursive: true, force: true });
   }
-  await pipelineBench(withDatabase(PG_URL, pipeName));
+  await (await import('./pipeline.ts')).pipelineBench(withDatabase(PG_URL, pipeName), { report, notes });
   await startTime();
   await adminQuery(PG_URL, `DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`);
   await adminQuery(PG_URL, `DROP DATABASE IF EXISTS ${pipeName} WITH (FORCE)`);

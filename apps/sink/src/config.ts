@@ -8,6 +8,6 @@ export function loadSinkConfig(env: NodeJS.ProcessEnv = process.env) {
     clickhouseUrl: env.CLICKHOUSE_URL || undefined,
     clickhouseDatabase: env.CLICKHOUSE_DATABASE || 'playloop',
     dataDir: env.DATA_DIR || './data',
-    partitionsConsumedConcurrently: Number(env.SINK_CONCURRENCY || 3),
+    partitionsConsumedConcurrently: Number(env.SINK_CONCURRENCY || 16),
   };
 }

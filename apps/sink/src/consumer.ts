@@ -1,6 +1,7 @@
 import { Kafka, Partitioners, logLevel, type Consumer, type KafkaMessage, type Producer } from 'kafkajs';
 import { dlqTopic, eventTopics, type Envelope } from '@playloop/contracts';
 import type { AnalyticsStore } from '@playloop/analytics';
+import { createCoalescingWriter, type CoalescingOptions } from './coalescing-writer.ts';
 import type { SinkMessage } from './results.ts';
 import { createCheckTopicStep } from './steps/check-topic-step.ts';
 import { createSendToDlqStep, type DeadLetter } from './steps/send-to-dlq-step.ts';
@@ -13,8 +14,14 @@ export interface SinkOptions {
   groupId: string;
   store: AnalyticsStore;
   clientId?: string;
-  /** Partitions handled at once in this worker (default 3). */
+  /**
+   * Partitions handled at once in this worker (default 16: every partition of the five topics at
+   * the default three each). Their batches share one insert, so more partitions at once means
+   * fewer, larger inserts; one partition's batches still run one after another, in order.
+   */
   partitionsConsumedConcurrently?: number;
+  /** How batches of concurrent partitions are joined into one insert. */
+  coalesce?: CoalescingOptions;
   /** Largest fetch per partition, so the largest insert (default 4 MiB). */
   maxBytesPerPartition?: number;
   writeRetry?: RetryOptions;
@@ -52,20 +59,37 @@ export function createMessagePipeline(topicPrefix: string) {
   };
 }
 
-function toSinkMessage(topic: string, partition: number, m: KafkaMessage): SinkMessage {
+function decodeHeaders(raw: KafkaMessage['headers']): Record<string, string> {
   const headers: Record<string, string> = {};
-  for (const [name, value] of Object.entries(m.headers ?? {})) {
+  for (const [name, value] of Object.entries(raw ?? {})) {
     if (value === undefined) continue;
     headers[name] = Array.isArray(value) ? value.map(String).join(',') : value.toString();
   }
-  return { topic, partition, offset: m.offset, key: m.key ?? null, value: m.value ?? null, headers };
+  return headers;
+}
+
+/** A Kafka message as the steps see it. Headers are decoded on first use: only the DLQ reads them. */
+function toSinkMessage(topic: string, partition: number, m: KafkaMessage): SinkMessage {
+  let headers: Record<string, string> | undefined;
+  return {
+    topic,
+    partition,
+    offset: m.offset,
+    key: m.key ?? null,
+    value: m.value ?? null,
+    get headers() {
+      return (headers ??= decodeHeaders(m.headers));
+    },
+  };
 }
 
 /**
  * The sink worker: a member of the consumer group over the event topics. Each fetched batch (one
  * partition) is validated message by message; rejects go to the DLQ, the rest to the analytics
- * store in one insert; only then is the batch's offset committed. A crash anywhere before the
- * commit means the batch is delivered again, which the store's dedupe by event_id absorbs.
+ * store; only once they are stored is the batch's offset committed. Batches of the partitions
+ * handled at once share one insert (a failed insert fails all of them, and none commits). A crash
+ * anywhere before the commit means the batch is delivered again, which the store's dedupe by
+ * event_id absorbs.
  */
 export function createSink(options: SinkOptions) {
   const log = options.log ?? (() => {});
@@ -93,6 +117,8 @@ export function createSink(options: SinkOptions) {
   const writeEvents = createWriteEventsStep(options.store, options.writeRetry);
   const stats: SinkStats = { batches: 0, written: 0, dead_lettered: 0, dropped: 0, last_batch_at: null };
   let started = false;
+  // The write step's retries stop once the worker is stopping, so the batch fails uncommitted.
+  const writer = createCoalescingWriter<Envelope>((envelopes) => writeEvents(envelopes, () => started), options.coalesce);
 
   consumer.on(consumer.events.CRASH, ({ payload }) =>
     log('error', 'consumer crashed; it restarts from the last committed offsets', {
@@ -113,13 +139,13 @@ export function createSink(options: SinkOptions) {
       await consumer.run({
         autoCommit: false,
         eachBatchAutoResolve: false,
-        partitionsConsumedConcurrently: options.partitionsConsumedConcurrently ?? 3,
-        eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale }) => {
+        partitionsConsumedConcurrently: options.partitionsConsumedConcurrently ?? 16,
+        eachBatch: async ({ batch, resolveOffset, heartbeat, isStale }) => {
           if (batch.messages.length === 0 || isStale()) return;
           const messages = batch.messages.map((m) => toSinkMessage(batch.topic, batch.partition, m));
           const { envelopes, letters, dropped } = runSteps(messages);
           await sendToDlq(letters);
-          await writeEvents(envelopes, isRunning);
+          await writer.write(envelopes);
           const last = messages.at(-1)!.offset;
           resolveOffset(last);
           await consumer.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: (BigInt(last) + 1n).toString() }]);

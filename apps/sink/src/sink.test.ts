@@ -8,7 +8,7 @@ import { Kafka, logLevel, type Admin } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dlqTopic, eventTopics, examplePayloads, newEventId, topicFor, type Envelope } from '@playloop/contracts';
 import { openAnalyticsStore, openClickHouseExecutor, type AnalyticsStore } from '@playloop/analytics';
-import { createKafkaPublisher, type KafkaPublisher } from '../../server/src/modules/outbox/publishers.ts';
+import { createKafkaPublisher, toOutboxMessage, type KafkaPublisher } from '../../server/src/modules/outbox/publishers.ts';
 import { createSink, type Sink } from './consumer.ts';
 
 // Real Apache Kafka (scripts/kafka.sh) into chDB, or into the ClickHouse server when
@@ -107,7 +107,7 @@ describe.skipIf(!BROKERS)('sink on Apache Kafka', () => {
     const sink = sinkFor(groupId);
     await sink.start();
     try {
-      await publisher.publish(events.slice(0, 30));
+      await publisher.publish(events.slice(0, 30).map(toOutboxMessage));
       // Three bad messages in the middle of the stream: not JSON, not an envelope, wrong topic.
       const producer = kafka.producer();
       await producer.connect();
@@ -120,7 +120,7 @@ describe.skipIf(!BROKERS)('sink on Apache Kafka', () => {
       ];
       for (const m of bad) await producer.send({ topic: m.topic, messages: [{ key: m.key, value: m.value, headers: { origin: 'test' } }] });
       await producer.disconnect();
-      await publisher.publish(events.slice(30));
+      await publisher.publish(events.slice(30).map(toOutboxMessage));
 
       await expect.poll(totals, { timeout: 60_000, interval: 250 }).toEqual(expected);
       await expect.poll(() => sink.stats().dead_lettered, { timeout: 30_000 }).toBe(3);
@@ -137,7 +137,7 @@ describe.skipIf(!BROKERS)('sink on Apache Kafka', () => {
 
       // A batch delivered again (the relay retrying after a lost acknowledgement) changes nothing.
       const written = sink.stats().written;
-      await publisher.publish(events.slice(0, 25));
+      await publisher.publish(events.slice(0, 25).map(toOutboxMessage));
       await expect.poll(() => sink.stats().written, { timeout: 30_000 }).toBeGreaterThanOrEqual(written + 25);
       expect(await totals()).toEqual(expected);
       await expect.poll(() => groupLag(groupId), { timeout: 30_000 }).toBe(0);
@@ -180,7 +180,7 @@ describe.skipIf(!BROKERS)('sink on Apache Kafka', () => {
       env.DATA_DIR = dataDir!;
     }
     // The backlog is in Kafka first; the worker is killed once it has committed part of it.
-    for (let i = 0; i < events.length; i += 500) await publisher.publish(events.slice(i, i + 500));
+    for (let i = 0; i < events.length; i += 500) await publisher.publish(events.slice(i, i + 500).map(toOutboxMessage));
     const backlog = await groupLag(groupId);
     expect(backlog).toBeGreaterThanOrEqual(events.length);
     const firstRun = startWorker(env);

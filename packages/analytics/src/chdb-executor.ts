@@ -33,6 +33,11 @@ export function openChdbExecutor(path: string): ClickHouseExecutor {
         const body = Buffer.from(rows.map((r) => JSON.stringify(r)).join('\n'));
         await session.insert({ table, values: body, format: 'JSONEachRow' });
       }),
+    insertJsonLines: (table, body) =>
+      serial(async () => {
+        if (body === '') return;
+        await session.insert({ table, values: Buffer.from(body), format: 'JSONEachRow' });
+      }),
     ping: () =>
       serial(async () => {
         try {

@@ -1,3 +1,4 @@
+import { Readable } from 'node:stream';
 import { createClient } from '@clickhouse/client';
 import type { ClickHouseExecutor } from './executor.ts';
 
@@ -34,6 +35,16 @@ export function openClickHouseExecutor(options: ClickHouseServerOptions): ClickH
     async insert(table, rows) {
       if (rows.length === 0) return;
       await client.insert({ table, values: rows as object[], format: 'JSONEachRow' });
+    },
+    async insertJsonLines(table, body) {
+      if (body === '') return;
+      // The body is sent as is: no per-row encoding in the client (the writer made the lines).
+      const result = await client.exec({
+        query: `INSERT INTO ${table} FORMAT JSONEachRow`,
+        values: Readable.from([Buffer.from(body)], { objectMode: false }),
+      });
+      // Reading the (empty) answer to the end frees the socket for the next request.
+      for await (const _chunk of result.stream) void _chunk;
     },
     async ping() {
       const result = await client.ping();

@@ -10,6 +10,8 @@ export interface ClickHouseExecutor {
   select<T = Record<string, unknown>>(sql: string): Promise<T[]>;
   /** Appends rows in JSONEachRow format, one INSERT. */
   insert(table: string, rows: readonly object[]): Promise<void>;
+  /** Appends rows already encoded as JSONEachRow text (one JSON object per line), one INSERT. */
+  insertJsonLines(table: string, body: string): Promise<void>;
   /** Whether the engine answers (for health and the pipeline endpoint). */
   ping(): Promise<boolean>;
   close(): Promise<void>;

@@ -5,7 +5,7 @@ import { openClickHouseExecutor } from './clickhouse-executor.ts';
 import { assertIdentifier, type ClickHouseExecutor } from './executor.ts';
 import { queryKpis } from './kpis.ts';
 import { migrateAnalytics } from './migrate.ts';
-import { toEventsLogRow } from './rows.ts';
+import { toEventsLogJsonLine } from './rows.ts';
 
 export interface AnalyticsStoreStats {
   /** Rows in events_log, redelivered copies included until merges fold them. */
@@ -40,10 +40,9 @@ export function createAnalyticsStore(exec: ClickHouseExecutor, database = 'playl
       if (envelopes.length === 0) return;
       // Sent, not left to DEFAULT: 18.16 fills a column missing from JSONEachRow with zero.
       const insertedAt = new Date().toISOString().slice(0, 19).replace('T', ' ');
-      await exec.insert(
-        `${db}.events_log`,
-        envelopes.map((e) => ({ ...toEventsLogRow(e), inserted_at: insertedAt })),
-      );
+      let body = '';
+      for (const e of envelopes) body += `${toEventsLogJsonLine(e, insertedAt)}\n`;
+      await exec.insertJsonLines(`${db}.events_log`, body);
     },
     kpis: (from, to) => queryKpis(exec, db, from, to),
     async stats() {

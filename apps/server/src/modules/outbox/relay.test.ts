@@ -18,10 +18,10 @@ function recordingPublisher() {
   const state = { down: false, attempts: 0 };
   const publisher: Publisher = {
     name: 'recording',
-    async publish(envelopes) {
+    async publish(messages) {
       state.attempts += 1;
       if (state.down) throw new Error('bus unavailable');
-      batches.push([...envelopes]);
+      batches.push(messages.map((m) => JSON.parse(m.json) as Envelope));
     },
   };
   return { publisher, batches, state, published: () => batches.flat() };
@@ -125,9 +125,9 @@ describe('outbox relay', () => {
     const all: Envelope[] = [];
     const publisher: Publisher = {
       name: 'shared-bus',
-      async publish(envelopes) {
+      async publish(messages) {
         await new Promise((r) => setTimeout(r, 2));
-        all.push(...envelopes);
+        all.push(...messages.map((m) => JSON.parse(m.json) as Envelope));
       },
     };
     const nodes = [0, 1, 2].map(() => createOutboxRelay({ db: ctx.db, clock: ctx.clock, publisher, batchSize: 3 }));
@@ -151,10 +151,53 @@ describe('outbox relay', () => {
     expect(await relay.drain()).toBe(0);
     ctx.clock.advance(61_000);
     expect(await relay.drain()).toBe(lost.length);
-    expect(sink.published().map((e) => e.event_id)).toEqual(lost.map((r) => r.envelope.event_id));
+    expect(sink.published().map((e) => e.event_id)).toEqual(lost.map((r) => r.event_id));
     expect((await readOutboxBacklog(ctx.db)).pending).toBe(0);
     const rows = await listOutboxRows(ctx.db, { userId });
     expect(rows.every((r) => r.published_at !== null && r.attempts === 2)).toBe(true);
+  });
+});
+
+describe('outbox relay, claiming ahead', () => {
+  it("claims the next batch while publishing, keeps one user's order, and blocks other nodes meanwhile", async () => {
+    await settle();
+    const userId = (await makePlayer(ctx.app)).user.id;
+    const ids = await writeEvents(userId, 10);
+    const seen: string[] = [];
+    let otherNodeClaims = -1;
+    const publisher: Publisher = {
+      name: 'slow-bus',
+      async publish(messages) {
+        if (seen.length === 0) {
+          // While batch 1 is on the wire, batch 2 is already leased: another node sees a batch in flight.
+          await new Promise((r) => setTimeout(r, 50));
+          const now = ctx.clock.now();
+          otherNodeClaims = (await claimOutboxBatch(ctx.db, 100, now, new Date(now.getTime() + 60_000))).length;
+        }
+        seen.push(...messages.map((m) => m.event_id));
+      },
+    };
+    const relay = createOutboxRelay({ db: ctx.db, clock: ctx.clock, publisher, batchSize: 4 });
+    expect(await relay.drain()).toBe(12);
+    expect(otherNodeClaims).toBe(0);
+    expect(seen.filter((id) => ids.includes(id))).toEqual(ids);
+    expect((await readOutboxBacklog(ctx.db)).pending).toBe(0);
+  });
+
+  it('gives back the batch claimed ahead when publishing fails, then publishes everything in order', async () => {
+    await settle();
+    const userId = (await makePlayer(ctx.app)).user.id;
+    const ids = await writeEvents(userId, 6);
+    const sink = recordingPublisher();
+    sink.state.down = true;
+    const relay = createOutboxRelay({ db: ctx.db, clock: ctx.clock, publisher: sink.publisher, batchSize: 3 });
+    await expect(relay.drain()).rejects.toThrow('bus unavailable');
+    // Nothing stays leased: another node could take every row at once.
+    const leased = (await listOutboxRows(ctx.db, { userId })).filter((r) => r.lease_until !== null);
+    expect(leased).toEqual([]);
+    sink.state.down = false;
+    expect(await relay.drain()).toBe(8);
+    expect(sink.published().filter((e) => e.user_id === userId && e.event_type === 'game.session.start').map((e) => e.event_id)).toEqual(ids);
   });
 });
 

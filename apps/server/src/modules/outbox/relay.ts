@@ -1,20 +1,22 @@
-import type { Envelope } from '@playloop/contracts';
+import { randomUUID } from 'node:crypto';
 import type { Db } from '../../db/database.ts';
 import type { Clock } from '../../lib/clock.ts';
-import { claimOutboxBatch, markOutboxPublished, readOutboxBacklog, releaseOutboxLease } from './repo.ts';
+import { claimOutboxBatch, markOutboxPublished, readOutboxBacklog, releaseOutboxLease, type ClaimedRow, type OutboxMessage } from './repo.ts';
+
+export type { OutboxMessage } from './repo.ts';
 
 /** Where the relay sends batches: Kafka, or straight to the analytics writer. */
 export interface Publisher {
   readonly name: string;
-  /** Sends a batch in order; resolves only once every envelope is accepted. Throws to retry. */
-  publish(envelopes: readonly Envelope[]): Promise<void>;
+  /** Sends a batch in order; resolves only once every message is accepted. Throws to retry. */
+  publish(messages: readonly OutboxMessage[]): Promise<void>;
 }
 
 export interface RelayOptions {
   db: Db;
   publisher: Publisher;
   clock: Clock;
-  /** Rows per claim (default 500). */
+  /** Rows per claim (default 2000). A Kafka publisher splits a batch by bytes, not by rows. */
   batchSize?: number;
   /** Wait between polls when the outbox is empty (default 250 ms). */
   pollMs?: number;
@@ -53,13 +55,20 @@ export function backoffDelay(attempt: number, initialMs: number, maxMs: number, 
  * While the publisher fails the relay backs off and retries the same rows; the API is not held
  * (publishing happens outside any transaction), so it keeps serving and the backlog grows until
  * the publisher recovers. Safe to run on several nodes at once.
+ *
+ * The database work overlaps the publishing: while batch N is on the wire the relay already holds
+ * the lease on batch N+1 (claimed under its own lease owner, so other nodes still see a batch in
+ * flight and wait), and batch N-1 is being marked. Batches are still handed to the publisher one at
+ * a time and in claim order; when one fails, the batch claimed ahead is given back unpublished.
  */
 export function createOutboxRelay(options: RelayOptions) {
   const { db, publisher, clock } = options;
-  const batchSize = options.batchSize ?? 500;
+  const batchSize = options.batchSize ?? 2_000;
   const pollMs = options.pollMs ?? 250;
   const backoff = options.backoff ?? { initialMs: 200, maxMs: 30_000 };
   const leaseMs = options.leaseMs ?? 60_000;
+  // Who holds this relay's leases: its own batches in flight do not make it wait for itself.
+  const owner = randomUUID();
 
   let running = false;
   let loop: Promise<void> | undefined;
@@ -67,21 +76,80 @@ export function createOutboxRelay(options: RelayOptions) {
   let failures = 0;
   let lastError: string | null = null;
   let lastPublishedAt: Date | null = null;
+  /** The next batch, claimed while the current one was being published. */
+  let ahead: Promise<ClaimedRow[]> | null = null;
+  /** The mark of the last published batch, still running. */
+  let marking: Promise<void> = Promise.resolve();
+  let markError: unknown = null;
 
-  /** One claim → publish → mark cycle; returns how many rows it published. Throws if publishing failed. */
-  async function publishBatch(): Promise<number> {
+  const claim = () => {
     const now = clock.now();
-    const rows = await claimOutboxBatch(db, batchSize, now, new Date(now.getTime() + leaseMs));
-    if (rows.length === 0) return 0;
-    const ids = rows.map((r) => r.id);
-    try {
-      await publisher.publish(rows.map((r) => r.envelope));
-    } catch (err) {
-      await releaseOutboxLease(db, ids).catch(() => {});
+    return claimOutboxBatch(db, batchSize, now, new Date(now.getTime() + leaseMs), owner);
+  };
+
+  /** Waits for the mark in flight; a mark that failed fails this cycle (its rows stay leased). */
+  async function settleMarking(): Promise<void> {
+    await marking;
+    if (markError !== null) {
+      const err = markError;
+      markError = null;
       throw err;
     }
-    await markOutboxPublished(db, ids, clock.now());
-    lastPublishedAt = clock.now();
+  }
+
+  /** Gives back the batch claimed ahead, if any (after a failure, or on stop). */
+  async function releaseAhead(): Promise<void> {
+    const pending = ahead;
+    ahead = null;
+    const rows = await pending?.catch(() => [] as ClaimedRow[]);
+    if (rows && rows.length > 0) await releaseOutboxLease(db, rows.map((r) => r.id)).catch(() => {});
+  }
+
+  /**
+   * One cycle: take the batch claimed ahead (or claim one), claim the next while publishing this
+   * one, then start marking this one. Returns how many rows it published; throws if publishing
+   * (or the previous mark) failed, after giving back what it holds.
+   */
+  async function publishBatch(): Promise<number> {
+    let rows: ClaimedRow[];
+    try {
+      rows = ahead ? await ahead : await claim();
+    } finally {
+      ahead = null;
+    }
+    if (rows.length === 0) {
+      await settleMarking();
+      return 0;
+    }
+    const ids = rows.map((r) => r.id);
+    // A full batch means more is waiting: claim it now, so the database works while Kafka does.
+    if (rows.length === batchSize) {
+      const next = claim();
+      next.catch(() => {}); // seen when awaited; a failed claim ahead fails the next cycle
+      ahead = next;
+    }
+    try {
+      await publisher.publish(rows);
+    } catch (err) {
+      await releaseAhead();
+      await releaseOutboxLease(db, ids).catch(() => {});
+      await marking;
+      throw err;
+    }
+    // One mark at a time: the previous batch's mark ran while this batch was on the wire.
+    await marking;
+    const previousMarkError = markError;
+    markError = null;
+    const publishedAt = clock.now();
+    marking = markOutboxPublished(db, ids, publishedAt).catch((err: unknown) => {
+      markError = err;
+    });
+    lastPublishedAt = publishedAt;
+    if (previousMarkError !== null) {
+      // Its rows stay leased and are published again once the lease ends (the store dedupes).
+      await releaseAhead();
+      throw previousMarkError;
+    }
     return rows.length;
   }
 
@@ -105,7 +173,8 @@ export function createOutboxRelay(options: RelayOptions) {
         const published = await publishBatch();
         failures = 0;
         lastError = null;
-        if (published === batchSize) delay = 0;
+        // Anything published means more may be waiting; an empty claim is what ends a burst.
+        if (published > 0) delay = 0;
       } catch (err) {
         failures += 1;
         lastError = err instanceof Error ? err.message : String(err);
@@ -139,6 +208,8 @@ export function createOutboxRelay(options: RelayOptions) {
       await Promise.race([loop, timeout]);
       clearTimeout(timer);
       loop = undefined;
+      // Rows claimed ahead go back at once rather than when their lease ends.
+      await Promise.race([Promise.all([releaseAhead(), marking]), new Promise((r) => setTimeout(r, 1_000).unref())]);
     },
 
     /** Polls now instead of at the next tick (after a commit that wrote events, say). */
@@ -152,10 +223,15 @@ export function createOutboxRelay(options: RelayOptions) {
      */
     async drain(): Promise<number> {
       let total = 0;
-      for (;;) {
-        const published = await publishBatch();
-        total += published;
-        if (published === 0) return total;
+      try {
+        for (;;) {
+          const published = await publishBatch();
+          total += published;
+          if (published === 0) return total;
+        }
+      } finally {
+        await releaseAhead();
+        await marking;
       }
     },
 

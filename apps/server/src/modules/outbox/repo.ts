@@ -1,5 +1,6 @@
+import { randomUUID } from 'node:crypto';
 import { sql, type ColumnType, type Generated } from 'kysely';
-import type { Envelope } from '@playloop/contracts';
+import type { Envelope, EnvelopeEventType } from '@playloop/contracts';
 import type { Db } from '../../db/database.ts';
 
 type Timestamp = ColumnType<Date, Date | string, Date | string>;
@@ -14,6 +15,7 @@ export interface OutboxTable {
   created_at: Timestamp;
   published_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
   lease_until: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
+  lease_owner: ColumnType<string | null, string | null | undefined, string | null>;
   attempts: Generated<number>;
 }
 
@@ -22,9 +24,21 @@ const withOutbox = (db: Db) => db.withTables<{ outbox: OutboxTable }>();
 // Any constant works; it only has to be the same on every node that relays this database.
 const RELAY_LOCK = 7_041_978;
 
-export interface ClaimedRow {
+/**
+ * An outbox event as the relay hands it to a publisher: the routing fields from their columns and
+ * the envelope as JSON text, so publishing to Kafka needs no parse and no re-encode.
+ */
+export interface OutboxMessage {
+  event_id: string;
+  event_type: EnvelopeEventType;
+  user_id: string;
+  /** The envelope JSON (from the outbox: jsonb's text form, its key order and spacing). */
+  json: string;
+}
+
+/** A claimed row: its id (the publish order) and the message. */
+export interface ClaimedRow extends OutboxMessage {
   id: number;
-  envelope: Envelope;
 }
 
 /** Inserts one envelope; runs on the caller's transaction. */
@@ -42,53 +56,61 @@ export async function insertOutboxRow(trx: Db, envelope: Envelope, createdAt: Da
 }
 
 /**
- * Claims up to `limit` of the oldest unpublished rows under a lease until `leaseUntil`, in a short
- * transaction. Only one batch is in flight across all nodes (an advisory lock serialises claims,
- * and none is made while another node's lease is live), so rows reach the bus in id order. Rows
- * are locked FOR UPDATE SKIP LOCKED so a claim never waits on a row another claim is taking.
- * Returns [] when there is nothing to do or another node holds the batch.
+ * Claims up to `limit` of the oldest unpublished rows under a lease until `leaseUntil`, held by
+ * `owner`, in a short transaction. Only one relay has batches in flight across all nodes (an
+ * advisory lock serialises claims, and none is made while another owner's lease is live), so rows
+ * reach the bus in id order. The owner's own live leases (the batch it is publishing while it
+ * claims the next) do not block it and are not claimed twice. Rows are locked FOR UPDATE SKIP
+ * LOCKED so a claim never waits on a row another claim is taking. Returns [] when there is nothing
+ * to do or another node holds a batch.
  */
-export async function claimOutboxBatch(db: Db, limit: number, now: Date, leaseUntil: Date): Promise<ClaimedRow[]> {
+export async function claimOutboxBatch(
+  db: Db,
+  limit: number,
+  now: Date,
+  leaseUntil: Date,
+  owner: string = randomUUID(),
+): Promise<ClaimedRow[]> {
   return db.transaction().execute(async (trx) => {
     await sql`SELECT pg_advisory_xact_lock(${RELAY_LOCK})`.execute(trx);
+    // Served by outbox_leased_idx (only rows of batches in flight), not a scan of the table.
     const busy = await sql<{ busy: boolean }>`
       SELECT EXISTS (
-        SELECT 1 FROM outbox WHERE published_at IS NULL AND lease_until IS NOT NULL AND lease_until > ${now}
+        SELECT 1 FROM outbox
+        WHERE published_at IS NULL AND lease_until IS NOT NULL AND lease_until > ${now}
+          AND lease_owner IS DISTINCT FROM ${owner}::uuid
       ) AS busy`.execute(trx);
     if (busy.rows[0]?.busy) return [];
-    const claimed = await sql<{ id: number; envelope: Envelope }>`
-      UPDATE outbox SET lease_until = ${leaseUntil}, attempts = attempts + 1
+    const claimed = await sql<{ id: number | string; event_id: string; event_type: EnvelopeEventType; user_id: string; json: string }>`
+      UPDATE outbox SET lease_until = ${leaseUntil}, lease_owner = ${owner}::uuid, attempts = attempts + 1
       WHERE id IN (
         SELECT id FROM outbox
-        WHERE published_at IS NULL
+        WHERE published_at IS NULL AND (lease_until IS NULL OR lease_until <= ${now})
         ORDER BY id
         LIMIT ${limit}
         FOR UPDATE SKIP LOCKED
       )
-      RETURNING id, envelope`.execute(trx);
-    return claimed.rows.map((r) => ({ id: Number(r.id), envelope: r.envelope })).sort((x, y) => x.id - y.id);
+      RETURNING id, event_id, event_type, user_id, envelope::text AS json`.execute(trx);
+    return claimed.rows
+      .map((r) => ({ id: Number(r.id), event_id: String(r.event_id), event_type: r.event_type, user_id: String(r.user_id), json: r.json }))
+      .sort((x, y) => x.id - y.id);
   });
 }
+
+// Ids travel as one array parameter: one statement text (one prepared statement) whatever the
+// batch size, instead of a text per size with thousands of parameters.
+const idArray = (ids: readonly number[]) => sql`${`{${ids.join(',')}}`}::bigint[]`;
 
 /** Marks claimed rows published. */
 export async function markOutboxPublished(db: Db, ids: readonly number[], now: Date): Promise<void> {
   if (ids.length === 0) return;
-  await withOutbox(db)
-    .updateTable('outbox')
-    .set({ published_at: now, lease_until: null })
-    .where('id', 'in', ids)
-    .execute();
+  await sql`UPDATE outbox SET published_at = ${now}, lease_until = NULL, lease_owner = NULL WHERE id = ANY(${idArray(ids)})`.execute(db);
 }
 
 /** Gives claimed rows back after a failed publish, so the next attempt takes them again at once. */
 export async function releaseOutboxLease(db: Db, ids: readonly number[]): Promise<void> {
   if (ids.length === 0) return;
-  await withOutbox(db)
-    .updateTable('outbox')
-    .set({ lease_until: null })
-    .where('id', 'in', ids)
-    .where('published_at', 'is', null)
-    .execute();
+  await sql`UPDATE outbox SET lease_until = NULL, lease_owner = NULL WHERE id = ANY(${idArray(ids)}) AND published_at IS NULL`.execute(db);
 }
 
 export interface OutboxBacklog {
@@ -122,7 +144,7 @@ export async function listOutboxRows(db: Db, filter: { userId?: string } = {}) {
 
 /** Marks rows unpublished again so the relay sends them once more (the runbook's replay). */
 export async function requeueOutbox(db: Db, range: { fromId?: number; sinceCreatedAt?: Date }): Promise<number> {
-  let query = withOutbox(db).updateTable('outbox').set({ published_at: null, lease_until: null });
+  let query = withOutbox(db).updateTable('outbox').set({ published_at: null, lease_until: null, lease_owner: null });
   if (range.fromId !== undefined) query = query.where('id', '>=', range.fromId);
   if (range.sinceCreatedAt) query = query.where('created_at', '>=', range.sinceCreatedAt);
   const result = await query.executeTakeFirst();

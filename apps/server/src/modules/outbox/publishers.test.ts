@@ -1,0 +1,19 @@
+import { describe, expect, it } from 'vitest';
+import { splitBySize } from './publishers.ts';
+
+describe('splitBySize (Kafka produce requests under the broker limit)', () => {
+  it.each([
+    ['all in one when small', [1, 1, 1], 10, [[1, 1, 1]]],
+    ['in order, each run at most the limit', [4, 4, 4, 4], 10, [[4, 4], [4, 4]]],
+    ['an item above the limit alone', [2, 12, 2], 10, [[2], [12], [2]]],
+    ['nothing from nothing', [], 10, []],
+  ])('%s', (_name, sizes, max, expected) => {
+    expect(splitBySize(sizes, max, (n) => n)).toEqual(expected);
+  });
+
+  it('keeps a 20 000-event relay batch of 400-byte messages under 1 MiB per request', () => {
+    const runs = splitBySize(Array.from({ length: 20_000 }, (_, i) => i), 900_000, () => 464);
+    expect(runs.flat()).toEqual(Array.from({ length: 20_000 }, (_, i) => i));
+    expect(Math.max(...runs.map((r) => r.length * 464))).toBeLessThanOrEqual(900_000);
+  });
+});
