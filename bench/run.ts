@@ -387,32 +387,7 @@ async function sessionEnd(server: ServerChild, admin: string) {
   report({ bench: 'd) session end', figure: 'failed starts/ends', value: String(failures), target: '0', ok: failures === 0 });
 }
 
-// ---------------------------------------------------------------- e) pipeline
-
-async function pipelineBench(dbUrl: string) {
-  const child = spawnSync(process.execPath, ['--import', 'tsx', 'bench/pipeline.ts'], {
-    cwd: ROOT,
-    env: { ...process.env, DATABASE_URL: dbUrl },
-    encoding: 'utf8',
-    timeout: 300_000,
-  });
-  if (child.status !== 0) {
-    notes.push(`bench/pipeline.ts failed: ${child.stderr.slice(-500)}`);
-    return;
-  }
-  for (const line of child.stdout.split('\n').filter((l) => l.startsWith('{'))) {
-    const r = JSON.parse(line) as { path: string; store: string; events: number; events_per_s: number; last_event_lag_ms: number };
-    const kafka = r.path.includes('Kafka');
-    report({
-      bench: 'e) pipeline',
-      figure: `${r.path} (${r.store}), ${r.events} events`,
-      value: `${fmt(r.events_per_s)} ev/s`,
-      ...(kafka ? { target: '≥ 20,000 ev/s', ok: r.events_per_s >= 20_000 } : {}),
-    });
-    report({ bench: 'e) pipeline', figure: 'last event lag ms (relay done → in store)', value: fmt(r.last_event_lag_ms), ...(kafka ? { target: '< 5 s', ok: r.last_event_lag_ms < 5000 } : {}) });
-  }
-  if (!process.env.KAFKA_BROKERS) notes.push('Pipeline ran the embedded path only (no KAFKA_BROKERS); the 20,000 ev/s / p99 < 5 s target is for the Kafka path: `npm run kafka && npm run clickhouse`, then `KAFKA_BROKERS=127.0.0.1:9092 CLICKHOUSE_URL=http://127.0.0.1:8123 npm run bench`.');
-}
+// ---------------------------------------------------------------- e) pipeline: bench/pipeline.ts
 
 // ---------------------------------------------------------------- f) start time
 
