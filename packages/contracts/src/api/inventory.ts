@@ -54,6 +54,19 @@ export const CreateItemBodySchema = z
     }
   });
 
+/**
+ * A partial change of an item definition. item_id and kind stay as defined: players may hold the
+ * item, and turning a held chest cosmetic (or a held frame consumable) would change what they own.
+ * Only a consumable has contents to change; the service refuses opens on a cosmetic (422).
+ */
+export const UpdateItemBodySchema = z
+  .strictObject({
+    name: ItemNameSchema.optional(),
+    opens: ItemOpensSchema.optional(),
+  })
+  .refine((b) => Object.keys(b).length > 0, 'change at least one field')
+  .meta({ id: 'UpdateItem' });
+
 export const ItemListResponseSchema = z.object({ items: z.array(ItemSchema) });
 
 /** One holding; an item held before it is defined shows as cosmetic, named by its id. */
@@ -79,5 +92,6 @@ export type ItemKind = z.infer<typeof ItemKindSchema>;
 export type ItemOpens = z.infer<typeof ItemOpensSchema>;
 export type Item = z.infer<typeof ItemSchema>;
 export type CreateItemBody = z.infer<typeof CreateItemBodySchema>;
+export type UpdateItemBody = z.infer<typeof UpdateItemBodySchema>;
 export type InventoryEntry = z.infer<typeof InventoryEntrySchema>;
 export type UseItemResponse = z.infer<typeof UseItemResponseSchema>;

@@ -63,17 +63,35 @@ export const AdminMissionListResponseSchema = z
   .object({ items: z.array(AdminMissionSchema) })
   .meta({ id: 'AdminMissionList' });
 
+const MissionTitleSchema = z.string().trim().min(1).max(100);
+const MissionDescriptionSchema = z.string().trim().max(2000);
+
 export const CreateMissionBodySchema = z
   .strictObject({
     key: LiveOpsKeySchema,
-    title: z.string().trim().min(1).max(100),
-    description: z.string().trim().max(2000).default(''),
+    title: MissionTitleSchema,
+    description: MissionDescriptionSchema.default(''),
     period: MissionPeriodSchema,
     rules: MissionRulesSchema,
     reward_bundle: RewardBundleSchema,
     active: z.boolean().default(true),
   })
   .meta({ id: 'CreateMission' });
+
+/**
+ * A partial change of a mission. key and period stay as created: progress rows and grant keys are
+ * per (mission, period_key), and a mission that changed period would mix day and week keys.
+ */
+export const UpdateMissionBodySchema = z
+  .strictObject({
+    title: MissionTitleSchema.optional(),
+    description: MissionDescriptionSchema.optional(),
+    rules: MissionRulesSchema.optional(),
+    reward_bundle: RewardBundleSchema.optional(),
+    active: z.boolean().optional(),
+  })
+  .refine((b) => Object.keys(b).length > 0, 'change at least one field')
+  .meta({ id: 'UpdateMission' });
 
 export type MissionPeriod = z.infer<typeof MissionPeriodSchema>;
 export type MissionStatus = z.infer<typeof MissionStatusSchema>;
@@ -82,3 +100,4 @@ export type Mission = z.infer<typeof MissionSchema>;
 export type MissionClaimResponse = z.infer<typeof MissionClaimResponseSchema>;
 export type AdminMission = z.infer<typeof AdminMissionSchema>;
 export type CreateMissionBody = z.infer<typeof CreateMissionBodySchema>;
+export type UpdateMissionBody = z.infer<typeof UpdateMissionBodySchema>;

@@ -77,27 +77,60 @@ export const AdminSkuSchema = z
 
 export const AdminSkuListResponseSchema = z.object({ items: z.array(AdminSkuSchema) }).meta({ id: 'AdminShopSkuList' });
 
+const SkuNameSchema = z.string().trim().min(1).max(100);
+const SkuDescriptionSchema = z.string().trim().max(1000);
+const StockSchema = z.number().int().min(1).max(MAX_AMOUNT);
+const PerUserLimitSchema = z.number().int().min(1).max(MAX_AMOUNT);
+
+const skuWindowOrdered = (b: { available_from?: string | null | undefined; available_until?: string | null | undefined }) =>
+  !b.available_from || !b.available_until || Date.parse(b.available_from) < Date.parse(b.available_until);
+const skuWindowError = { message: 'available_until must be after available_from', path: ['available_until'] };
+
 export const CreateSkuBodySchema = z
   .strictObject({
     sku_id: SkuIdSchema,
-    name: z.string().trim().min(1).max(100),
-    description: z.string().trim().max(1000).default(''),
+    name: SkuNameSchema,
+    description: SkuDescriptionSchema.default(''),
     price: AmountSchema,
     currency_type: CurrencySchema,
     bundle: RewardBundleSchema,
     segment: ShopSegmentSchema.default('regular'),
     /** Initial stock; absent or null for unlimited. */
-    stock: z.number().int().min(1).max(MAX_AMOUNT).nullable().optional(),
-    per_user_limit: z.number().int().min(1).max(MAX_AMOUNT).nullable().optional(),
+    stock: StockSchema.nullable().optional(),
+    per_user_limit: PerUserLimitSchema.nullable().optional(),
     available_from: IsoDateTimeSchema.nullable().optional(),
     available_until: IsoDateTimeSchema.nullable().optional(),
     active: z.boolean().default(true),
   })
-  .refine((b) => !b.available_from || !b.available_until || Date.parse(b.available_from) < Date.parse(b.available_until), {
-    message: 'available_until must be after available_from',
-    path: ['available_until'],
-  })
+  .refine(skuWindowOrdered, skuWindowError)
   .meta({ id: 'CreateShopSku' });
+
+/**
+ * A partial change of a SKU (sku_id stays). A new price or currency applies to purchases from now
+ * on; past purchases keep what they paid. `stock` is the total the SKU offers, units sold
+ * included: it may not go below what is already sold (422 on body.stock), and what is left
+ * becomes the new stock minus the units sold; null makes the SKU unlimited. The window is checked
+ * again against the stored half when only one end moves.
+ */
+export const UpdateSkuBodySchema = z
+  .strictObject({
+    name: SkuNameSchema.optional(),
+    description: SkuDescriptionSchema.optional(),
+    price: AmountSchema.optional(),
+    currency_type: CurrencySchema.optional(),
+    bundle: RewardBundleSchema.optional(),
+    segment: ShopSegmentSchema.optional(),
+    stock: StockSchema.nullable().optional(),
+    per_user_limit: PerUserLimitSchema.nullable().optional(),
+    available_from: IsoDateTimeSchema.nullable().optional(),
+    available_until: IsoDateTimeSchema.nullable().optional(),
+    active: z.boolean().optional(),
+  })
+  .refine((b) => Object.keys(b).length > 0, 'change at least one field')
+  .refine(skuWindowOrdered, skuWindowError)
+  .meta({ id: 'UpdateShopSku' });
+
+export const SkuParamsSchema = z.strictObject({ sku_id: SkuIdSchema });
 
 export type ShopSegment = z.infer<typeof ShopSegmentSchema>;
 export type PurchaseStatus = z.infer<typeof PurchaseStatusSchema>;
@@ -106,3 +139,4 @@ export type AdminSku = z.infer<typeof AdminSkuSchema>;
 export type PurchaseBody = z.infer<typeof PurchaseBodySchema>;
 export type PurchaseResponse = z.infer<typeof PurchaseResponseSchema>;
 export type CreateSkuBody = z.infer<typeof CreateSkuBodySchema>;
+export type UpdateSkuBody = z.infer<typeof UpdateSkuBodySchema>;

@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ItemListResponseSchema, ItemSchema } from '@playloop/contracts';
 import { buildTestApp, type TestContext } from '../../../test/build-app.ts';
@@ -142,11 +142,145 @@ describe('GET /api/admin/items', () => {
   });
 });
 
+describe('PATCH /api/admin/items/{item_id}', () => {
+  const bundle = { currencies: { soft: 1 } };
+  /** PATCH as the operator, or with these headers ({} sends no token). */
+  const patch = (id: string, change: unknown, headers: Record<string, string> = admin.headers) =>
+    ctx.app.inject({
+      method: 'PATCH',
+      url: `/api/admin/items/${id}`,
+      headers: { ...headers, 'content-type': 'application/json' },
+      payload: JSON.stringify(change),
+    });
+  const itemRow = (id: string) => ctx.db.selectFrom('items').selectAll().where('item_id', '=', id).executeTakeFirstOrThrow();
+  const contentVersion = async () => Number((await ctx.db.selectFrom('content_version').select('version').executeTakeFirstOrThrow()).version);
+  const defineChest = async (opens: unknown = { bundle: { currencies: { soft: 10 } } }) => {
+    const item_id = itemId('chest');
+    expect((await create({ item_id, name: 'Chest', kind: 'consumable', opens })).statusCode).toBe(201);
+    return item_id;
+  };
+  const defineFrame = async () => {
+    const item_id = itemId('frame');
+    expect((await create({ item_id, name: 'Frame', kind: 'cosmetic' })).statusCode).toBe(201);
+    return item_id;
+  };
+
+  it('renames an item and answers the whole definition', async () => {
+    const id = await defineFrame();
+    const res = await patch(id, { name: '  Silver frame ' });
+    expect(res.statusCode, res.body).toBe(200);
+    expect(ItemSchema.parse(res.json())).toEqual({ item_id: id, name: 'Silver frame', kind: 'cosmetic', opens: null, created_at: expect.any(String) });
+    const listed = ItemListResponseSchema.parse((await list()).json()).items.find((i) => i.item_id === id);
+    expect(listed?.name).toBe('Silver frame');
+  });
+
+  it('changes what a consumable opens; the next open gives the new contents', async () => {
+    const id = await defineChest();
+    const table = { table: [{ weight: 1, bundle: { exp: 7 } }] };
+    const res = await patch(id, { opens: table });
+    expect(res.statusCode, res.body).toBe(200);
+    expect(res.json()).toMatchObject({ item_id: id, kind: 'consumable', opens: table });
+    expect((await itemRow(id)).opens).toEqual(table);
+
+    const player = await makePlayer(ctx.app);
+    const give = await ctx.app.inject({
+      method: 'POST',
+      url: '/api/rewards/distribute',
+      headers: { ...admin.headers, 'x-idempotency-key': randomUUID() },
+      payload: { user_id: player.user.id, bundle: { items: [{ item_id: id, quantity: 1 }] }, reason: 'test' },
+    });
+    expect(give.statusCode, give.body).toBe(201);
+    const used = await ctx.app.inject({ method: 'POST', url: `/api/inventory/${id}/use`, headers: player.headers });
+    expect(used.statusCode, used.body).toBe(200);
+    expect(used.json()).toMatchObject({ quantity_left: 0, reward_items: [{ type: 'exp', amount: 7 }] });
+  });
+
+  it('bumps the content version, so dashboards revalidate with a new ETag', async () => {
+    const id = await defineFrame();
+    const player = await makePlayer(ctx.app);
+    const etag = String((await ctx.app.inject({ method: 'GET', url: '/api/dashboard', headers: player.headers })).headers.etag);
+    const version = await contentVersion();
+    expect((await patch(id, { name: 'Bronze frame' })).statusCode).toBe(200);
+    expect(await contentVersion()).toBeGreaterThan(version);
+    const res = await ctx.app.inject({ method: 'GET', url: '/api/dashboard', headers: { ...player.headers, 'if-none-match': etag } });
+    expect(res.statusCode).toBe(200);
+  });
+
+  it('refuses contents for a cosmetic with 422 on body.opens, changing nothing', async () => {
+    const id = await defineFrame();
+    const before = await itemRow(id);
+    const version = await contentVersion();
+    const problem = expectProblem(await patch(id, { name: 'Chest now', opens: { bundle } }), 422, 'VALIDATION_FAILED');
+    expect(problem.errors).toEqual([{ field: 'body.opens', message: 'a cosmetic opens nothing' }]);
+    expect(await itemRow(id)).toEqual(before);
+    expect(await contentVersion()).toBe(version);
+  });
+
+  it.each([
+    ['an empty change', {}],
+    ['a new kind (kinds stay as defined)', { kind: 'cosmetic' }],
+    ['a new item id', { item_id: 'other_item' }],
+    ['an extra field beside a valid one', { name: 'ok', price: 5 }],
+    ['an empty name', { name: '   ' }],
+    ['a name too long', { name: 'x'.repeat(65) }],
+    ['a name with control characters', { name: 'a\u0007b' }],
+    ['a numeric name', { name: 5 }],
+    ['null opens (a consumable must open something)', { opens: null }],
+    ['opens with neither bundle nor table', { opens: {} }],
+    ['opens with both', { opens: { bundle, table: [{ weight: 1, bundle }] } }],
+    ['an empty table', { opens: { table: [] } }],
+    ['a zero weight', { opens: { table: [{ weight: 0, bundle }] } }],
+    ['a huge weight', { opens: { table: [{ weight: 1e12, bundle }] } }],
+    ['a string weight', { opens: { table: [{ weight: '1', bundle }] } }],
+    ['a table of 51 entries', { opens: { table: Array.from({ length: 51 }, () => ({ weight: 1, bundle })) } }],
+    ['a bundle that gives nothing', { opens: { bundle: {} } }],
+    ['a bundle with a huge amount', { opens: { bundle: { exp: 1e308 } } }],
+    ['an array', [{ name: 'x' }]],
+    ['a string', 'name'],
+    ['null', null],
+  ])('refuses %s with 400 VALIDATION_FAILED and changes nothing', async (_name, change) => {
+    const id = await defineChest();
+    const before = await itemRow(id);
+    const version = await contentVersion();
+    expectProblem(await patch(id, change), 400, 'VALIDATION_FAILED');
+    expect(await itemRow(id)).toEqual(before);
+    expect(await contentVersion()).toBe(version);
+  });
+
+  it('malformed JSON, no body and a text body → 400/415, nothing changed', async () => {
+    const id = await defineChest();
+    const before = await itemRow(id);
+    const raw = (payload: string, type = 'application/json') =>
+      ctx.app.inject({ method: 'PATCH', url: `/api/admin/items/${id}`, headers: { ...admin.headers, 'content-type': type }, payload });
+    expectProblem(await raw('{"name": '), 400, 'VALIDATION_FAILED');
+    expectProblem(await raw(''), 400, 'VALIDATION_FAILED');
+    expectProblem(await raw('name=x', 'text/plain'), 415, 'VALIDATION_FAILED');
+    // A body past the 64 KiB limit is refused before it is parsed.
+    expect((await raw(JSON.stringify({ name: 'x'.repeat(100_000) }))).statusCode).toBe(413);
+    expect(await itemRow(id)).toEqual(before);
+  });
+
+  it('answers 404 for an item never defined (even one players hold) and 400 for a bad id', async () => {
+    expectProblem(await patch(itemId('nowhere'), { name: 'x' }), 404, 'NOT_FOUND');
+    expectProblem(await patch('Bad-Id', { name: 'x' }), 400, 'VALIDATION_FAILED');
+    expectProblem(await patch('a'.repeat(65), { name: 'x' }), 400, 'VALIDATION_FAILED');
+  });
+
+  it('is for operators only: 403 for a player, 401 without a token, nothing changed', async () => {
+    const id = await defineChest();
+    const before = await itemRow(id);
+    const player = await makePlayer(ctx.app);
+    expectProblem(await patch(id, { name: 'Hijacked' }, player.headers), 403, 'FORBIDDEN');
+    expectProblem(await patch(id, { name: 'Hijacked' }, {}), 401, 'UNAUTHENTICATED');
+    expect(await itemRow(id)).toEqual(before);
+  });
+});
+
 describe('OpenAPI', () => {
   it('documents the inventory and item routes', async () => {
     const doc = (await ctx.app.inject({ method: 'GET', url: '/docs/json' })).json();
     expect(Object.keys(doc.paths)).toEqual(
-      expect.arrayContaining(['/api/inventory', '/api/inventory/{item_id}/use', '/api/admin/items']),
+      expect.arrayContaining(['/api/inventory', '/api/inventory/{item_id}/use', '/api/admin/items', '/api/admin/items/{item_id}']),
     );
     expect(Object.keys(doc.paths)).not.toContain('/api/admin/items/');
   });

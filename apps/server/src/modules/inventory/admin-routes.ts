@@ -1,13 +1,21 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import { AuthHeadersSchema, CreateItemBodySchema, IdempotencyHeadersSchema, ItemListResponseSchema, ItemSchema } from '@playloop/contracts';
+import {
+  AuthHeadersSchema,
+  CreateItemBodySchema,
+  IdempotencyHeadersSchema,
+  ItemListResponseSchema,
+  ItemParamsSchema,
+  ItemSchema,
+  UpdateItemBodySchema,
+} from '@playloop/contracts';
 import type { Db } from '../../db/database.ts';
 import type { Clock } from '../../lib/clock.ts';
-import { defineItem, listItemDefinitions } from './service.ts';
+import { changeItem, defineItem, listItemDefinitions } from './service.ts';
 
 const tags = ['inventory', 'admin'];
 const security = [{ bearerAuth: [] }];
 
-/** Operator item definitions: GET/POST /api/admin/items. */
+/** Operator item definitions: GET/POST /api/admin/items, PATCH /api/admin/items/{item_id}. */
 export const adminItemRoutes: FastifyPluginAsyncZod<{ db: Db; clock: Clock }> = async (app, { db, clock }) => {
   app.get(
     '/',
@@ -27,5 +35,21 @@ export const adminItemRoutes: FastifyPluginAsyncZod<{ db: Db; clock: Clock }> = 
       preHandler: app.requireAdmin,
     },
     async (request, reply) => reply.code(201).send(await defineItem({ db, clock }, request.body)),
+  );
+
+  app.patch(
+    '/:item_id',
+    {
+      schema: {
+        tags,
+        security,
+        headers: AuthHeadersSchema,
+        params: ItemParamsSchema,
+        body: UpdateItemBodySchema,
+        response: { 200: ItemSchema },
+      },
+      preHandler: app.requireAdmin,
+    },
+    async (request) => changeItem({ db }, request.params.item_id, request.body),
   );
 };

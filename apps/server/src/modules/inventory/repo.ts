@@ -29,8 +29,11 @@ export async function listHoldings(db: Db, userId: string) {
   }));
 }
 
-export async function findItem(db: Db, itemId: string): Promise<ItemRow | undefined> {
-  return db.selectFrom('items').select(['item_id', 'name', 'kind', 'opens', 'created_at']).where('item_id', '=', itemId).executeTakeFirst();
+/** An item definition; `forUpdate` locks its row until the transaction ends (an operator's change). */
+export async function findItem(db: Db, itemId: string, forUpdate = false): Promise<ItemRow | undefined> {
+  let query = db.selectFrom('items').select(['item_id', 'name', 'kind', 'opens', 'created_at']).where('item_id', '=', itemId);
+  if (forUpdate) query = query.forUpdate();
+  return query.executeTakeFirst();
 }
 
 export async function listItems(db: Db): Promise<ItemRow[]> {
@@ -48,6 +51,19 @@ export async function insertItem(
     .onConflict((oc) => oc.column('item_id').doNothing())
     .returning(['item_id', 'name', 'kind', 'opens', 'created_at'])
     .executeTakeFirst();
+}
+
+/** Writes an operator's change of an item's name or contents; the row must exist. */
+export async function updateItem(trx: Db, itemId: string, change: { name?: string | undefined; opens?: ItemOpens | undefined }): Promise<ItemRow> {
+  return trx
+    .updateTable('items')
+    .set({
+      ...(change.name !== undefined ? { name: change.name } : {}),
+      ...(change.opens !== undefined ? { opens: JSON.stringify(change.opens) } : {}),
+    })
+    .where('item_id', '=', itemId)
+    .returning(['item_id', 'name', 'kind', 'opens', 'created_at'])
+    .executeTakeFirstOrThrow();
 }
 
 /**

@@ -1,12 +1,23 @@
 import { randomUUID } from 'node:crypto';
-import { ItemOpensSchema, type CreateItemBody, type InventoryEntry, type Item, type UseItemResponse } from '@playloop/contracts';
+import { ItemOpensSchema, type CreateItemBody, type InventoryEntry, type Item, type UpdateItemBody, type UseItemResponse } from '@playloop/contracts';
 import type { Db } from '../../db/database.ts';
 import type { Clock } from '../../lib/clock.ts';
-import { DomainError } from '../../lib/domain-error.ts';
+import { DomainError, notFound, unprocessable } from '../../lib/domain-error.ts';
 import type { RandomSource } from '../../lib/random.ts';
 import { grantReward } from '../rewards/service.ts';
 import { getBalances } from '../wallet/ledger.ts';
-import { completeOpen, findItem, findOpenByKey, insertItem, insertOpen, listHoldings, listItems, takeOne, type ItemRow } from './repo.ts';
+import {
+  completeOpen,
+  findItem,
+  findOpenByKey,
+  insertItem,
+  insertOpen,
+  listHoldings,
+  listItems,
+  takeOne,
+  updateItem,
+  type ItemRow,
+} from './repo.ts';
 import { openContents } from './roll.ts';
 
 export interface InventoryDeps {
@@ -148,4 +159,18 @@ export async function defineItem(deps: { db: Db; clock: Clock }, body: CreateIte
     ]);
   }
   return toItem(row);
+}
+
+/**
+ * Renames an item or changes what a consumable opens (id and kind stay). New contents apply to
+ * opens from now on; an open already made keeps its recorded contents and roll. A cosmetic opens
+ * nothing, so contents for one are refused (422 on body.opens) and nothing changes.
+ */
+export async function changeItem(deps: { db: Db }, itemId: string, change: UpdateItemBody): Promise<Item> {
+  return deps.db.transaction().execute(async (trx) => {
+    const item = await findItem(trx, itemId, true);
+    if (!item) throw notFound('item');
+    if (change.opens !== undefined && item.kind !== 'consumable') throw unprocessable('body.opens', 'a cosmetic opens nothing');
+    return toItem(await updateItem(trx, itemId, change));
+  });
 }

@@ -1,14 +1,21 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import { AdminMissionListResponseSchema, AdminMissionSchema, AuthHeadersSchema, CreateMissionBodySchema } from '@playloop/contracts';
+import {
+  AdminMissionListResponseSchema,
+  AdminMissionSchema,
+  AuthHeadersSchema,
+  CreateMissionBodySchema,
+  IdParamsSchema,
+  UpdateMissionBodySchema,
+} from '@playloop/contracts';
 import type { Db } from '../../db/database.ts';
 import type { Clock } from '../../lib/clock.ts';
 import { sendProblem } from '../../plugins/errors.ts';
-import { createMission, listMissionsForOperator } from './service.ts';
+import { changeMission, createMission, listMissionsForOperator } from './service.ts';
 
 const tags = ['missions', 'admin'];
 const security = [{ bearerAuth: [] }];
 
-/** Operators' missions: every mission, active or not, and new missions. */
+/** Operators' missions: every mission, active or not, new missions and changes to them. */
 export const missionsAdminRoutes: FastifyPluginAsyncZod<{ db: Db; clock: Clock }> = async (app, deps) => {
   app.get(
     '/',
@@ -38,5 +45,21 @@ export const missionsAdminRoutes: FastifyPluginAsyncZod<{ db: Db; clock: Clock }
       }
       return reply.code(201).send(mission);
     },
+  );
+
+  app.patch(
+    '/:id',
+    {
+      schema: {
+        tags,
+        security,
+        headers: AuthHeadersSchema,
+        params: IdParamsSchema,
+        body: UpdateMissionBodySchema,
+        response: { 200: AdminMissionSchema },
+      },
+      preHandler: app.requireAdmin,
+    },
+    async (request) => changeMission(deps, request.params.id, request.body),
   );
 };

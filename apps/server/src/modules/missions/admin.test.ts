@@ -1,9 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AdminMissionListResponseSchema, AdminMissionSchema } from '@playloop/contracts';
 import { buildTestApp, type TestContext } from '../../../test/build-app.ts';
-import { uniqueKey } from '../../../test/factories/live-ops.ts';
+import { makeMission, uniqueKey } from '../../../test/factories/live-ops.ts';
 import { makeAdmin, makePlayer, type TestPlayer } from '../../../test/factories/players.ts';
 import { expectProblem } from '../../../test/problem.ts';
+import { advanceProgressForPlay } from '../events/progress.ts';
 
 let ctx: TestContext;
 let admin: TestPlayer;
@@ -76,5 +77,177 @@ describe('operator missions', () => {
     expectProblem(await send('POST', validBody(), player), 403, 'FORBIDDEN');
     expectProblem(await ctx.app.inject({ method: 'GET', url: '/api/admin/missions' }), 401, 'UNAUTHENTICATED');
     expectProblem(await ctx.app.inject({ method: 'POST', url: '/api/admin/missions', payload: validBody() }), 401, 'UNAUTHENTICATED');
+  });
+});
+
+describe('PATCH /api/admin/missions/{id}', () => {
+  const UNKNOWN_ID = '00000000-0000-4000-8000-000000000000';
+  /** PATCH as the operator, or as `as`; null sends no token. */
+  const patch = (id: string, change: unknown, as: TestPlayer | null = admin) =>
+    ctx.app.inject({
+      method: 'PATCH',
+      url: `/api/admin/missions/${id}`,
+      headers: { ...(as?.headers ?? {}), 'content-type': 'application/json' },
+      payload: JSON.stringify(change),
+    });
+  const missionRow = (id: string) => ctx.db.selectFrom('missions').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
+  const progressRows = (id: string) =>
+    ctx.db.selectFrom('mission_progress').selectAll().where('mission_id', '=', id).orderBy('user_id').orderBy('period_key').execute();
+  const contentVersion = async () => Number((await ctx.db.selectFrom('content_version').select('version').executeTakeFirstOrThrow()).version);
+  const stateVersion = async (p: TestPlayer) =>
+    Number((await ctx.db.selectFrom('users').select('state_version').where('id', '=', p.user.id).executeTakeFirstOrThrow()).state_version);
+  /** `n` reaction plays of the player, counted as a session end would. */
+  const play = (p: TestPlayer, n: number) =>
+    ctx.db.transaction().execute(async (trx) => {
+      for (let i = 0; i < n; i++) {
+        await advanceProgressForPlay(trx, { userId: p.user.id, sessionId: crypto.randomUUID(), gameType: 'reaction', score: 10, durationS: 5, won: false, now: ctx.clock.now() });
+      }
+    });
+  const playerMission = async (p: TestPlayer, id: string) => {
+    const list = (await ctx.app.inject({ method: 'GET', url: '/api/events/missions', headers: p.headers })).json() as {
+      daily: { id: string; title: string; target: number; status: string }[];
+      weekly: { id: string }[];
+    };
+    return [...list.daily, ...list.weekly].find((m) => m.id === id);
+  };
+
+  it('changes only the fields given; players see the change', async () => {
+    const mission = await makeMission(ctx, { rules: { metric: 'wins', target: 2 } });
+    ctx.clock.advance(1000);
+    const res = await patch(mission.id, { title: ' Win a lot ', description: 'Any game', reward_bundle: { currencies: { premium: 3 } } });
+    expect(res.statusCode, res.body).toBe(200);
+    const body = AdminMissionSchema.parse(res.json());
+    expect(body).toMatchObject({
+      id: mission.id,
+      key: mission.key,
+      period: 'daily',
+      title: 'Win a lot',
+      description: 'Any game',
+      rules: { metric: 'wins', target: 2 },
+      reward_bundle: { currencies: { premium: 3 } },
+      active: true,
+      created_at: mission.created_at.toISOString(),
+    });
+    expect(body.updated_at).not.toBe(body.created_at);
+    const player = await makePlayer(ctx.app);
+    expect(await playerMission(player, mission.id)).toMatchObject({ title: 'Win a lot' });
+  });
+
+  it('deactivates a mission (players no longer see or claim it) and reactivates it', async () => {
+    const mission = await makeMission(ctx, { rules: { metric: 'games_played', target: 1 } });
+    const player = await makePlayer(ctx.app);
+    await play(player, 1);
+    expect((await patch(mission.id, { active: false })).json()).toMatchObject({ active: false });
+    expect(await playerMission(player, mission.id)).toBeUndefined();
+    expectProblem(await ctx.app.inject({ method: 'POST', url: `/api/events/missions/${mission.id}/claim`, headers: player.headers }), 404, 'NOT_FOUND');
+    expect((await patch(mission.id, { active: true })).json()).toMatchObject({ active: true });
+    expect((await ctx.app.inject({ method: 'POST', url: `/api/events/missions/${mission.id}/claim`, headers: player.headers })).statusCode).toBe(200);
+  });
+
+  it('applies a new target to running, active periods only, and bumps those players', async () => {
+    const mission = await makeMission(ctx, { rules: { metric: 'games_played', target: 3, game_type: 'reaction' } });
+    const yesterday = await makePlayer(ctx.app);
+    await play(yesterday, 1);
+    ctx.clock.advance(24 * 3_600_000); // yesterday's period is over
+    admin = await makeAdmin(ctx); // a day later the operator's access token has expired
+    const active = await makePlayer(ctx.app);
+    const done = await makePlayer(ctx.app);
+    await play(active, 2);
+    await play(done, 3);
+    const before = { active: await stateVersion(active), done: await stateVersion(done), yesterday: await stateVersion(yesterday) };
+    const pastRowBefore = (await progressRows(mission.id)).find((r) => r.user_id === yesterday.user.id);
+
+    const res = await patch(mission.id, { rules: { metric: 'games_played', target: 2, game_type: 'reaction' } });
+    expect(res.statusCode, res.body).toBe(200);
+    const rows = await progressRows(mission.id);
+    const of = (p: TestPlayer) => rows.find((r) => r.user_id === p.user.id);
+    expect(of(active)).toMatchObject({ status: 'claimable', progress: 2, target: 2, progress_version: 3 });
+    expect(of(done)).toMatchObject({ status: 'claimable', progress: 3, target: 3, progress_version: 3 });
+    expect(of(yesterday)).toEqual(pastRowBefore);
+    expect(await stateVersion(active)).toBe(before.active + 1);
+    expect(await stateVersion(done)).toBe(before.done);
+    expect(await stateVersion(yesterday)).toBe(before.yesterday);
+    expect(await playerMission(active, mission.id)).toMatchObject({ target: 2, status: 'claimable' });
+    expect((await ctx.app.inject({ method: 'POST', url: `/api/events/missions/${mission.id}/claim`, headers: active.headers })).statusCode).toBe(200);
+
+    // A higher target: an active period aims higher, a claimed one keeps what it earned.
+    const climbing = await makePlayer(ctx.app);
+    await play(climbing, 1);
+    expect((await patch(mission.id, { rules: { metric: 'games_played', target: 5, game_type: 'reaction' } })).statusCode).toBe(200);
+    const after = await progressRows(mission.id);
+    expect(after.find((r) => r.user_id === climbing.user.id)).toMatchObject({ status: 'active', progress: 1, target: 5 });
+    expect(after.find((r) => r.user_id === active.user.id)).toMatchObject({ status: 'claimed', target: 2 });
+  });
+
+  it('bumps the content version, so dashboards revalidate with a new ETag', async () => {
+    const mission = await makeMission(ctx);
+    const player = await makePlayer(ctx.app);
+    const etag = String((await ctx.app.inject({ method: 'GET', url: '/api/dashboard', headers: player.headers })).headers.etag);
+    const version = await contentVersion();
+    expect((await patch(mission.id, { title: 'Fresh title' })).statusCode).toBe(200);
+    expect(await contentVersion()).toBeGreaterThan(version);
+    const res = await ctx.app.inject({ method: 'GET', url: '/api/dashboard', headers: { ...player.headers, 'if-none-match': etag } });
+    expect(res.statusCode).toBe(200);
+    expect(res.headers.etag).not.toBe(etag);
+  });
+
+  it.each([
+    ['an empty change', {}],
+    ['a new key', { key: 'renamed_key' }],
+    ['a new period', { period: 'weekly' }],
+    ['an unknown field', { starts_at: '2026-12-01T00:00:00Z' }],
+    ['an extra field beside a valid one', { title: 'ok', status: 'active' }],
+    ['an empty title', { title: '  ' }],
+    ['a title too long', { title: 'x'.repeat(101) }],
+    ['a description too long', { description: 'x'.repeat(10_000) }],
+    ['a numeric title', { title: 42 }],
+    ['a zero target', { rules: { metric: 'wins', target: 0 } }],
+    ['a negative target', { rules: { metric: 'wins', target: -1 } }],
+    ['a fractional target', { rules: { metric: 'wins', target: 1.5 } }],
+    ['a string target', { rules: { metric: 'wins', target: '3' } }],
+    ['a huge target', { rules: { metric: 'wins', target: 1e12 } }],
+    ['target 1e308', { rules: { metric: 'wins', target: 1e308 } }],
+    ['rules without a target', { rules: { metric: 'wins' } }],
+    ['an unknown metric', { rules: { metric: 'shares', target: 1 } }],
+    ['an unknown game type', { rules: { metric: 'wins', target: 1, game_type: 'chess' } }],
+    ['client_reportable', { rules: { metric: 'wins', target: 1, client_reportable: true } }],
+    ['min_score on a non-play metric', { rules: { metric: 'logins', target: 1, min_score: 5 } }],
+    ['an empty bundle', { reward_bundle: {} }],
+    ['a negative reward', { reward_bundle: { currencies: { soft: -5 } } }],
+    ['a huge reward', { reward_bundle: { exp: 1e15 } }],
+    ['active as a string', { active: 'no' }],
+    ['null rules', { rules: null }],
+    ['an array', [{ title: 'x' }]],
+    ['a string', 'title'],
+    ['null', null],
+  ])('rejects %s with 400 and changes nothing', async (_name, change) => {
+    const mission = await makeMission(ctx);
+    const version = await contentVersion();
+    expectProblem(await patch(mission.id, change), 400, 'VALIDATION_FAILED');
+    expect(await missionRow(mission.id)).toEqual(mission);
+    expect(await contentVersion()).toBe(version);
+  });
+
+  it('malformed JSON, no body and a text body → 400/415, nothing changed', async () => {
+    const mission = await makeMission(ctx);
+    const raw = (payload: string, type = 'application/json') =>
+      ctx.app.inject({ method: 'PATCH', url: `/api/admin/missions/${mission.id}`, headers: { ...admin.headers, 'content-type': type }, payload });
+    expectProblem(await raw('{"title": '), 400, 'VALIDATION_FAILED');
+    expectProblem(await raw(''), 400, 'VALIDATION_FAILED');
+    expectProblem(await raw('title=x', 'text/plain'), 415, 'VALIDATION_FAILED');
+    expect(await missionRow(mission.id)).toEqual(mission);
+  });
+
+  it('answers 404 for an unknown mission and 400 for a bad id', async () => {
+    expectProblem(await patch(UNKNOWN_ID, { title: 'x' }), 404, 'NOT_FOUND');
+    expectProblem(await patch('nope', { title: 'x' }), 400, 'VALIDATION_FAILED');
+  });
+
+  it('refuses players with 403 and anonymous callers with 401, changing nothing', async () => {
+    const mission = await makeMission(ctx);
+    const player = await makePlayer(ctx.app);
+    expectProblem(await patch(mission.id, { title: 'Hijacked' }, player), 403, 'FORBIDDEN');
+    expectProblem(await patch(mission.id, { title: 'Hijacked' }, null), 401, 'UNAUTHENTICATED');
+    expect(await missionRow(mission.id)).toEqual(mission);
   });
 });

@@ -13,8 +13,11 @@ export interface CurrentPeriods {
   weekly: PeriodWindow;
 }
 
-export async function findMission(db: Db, id: string): Promise<MissionRow | undefined> {
-  return db.selectFrom('missions').selectAll().where('id', '=', id).executeTakeFirst();
+/** A mission by id; `forUpdate` locks its row until the transaction ends (an operator's change). */
+export async function findMission(db: Db, id: string, forUpdate = false): Promise<MissionRow | undefined> {
+  let query = db.selectFrom('missions').selectAll().where('id', '=', id);
+  if (forUpdate) query = query.forUpdate();
+  return query.executeTakeFirst();
 }
 
 export interface MissionWithProgressRow extends MissionRow {
@@ -163,4 +166,48 @@ export async function insertMission(trx: Db, mission: NewMission, now: Date): Pr
     .onConflict((oc) => oc.column('key').doNothing())
     .returningAll()
     .executeTakeFirst();
+}
+
+/** The fields of a mission an operator may change after creating it. */
+export type MissionChange = Partial<Pick<NewMission, 'title' | 'description' | 'rules' | 'reward_bundle' | 'active'>>;
+
+/** Writes an operator's change of a mission and stamps updated_at; the row must exist. */
+export async function updateMission(trx: Db, id: string, change: MissionChange, now: Date): Promise<MissionRow> {
+  const { rules, reward_bundle, ...plain } = change;
+  return trx
+    .updateTable('missions')
+    .set({
+      ...plain,
+      ...(rules !== undefined ? { rules: JSON.stringify(rules) } : {}),
+      ...(reward_bundle !== undefined ? { reward_bundle: JSON.stringify(reward_bundle) } : {}),
+      updated_at: now,
+    })
+    .where('id', '=', id)
+    .returningAll()
+    .executeTakeFirstOrThrow();
+}
+
+/**
+ * Applies a new target to the mission's periods still running at `now` and still active: progress
+ * stops at the new target and a period that reaches it becomes claimable; claimable and claimed
+ * periods keep what they earned, ended periods are left alone. Each changed player's
+ * state_version is bumped (their dashboard shows the new target). Returns how many periods changed.
+ */
+export async function retargetCurrentMissionProgress(trx: Db, missionId: string, target: number, now: Date): Promise<number> {
+  const result = await sql<{ n: number }>`
+    WITH changed AS (
+      UPDATE mission_progress
+      SET target = ${target}::bigint,
+          progress = LEAST(progress, ${target}::bigint),
+          status = CASE WHEN progress >= ${target}::bigint THEN 'claimable' ELSE 'active' END,
+          progress_version = progress_version + 1
+      WHERE mission_id = ${missionId} AND status = 'active' AND period_ends_at > ${now}::timestamptz
+        AND target <> ${target}::bigint
+      RETURNING user_id
+    ),
+    bumped AS (
+      UPDATE users SET state_version = state_version + 1 WHERE id IN (SELECT user_id FROM changed)
+    )
+    SELECT count(*)::int AS n FROM changed`.execute(trx);
+  return result.rows[0]?.n ?? 0;
 }

@@ -1,4 +1,12 @@
-import type { AdminMission, CreateMissionBody, Mission, MissionClaimResponse, MissionRules, RewardBundle } from '@playloop/contracts';
+import type {
+  AdminMission,
+  CreateMissionBody,
+  Mission,
+  MissionClaimResponse,
+  MissionRules,
+  RewardBundle,
+  UpdateMissionBody,
+} from '@playloop/contracts';
 import type { Db } from '../../db/database.ts';
 import type { Clock } from '../../lib/clock.ts';
 import { DomainError, notFound } from '../../lib/domain-error.ts';
@@ -17,6 +25,8 @@ import {
   listClaimableMissions,
   listMissionsWithProgress,
   markMissionClaimed,
+  retargetCurrentMissionProgress,
+  updateMission,
   type CurrentPeriods,
   type MissionRow,
   type MissionWithProgressRow,
@@ -172,4 +182,21 @@ export async function createMission(deps: { db: Db; clock: Clock }, body: Create
   assertKnownGameType(body.rules);
   const row = await insertMission(deps.db, body, deps.clock.now());
   return row && toAdminMission(row);
+}
+
+/**
+ * Changes a mission (key and period stay). A new target applies to the periods running now that
+ * are still active, as for events; claimable and claimed periods keep what they earned. The
+ * mission row is locked first, so two operators' changes apply one after the other.
+ */
+export async function changeMission(deps: { db: Db; clock: Clock }, missionId: string, change: UpdateMissionBody): Promise<AdminMission> {
+  if (change.rules) assertKnownGameType(change.rules);
+  const now = deps.clock.now();
+  return deps.db.transaction().execute(async (trx) => {
+    const mission = await findMission(trx, missionId, true);
+    if (!mission) throw notFound('mission');
+    const updated = await updateMission(trx, missionId, change, now);
+    if (change.rules) await retargetCurrentMissionProgress(trx, missionId, change.rules.target, now);
+    return toAdminMission(updated);
+  });
 }

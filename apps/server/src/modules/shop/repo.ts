@@ -186,3 +186,35 @@ export async function listSkusWithSales(db: Db): Promise<(SkuRow & { sold_count:
     .orderBy('s.sku_id')
     .execute() as Promise<(SkuRow & { sold_count: number })[]>;
 }
+
+/** A SKU by id; `forUpdate` locks its row, so a purchase taking stock waits for the change. */
+export async function findSku(db: Db, skuId: string, forUpdate = false): Promise<SkuRow | undefined> {
+  let query = db.selectFrom('skus').selectAll().where('sku_id', '=', skuId);
+  if (forUpdate) query = query.forUpdate();
+  return query.executeTakeFirst();
+}
+
+/** Units of a SKU its succeeded purchases sold. */
+export async function countSoldUnits(db: Db, skuId: string): Promise<number> {
+  const row = await db
+    .selectFrom('purchases')
+    .select(sql<number>`coalesce(sum(quantity), 0)::bigint`.as('sold'))
+    .where('sku_id', '=', skuId)
+    .where('status', '=', 'succeeded')
+    .executeTakeFirstOrThrow();
+  return Number(row.sold);
+}
+
+/** The columns an operator's change of a SKU writes (stock and stock_remaining move together). */
+export type SkuChange = Partial<Omit<NewSku, 'sku_id'> & { stock_remaining: number | null }>;
+
+/** Writes an operator's change of a SKU; the row must exist. */
+export async function updateSku(trx: Db, skuId: string, change: SkuChange): Promise<SkuRow> {
+  const { bundle, ...plain } = change;
+  return trx
+    .updateTable('skus')
+    .set({ ...plain, ...(bundle !== undefined ? { bundle: JSON.stringify(bundle) } : {}) })
+    .where('sku_id', '=', skuId)
+    .returningAll()
+    .executeTakeFirstOrThrow();
+}

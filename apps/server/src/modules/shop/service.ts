@@ -1,8 +1,19 @@
-import { MAX_AMOUNT, type AdminSku, type CreateSkuBody, type RewardBundle, type Sku } from '@playloop/contracts';
+import { MAX_AMOUNT, type AdminSku, type CreateSkuBody, type RewardBundle, type Sku, type UpdateSkuBody } from '@playloop/contracts';
 import type { Db } from '../../db/database.ts';
 import type { Clock } from '../../lib/clock.ts';
-import { unprocessable } from '../../lib/domain-error.ts';
-import { insertSku, listOffers, listSkusWithSales, type NewSku, type OfferRow, type SkuRow } from './repo.ts';
+import { DomainError, notFound, unprocessable } from '../../lib/domain-error.ts';
+import {
+  countSoldUnits,
+  findSku,
+  insertSku,
+  listOffers,
+  listSkusWithSales,
+  updateSku,
+  type NewSku,
+  type OfferRow,
+  type SkuChange,
+  type SkuRow,
+} from './repo.ts';
 
 export interface ShopDeps {
   db: Db;
@@ -86,6 +97,57 @@ export async function createSku(deps: ShopDeps, body: CreateSkuBody): Promise<Ad
   const row = await insertSku(deps.db, newSkuFrom(body), deps.clock.now());
   if (!row) throw unprocessable('body.sku_id', 'already exists');
   return toAdminSku(row);
+}
+
+const dateOrNull = (value: string | null) => (value === null ? null : new Date(value));
+
+/**
+ * Changes a SKU (sku_id stays) for purchases from now on: each purchase reads price, currency and
+ * bundle when it runs, and a purchase records what it paid, so past purchases keep theirs.
+ *
+ * `stock` is the total offered, units sold included: the new stock may not be below what is sold
+ * (422 on body.stock, nothing changed), and stock_remaining becomes the new stock minus the units
+ * sold. The SKU row is locked first, so a concurrent purchase taking stock either commits before
+ * the change (and counts as sold) or waits and then takes from the new stock. For a SKU that was
+ * unlimited, the units sold are its succeeded purchases. null makes a SKU unlimited.
+ *
+ * The window is checked whole, a lone available_from or available_until against the stored half.
+ */
+export async function changeSku(deps: ShopDeps, skuId: string, change: UpdateSkuBody): Promise<AdminSku> {
+  return deps.db.transaction().execute(async (trx) => {
+    const sku = await findSku(trx, skuId, true);
+    if (!sku) throw notFound('SKU');
+
+    const from = change.available_from !== undefined ? dateOrNull(change.available_from) : sku.available_from;
+    const until = change.available_until !== undefined ? dateOrNull(change.available_until) : sku.available_until;
+    if (from && until && from >= until) {
+      throw new DomainError('VALIDATION_FAILED', 'the request is not valid', [
+        {
+          field: change.available_until !== undefined ? 'body.available_until' : 'body.available_from',
+          message: 'available_until must be after available_from',
+        },
+      ]);
+    }
+
+    // Units taken from the stock so far: exact under the row lock for a limited SKU.
+    const taken = sku.stock !== null && sku.stock_remaining !== null ? sku.stock - sku.stock_remaining : null;
+    const { stock, available_from, available_until, ...plain } = change;
+    const write: SkuChange = {
+      ...plain,
+      ...(available_from !== undefined ? { available_from: from } : {}),
+      ...(available_until !== undefined ? { available_until: until } : {}),
+    };
+    if (stock === null) {
+      Object.assign(write, { stock: null, stock_remaining: null });
+    } else if (stock !== undefined) {
+      const sold = taken ?? (await countSoldUnits(trx, skuId));
+      if (stock < sold) throw unprocessable('body.stock', `cannot be below the ${sold} units already sold`);
+      Object.assign(write, { stock, stock_remaining: stock - sold });
+    }
+
+    const updated = await updateSku(trx, skuId, write);
+    return toAdminSku({ ...updated, sold_count: await countSoldUnits(trx, skuId) });
+  });
 }
 
 /**
