@@ -3,7 +3,7 @@ import { examplePayloads, parseEnvelope, type Envelope } from '@playloop/contrac
 import { buildTestApp, type TestContext } from '../../../test/build-app.ts';
 import { makePlayer } from '../../../test/factories/players.ts';
 import { listOutboxRows } from './repo.ts';
-import { appendOutbox } from './service.ts';
+import { appendOutbox, appendOutboxEvents } from './service.ts';
 
 let ctx: TestContext;
 beforeAll(async () => {
@@ -56,6 +56,34 @@ describe('appendOutbox', () => {
           payload: { ...examplePayloads['shop.purchase.succeeded'], total_price: -1 },
           now: ctx.clock.now(),
         }),
+      ),
+    ).rejects.toThrow();
+    expect(await listOutboxRows(ctx.db, { userId })).toHaveLength(before);
+  });
+});
+
+describe('appendOutboxEvents', () => {
+  it('writes several envelopes in one statement, in list order, or none when one breaks its contract', async () => {
+    const userId = await someUser();
+    const now = ctx.clock.now();
+    const types = ['event.progress', 'mission.progress', 'event.progress'] as const;
+    const written = await ctx.db.transaction().execute((trx) =>
+      appendOutboxEvents(
+        trx,
+        types.map((eventType) => ({ eventType, userId, payload: examplePayloads[eventType], now })),
+      ),
+    );
+    const rows = (await listOutboxRows(ctx.db, { userId })).filter((r) => r.event_type !== 'user.signup' && r.event_type !== 'reward.granted');
+    expect(rows.map((r) => r.event_id)).toEqual(written.map((e) => e.event_id));
+    expect(rows.map((r) => r.event_type)).toEqual([...types]);
+
+    const before = (await listOutboxRows(ctx.db, { userId })).length;
+    await expect(
+      ctx.db.transaction().execute((trx) =>
+        appendOutboxEvents(trx, [
+          { eventType: 'event.progress', userId, payload: examplePayloads['event.progress'], now },
+          { eventType: 'event.progress', userId, payload: { nope: true } as never, now },
+        ]),
       ),
     ).rejects.toThrow();
     expect(await listOutboxRows(ctx.db, { userId })).toHaveLength(before);

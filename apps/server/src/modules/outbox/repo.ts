@@ -43,15 +43,23 @@ export interface ClaimedRow extends OutboxMessage {
 
 /** Inserts one envelope; runs on the caller's transaction. */
 export async function insertOutboxRow(trx: Db, envelope: Envelope, createdAt: Date): Promise<void> {
+  await insertOutboxRows(trx, [{ envelope, createdAt }]);
+}
+
+/** Inserts envelopes in one statement, ids in list order (the relay publishes in id order). */
+export async function insertOutboxRows(trx: Db, rows: { envelope: Envelope; createdAt: Date }[]): Promise<void> {
+  if (rows.length === 0) return;
   await withOutbox(trx)
     .insertInto('outbox')
-    .values({
-      event_id: envelope.event_id,
-      event_type: envelope.event_type,
-      user_id: envelope.user_id,
-      envelope: JSON.stringify(envelope),
-      created_at: createdAt,
-    })
+    .values(
+      rows.map(({ envelope, createdAt }) => ({
+        event_id: envelope.event_id,
+        event_type: envelope.event_type,
+        user_id: envelope.user_id,
+        envelope: JSON.stringify(envelope),
+        created_at: createdAt,
+      })),
+    )
     .execute();
 }
 

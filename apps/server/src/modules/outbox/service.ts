@@ -8,7 +8,7 @@ import {
   type EnvelopePayload,
 } from '@playloop/contracts';
 import type { Db } from '../../db/database.ts';
-import { insertOutboxRow } from './repo.ts';
+import { insertOutboxRow, insertOutboxRows } from './repo.ts';
 import { currentTraceId } from './trace-context.ts';
 
 export interface OutboxEvent<T extends EnvelopeEventType> {
@@ -28,8 +28,24 @@ export interface OutboxEvent<T extends EnvelopeEventType> {
  * bad payload is a bug at the caller and fails the transaction rather than poisoning the pipeline.
  */
 export async function appendOutbox<T extends EnvelopeEventType>(trx: Db, event: OutboxEvent<T>): Promise<Envelope> {
+  const envelope = toEnvelope(event);
+  await insertOutboxRow(trx, envelope, event.now);
+  return envelope;
+}
+
+/** Like `appendOutbox` for several events at once, in one statement and in list order. */
+export async function appendOutboxEvents(trx: Db, events: OutboxEvent<EnvelopeEventType>[]): Promise<Envelope[]> {
+  const envelopes = events.map(toEnvelope);
+  await insertOutboxRows(
+    trx,
+    envelopes.map((envelope, i) => ({ envelope, createdAt: events[i]!.now })),
+  );
+  return envelopes;
+}
+
+function toEnvelope<T extends EnvelopeEventType>(event: OutboxEvent<T>): Envelope {
   const payload = parseEnvelopePayload(event.eventType, event.payload);
-  const envelope = {
+  return {
     event_id: newEventId(event.now),
     event_type: event.eventType,
     user_id: event.userId,
@@ -39,8 +55,6 @@ export async function appendOutbox<T extends EnvelopeEventType>(trx: Db, event: 
     version: ENVELOPE_VERSION,
     ...(event.idempotencyKey ? { idempotency_key: event.idempotencyKey } : {}),
   } as Envelope;
-  await insertOutboxRow(trx, envelope, event.now);
-  return envelope;
 }
 
 /** Signup hook: `user.signup`, in the signup transaction. */
