@@ -73,6 +73,8 @@ export async function endGameSession(deps: EndGameSessionDeps, input: EndGameSes
       won,
       now,
       resetTimezone: deps.resetTimezone,
+      // addExp below bumps the state version in this transaction, whatever the exp.
+      callerBumpsState: true,
     });
 
     let rewardItems: RewardItem[] = [];

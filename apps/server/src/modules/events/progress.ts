@@ -17,6 +17,8 @@ export interface PlayOutcome {
   now: Date;
   /** RESET_TIMEZONE, which decides the current mission day and week; the app's zone when absent. */
   resetTimezone?: string;
+  /** The caller bumps the player's state version itself later in the transaction (a session end adds exp). */
+  callerBumpsState?: boolean;
 }
 
 /** What one play adds to each metric: one game, its score, its whole seconds, one win if won. */
@@ -57,7 +59,7 @@ const missionUpdate = (row: MissionProgressRow): ProgressUpdate => ({
  */
 async function advance(
   trx: Db,
-  p: { userId: string; deltas: MetricDelta[]; play: PlayFilter; now: Date; resetTimezone: string | undefined },
+  p: { userId: string; deltas: MetricDelta[]; play: PlayFilter; now: Date; resetTimezone: string | undefined; callerBumpsState?: boolean | undefined },
 ): Promise<ProgressUpdate[]> {
   if (p.deltas.length === 0) return [];
   const events = await advanceMatchingParticipations(trx, p);
@@ -65,7 +67,7 @@ async function advance(
   const missions = await advanceMatchingMissions(trx, { ...p, periods });
   const updates = [...events.map(eventUpdate), ...missions.map(missionUpdate)];
   if (updates.length === 0) return updates;
-  await addExp(trx, p.userId, 0);
+  if (!p.callerBumpsState) await addExp(trx, p.userId, 0);
   // One statement for all of them: a play can move ten events and six missions at once.
   await appendOutboxEvents(trx, [
     ...events.map((row) => {
@@ -98,6 +100,7 @@ export async function advanceProgressForPlay(trx: Db, outcome: PlayOutcome): Pro
     play: { gameType: outcome.gameType, score: outcome.score },
     now: outcome.now,
     resetTimezone: outcome.resetTimezone,
+    callerBumpsState: outcome.callerBumpsState,
   });
 }
 
