@@ -36,6 +36,7 @@ describe('loadConfig', () => {
       clickhouseUrl: undefined,
       logLevel: 'info',
       seedDemo: true,
+      outboxRetentionHours: 168,
     });
   });
 
@@ -61,6 +62,7 @@ describe('loadConfig', () => {
       CLICKHOUSE_URL: 'http://127.0.0.1:8123',
       LOG_LEVEL: 'warn',
       SEED_DEMO: 'false',
+      OUTBOX_RETENTION_HOURS: '24',
     });
     expect(config).toMatchObject({
       port: 8080,
@@ -77,6 +79,7 @@ describe('loadConfig', () => {
       clickhouseUrl: 'http://127.0.0.1:8123',
       logLevel: 'warn',
       seedDemo: false,
+      outboxRetentionHours: 24,
     });
   });
 
@@ -121,6 +124,7 @@ describe('refused at start', () => {
     ['PORT fractional', { PORT: '80.5' }, /PORT/],
     ['PORT past 65535', { PORT: '70000' }, /PORT/],
     ['SIGNUP_BONUS_SOFT not a number', { SIGNUP_BONUS_SOFT: 'lots' }, /SIGNUP_BONUS_SOFT/],
+    ['OUTBOX_RETENTION_HOURS negative', { OUTBOX_RETENTION_HOURS: '-1' }, /OUTBOX_RETENTION_HOURS/],
     ['RESET_TIMEZONE unknown', { RESET_TIMEZONE: 'Mars/Olympus_Mons' }, /time ?zone/i],
   ])('%s', (_name, env, message) => {
     expect(() => loadConfig({ DATA_DIR: tempDataDir(), JWT_SECRET: STRONG_SECRET, ...env })).toThrow(message);

@@ -20,6 +20,8 @@ export interface Config {
   logLevel: string;
   /** Seed demo content (events, missions, shop) on a first start. */
   seedDemo: boolean;
+  /** Hours a published outbox row is kept for replays before it is deleted; 0 keeps them all. */
+  outboxRetentionHours: number;
 }
 
 function intFrom(value: string | undefined, fallback: number, name: string): number {
@@ -70,5 +72,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     clickhouseUrl: env.CLICKHOUSE_URL || undefined,
     logLevel: env.LOG_LEVEL || 'info',
     seedDemo: env.SEED_DEMO !== 'false',
+    outboxRetentionHours: intFrom(env.OUTBOX_RETENTION_HOURS, 7 * 24, 'OUTBOX_RETENTION_HOURS'),
   };
 }

@@ -5,6 +5,7 @@ import { seedDemoContent } from './demo/seed.ts';
 import { systemClock } from './lib/clock.ts';
 import { expireEndedParticipations } from './modules/events/service.ts';
 import { openPipeline } from './modules/outbox/pipeline.ts';
+import { pruneOutbox } from './modules/outbox/service.ts';
 
 /** Starts the server: config, migrations, operator account, listen, graceful shutdown. */
 async function main() {
@@ -32,8 +33,10 @@ async function main() {
 
   // Ended events turn their open participations `expired`; read paths also do it lazily, the
   // sweep keeps pending-reward lists and operator counts right for players who never come back.
+  // The same sweep deletes published outbox rows past OUTBOX_RETENTION_HOURS (kept for replays).
   const sweep = setInterval(() => {
     expireEndedParticipations(database.db, systemClock.now()).catch((err) => app.log.warn({ err }, 'expiry sweep failed'));
+    pruneOutbox(database.db, systemClock.now(), config.outboxRetentionHours).catch((err) => app.log.warn({ err }, 'outbox prune failed'));
   }, 60_000);
   sweep.unref();
   app.addHook('onClose', async () => clearInterval(sweep));

@@ -1,9 +1,10 @@
+import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { examplePayloads, parseEnvelope, type Envelope } from '@playloop/contracts';
 import { buildTestApp, type TestContext } from '../../../test/build-app.ts';
 import { makePlayer } from '../../../test/factories/players.ts';
 import { listOutboxRows } from './repo.ts';
-import { appendOutbox, appendOutboxEvents } from './service.ts';
+import { appendOutbox, appendOutboxEvents, pruneOutbox } from './service.ts';
 
 let ctx: TestContext;
 beforeAll(async () => {
@@ -87,6 +88,32 @@ describe('appendOutboxEvents', () => {
       ),
     ).rejects.toThrow();
     expect(await listOutboxRows(ctx.db, { userId })).toHaveLength(before);
+  });
+});
+
+describe('pruneOutbox', () => {
+  it('deletes published rows past the retention and keeps recent and unpublished ones', async () => {
+    const userId = await someUser();
+    const now = ctx.clock.now();
+    const hoursAgo = (h: number) => new Date(now.getTime() - h * 3_600_000);
+    const written = await ctx.db.transaction().execute((trx) =>
+      appendOutboxEvents(
+        trx,
+        [0, 1, 2, 3].map(() => ({ eventType: 'event.progress' as const, userId, payload: examplePayloads['event.progress'], now: hoursAgo(200) })),
+      ),
+    );
+    const [oldPublished, recentPublished, oldUnpublished, atTheEdge] = written.map((e) => e.event_id);
+    const publish = (eventId: string, at: Date) =>
+      sql`UPDATE outbox SET published_at = ${at} WHERE event_id = ${eventId}`.execute(ctx.db);
+    await publish(oldPublished!, hoursAgo(169));
+    await publish(recentPublished!, hoursAgo(2));
+    await publish(atTheEdge!, hoursAgo(168));
+
+    expect(await pruneOutbox(ctx.db, now, 0)).toBe(0);
+    expect(await pruneOutbox(ctx.db, now, 168)).toBe(1);
+    const left = (await listOutboxRows(ctx.db, { userId })).map((r) => r.event_id);
+    expect(left).not.toContain(oldPublished);
+    expect(left).toEqual(expect.arrayContaining([recentPublished, oldUnpublished, atTheEdge]));
   });
 });
 

@@ -150,6 +150,21 @@ export async function listOutboxRows(db: Db, filter: { userId?: string } = {}) {
   return query.execute();
 }
 
+/**
+ * Deletes published rows older than `publishedBefore`, oldest first, at most `limit` per call.
+ * It looks only at the `limit` oldest rows (the head of the primary key, which pruning keeps
+ * short), so a call costs the same however long the outbox is; an unpublished row there is
+ * skipped and stays. Returns how many rows went.
+ */
+export async function prunePublishedOutbox(db: Db, publishedBefore: Date, limit = 5_000): Promise<number> {
+  const result = await sql`
+    DELETE FROM outbox
+    WHERE id IN (SELECT id FROM outbox ORDER BY id LIMIT ${limit})
+      AND published_at IS NOT NULL
+      AND published_at < ${publishedBefore}`.execute(db);
+  return Number(result.numAffectedRows ?? 0);
+}
+
 /** Marks rows unpublished again so the relay sends them once more (the runbook's replay). */
 export async function requeueOutbox(db: Db, range: { fromId?: number; sinceCreatedAt?: Date }): Promise<number> {
   let query = withOutbox(db).updateTable('outbox').set({ published_at: null, lease_until: null, lease_owner: null });

@@ -8,7 +8,7 @@ import {
   type EnvelopePayload,
 } from '@playloop/contracts';
 import type { Db } from '../../db/database.ts';
-import { insertOutboxRow, insertOutboxRows } from './repo.ts';
+import { insertOutboxRow, insertOutboxRows, prunePublishedOutbox } from './repo.ts';
 import { currentTraceId } from './trace-context.ts';
 
 export interface OutboxEvent<T extends EnvelopeEventType> {
@@ -65,4 +65,22 @@ export async function recordSignup(trx: Db, user: { id: string; site_id: string 
 /** Login hook: `user.login`, in the login transaction (a token refresh is not a login). */
 export async function recordLogin(trx: Db, user: { id: string; site_id: string }, now: Date): Promise<void> {
   await appendOutbox(trx, { eventType: 'user.login', userId: user.id, payload: { site_id: user.site_id }, now });
+}
+
+/**
+ * Deletes published rows past the retention (the replay window of the runbook), a bounded number
+ * of chunks per call so a sweep after a long pause does not hold the database for long; the next
+ * sweep goes on. Returns how many rows went.
+ */
+export async function pruneOutbox(db: Db, now: Date, retentionHours: number, maxChunks = 20): Promise<number> {
+  if (retentionHours <= 0) return 0;
+  const before = new Date(now.getTime() - retentionHours * 3_600_000);
+  const chunk = 5_000;
+  let total = 0;
+  for (let i = 0; i < maxChunks; i++) {
+    const deleted = await prunePublishedOutbox(db, before, chunk);
+    total += deleted;
+    if (deleted < chunk) break;
+  }
+  return total;
 }
