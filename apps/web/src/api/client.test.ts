@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MeResponseSchema, PurchaseResponseSchema } from '@playloop/contracts';
+import { makeAdmin } from '../../../server/test/factories/players.ts';
 import { startLiveServer, uniqueHandle, type LiveServer } from '../test-server';
 import { ApiError, createApiClient, memoryTokens, newIdempotencyKey } from './client';
 import { endpoints } from './endpoints';
@@ -99,5 +100,30 @@ describe('api client against the real server', () => {
     const changed = await api.dashboard(first.etag);
     expect(changed.status).toBe(200);
     expect(changed.etag).not.toBe(first.etag);
+  });
+
+  it('operator edits: PATCH a mission, a SKU and an item; a refusal is an ApiError naming its field', async () => {
+    const client = createApiClient({ baseUrl: server.baseUrl, tokens: memoryTokens() });
+    client.adopt(await makeAdmin(server.ctx));
+    const admin = endpoints(client).admin;
+    const skuId = uniqueHandle('edit_sku').toLowerCase();
+    await admin.createSku({ sku_id: skuId, name: 'Edit me', price: 30, currency_type: 'soft', bundle: { exp: 1 }, segment: 'limited', stock: 5, active: true, description: '' }, newIdempotencyKey());
+    const sku = await admin.updateSku(skuId, { price: 45, stock: 8 });
+    expect(sku.data).toMatchObject({ sku_id: skuId, price: 45, stock: 8, stock_remaining: 8 });
+
+    const { api: player } = await newPlayer();
+    expect((await player.catalog()).data.limited.find((s) => s.sku_id === skuId)?.price).toBe(45);
+    await player.purchase(skuId, 3, newIdempotencyKey());
+    const below = await admin.updateSku(skuId, { stock: 2 }).catch((e: unknown) => e);
+    expect(below).toBeInstanceOf(ApiError);
+    expect(below).toMatchObject({ code: 'VALIDATION_FAILED', status: 422, fields: [{ field: 'body.stock', message: 'cannot be below the 3 units already sold' }] });
+    expect(await admin.updateSku('no_such_sku', { price: 1 }).catch((e: unknown) => e)).toMatchObject({ code: 'NOT_FOUND', status: 404 });
+
+    const mission = (await admin.createMission({ key: uniqueHandle('edit_m').toLowerCase(), title: 'Edit me', description: '', period: 'daily', rules: { metric: 'wins', target: 2 }, reward_bundle: { exp: 5 }, active: true }, newIdempotencyKey())).data;
+    expect((await admin.updateMission(mission.id, { title: 'Edited', active: false })).data).toMatchObject({ id: mission.id, title: 'Edited', active: false });
+
+    const itemId = uniqueHandle('edit_i').toLowerCase();
+    await admin.createItem({ item_id: itemId, name: 'Box', kind: 'consumable', opens: { bundle: { exp: 1 } } }, newIdempotencyKey());
+    expect((await admin.updateItem(itemId, { opens: { bundle: { exp: 9 } } })).data).toMatchObject({ item_id: itemId, opens: { bundle: { exp: 9 } } });
   });
 });

@@ -39,6 +39,9 @@ import {
   type RewardBundle,
   type SignupBody,
   type UpdateEventBody,
+  type UpdateItemBody,
+  type UpdateMissionBody,
+  type UpdateSkuBody,
 } from '@playloop/contracts';
 import { z } from 'zod';
 import type { ApiClient } from './client';
@@ -98,12 +101,18 @@ export function endpoints(client: ApiClient) {
       missions: () => r('GET', '/api/admin/missions', { schema: AdminMissionListResponseSchema }),
       createMission: (body: CreateMissionBody, key: string) =>
         r('POST', '/api/admin/missions', { schema: AdminMissionSchema, body, idempotencyKey: key }),
+      updateMission: (id: string, body: UpdateMissionBody) =>
+        r('PATCH', `/api/admin/missions/${enc(id)}`, { schema: AdminMissionSchema, body }),
       skus: () => r('GET', '/api/admin/shop/skus', { schema: AdminSkuListResponseSchema }),
       createSku: (body: CreateSkuBody, key: string) =>
         r('POST', '/api/admin/shop/skus', { schema: AdminSkuSchema, body, idempotencyKey: key }),
+      updateSku: (skuId: string, body: UpdateSkuBody) =>
+        r('PATCH', `/api/admin/shop/skus/${enc(skuId)}`, { schema: AdminSkuSchema, body }),
       items: () => r('GET', '/api/admin/items', { schema: ItemListResponseSchema }),
       createItem: (body: CreateItemBody, key: string) =>
         r('POST', '/api/admin/items', { schema: ItemSchema, body, idempotencyKey: key }),
+      updateItem: (itemId: string, body: UpdateItemBody) =>
+        r('PATCH', `/api/admin/items/${enc(itemId)}`, { schema: ItemSchema, body }),
       pipeline: () => r('GET', '/api/admin/pipeline', { schema: PipelineResponseSchema }),
       kpis: (from: string, to: string) =>
         r('GET', `/api/admin/analytics/kpis?from=${enc(from)}&to=${enc(to)}`, { schema: KpisResponseSchema }),

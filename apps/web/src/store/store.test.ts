@@ -131,4 +131,17 @@ describe('store slices against the real server', () => {
     await store.getState().purchase('frame_gold'); // premium: none
     expect(store.getState().ui.toasts.at(-1)).toMatchObject({ kind: 'error', key: 'errors.INSUFFICIENT_FUNDS' });
   });
+
+  it('ui: one dialog at a time in ui.modal; closing it or losing the session clears it', async () => {
+    const store = await signedUp();
+    store.getState().openModal('edit-sku', { id: 'chest_bronze' });
+    expect(store.getState().ui.modal).toEqual({ key: 'edit-sku', vars: { id: 'chest_bronze' } });
+    store.getState().openModal('edit-mission', { id: 'm1' });
+    expect(store.getState().ui.modal).toEqual({ key: 'edit-mission', vars: { id: 'm1' } });
+    store.getState().closeModal();
+    expect(store.getState().ui.modal).toBeNull();
+    store.getState().openModal('edit-item', { id: 'chest_bronze' });
+    store.getState().sessionLost();
+    expect(store.getState().ui.modal).toBeNull();
+  });
 });

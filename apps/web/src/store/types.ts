@@ -136,8 +136,18 @@ export interface Toast {
   vars?: Record<string, string | number>;
 }
 
+/**
+ * The one dialog open, if any: `key` names it (the console's `edit-event`, `edit-mission`,
+ * `edit-sku`, `edit-item`) and `vars` says what it is about (`{id}`). Kept in the store so opening
+ * one closes any other, and a lost session or leaving the console closes it.
+ */
+export interface Modal {
+  key: string;
+  vars?: Record<string, string | number>;
+}
+
 export interface UiSlice {
-  ui: { toasts: Toast[]; modal: { key: string; vars?: Record<string, string | number> } | null; networkBusy: number; lang: Lang };
+  ui: { toasts: Toast[]; modal: Modal | null; networkBusy: number; lang: Lang };
   toast(kind: Toast['kind'], key: string, vars?: Toast['vars']): void;
   toastError(err: unknown): void;
   dismissToast(id: number): void;

@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useMemo, useState } from 'react';
+import { useCallback, useEffect, useMemo, useRef, useState, type ReactNode } from 'react';
 import {
   CreateEventBodySchema,
   CreateItemBodySchema,
@@ -7,6 +7,9 @@ import {
   DistributeBodySchema,
   MetricSchema,
   UpdateEventBodySchema,
+  UpdateItemBodySchema,
+  UpdateMissionBodySchema,
+  UpdateSkuBodySchema,
   type AdminEvent,
   type AdminMission,
   type AdminSku,
@@ -14,10 +17,10 @@ import {
   type Kpis,
   type PipelineStatus,
 } from '@playloop/contracts';
-import { newIdempotencyKey } from '../../api/client';
+import { ApiError, newIdempotencyKey } from '../../api/client';
 import { Empty, Loading, Section, fmtDate, useRewardText } from '../../components/common';
 import { useApp, useAppStore, useT } from '../../hooks';
-import { SchemaForm, bundleOf, isoOf, localOf, num } from './form';
+import { SchemaForm, bundleOf, bundleValues, isoOf, localOf, num, type SubmitResult } from './form';
 import { KpiChart } from './kpi-chart';
 
 type Tab = 'events' | 'missions' | 'skus' | 'items' | 'kpis' | 'pipeline' | 'distribute';
@@ -28,13 +31,20 @@ const day = (d: Date) => d.toISOString().slice(0, 10);
 /** The operator console (role admin): live ops content, KPI charts and pipeline health. */
 export default function AdminScreen() {
   const t = useT();
+  const closeModal = useApp((s) => s.closeModal);
   const [tab, setTab] = useState<Tab>('events');
+  // An edit dialog belongs to its tab: leaving the tab or the console closes it.
+  useEffect(() => closeModal, [closeModal]);
+  const choose = (k: Tab) => {
+    closeModal();
+    setTab(k);
+  };
   return (
     <div className="stack" data-testid="admin">
       <h1>{t('admin.title')}</h1>
       <div role="tablist" className="tabs row wrap" aria-label={t('admin.title')}>
         {TABS.map((k) => (
-          <button key={k} type="button" role="tab" aria-selected={tab === k} className={tab === k ? 'active' : ''} onClick={() => setTab(k)} data-testid={`admin-tab-${k}`}>
+          <button key={k} type="button" role="tab" aria-selected={tab === k} className={tab === k ? 'active' : ''} onClick={() => choose(k)} data-testid={`admin-tab-${k}`}>
             {t(`admin.${k}`)}
           </button>
         ))}
@@ -69,18 +79,98 @@ function useList<T>(load: () => Promise<{ data: { items: T[] } }>) {
   return { items, reload };
 }
 
+/** Runs a save: a toast either way, and a refusal handed back to the form to show beside its fields. */
 function useSave() {
-  const { toast, toastError } = useApp((s) => s);
-  return async (run: () => Promise<unknown>) => {
+  const t = useT();
+  const toast = useApp((s) => s.toast);
+  const toastError = useApp((s) => s.toastError);
+  return async (run: () => Promise<unknown>): Promise<SubmitResult> => {
     try {
       await run();
       toast('success', 'admin.saved');
       return true;
     } catch (err) {
       toastError(err);
-      return false;
+      const code = err instanceof ApiError ? err.code : 'NETWORK';
+      const fields = err instanceof ApiError ? err.fields : [];
+      return { message: t(`errors.${code}`, { field: fields[0] ? ` (${fields[0].field})` : '' }), fields };
     }
   };
+}
+
+/** Saves, then on success closes the edit dialog and reloads the list. */
+function useSaveEdit(reload: () => void) {
+  const save = useSave();
+  const closeModal = useApp((s) => s.closeModal);
+  return async (run: () => Promise<unknown>): Promise<SubmitResult> => {
+    const result = await save(run);
+    if (result === true) {
+      closeModal();
+      reload();
+    }
+    return result;
+  };
+}
+
+/** The item of `items` the store's ui.modal names for editing (`edit-<kind>`, vars.id), if any. */
+function useEditing<T>(kind: string, items: T[] | null, idOf: (item: T) => string): T | undefined {
+  const modal = useApp((s) => s.ui.modal);
+  if (modal?.key !== `edit-${kind}`) return undefined;
+  return items?.find((item) => idOf(item) === modal.vars?.id);
+}
+
+/**
+ * The edit dialog: a native modal <dialog>, so the page behind is inert, Tab stays inside, Escape
+ * closes it (through the store, which owns ui.modal) and focus returns to the button that opened it.
+ */
+function EditDialog({ label, testId, children }: { label: string; testId: string; children: ReactNode }) {
+  const closeModal = useApp((s) => s.closeModal);
+  const ref = useRef<HTMLDialogElement>(null);
+  useEffect(() => {
+    const dialog = ref.current;
+    const opener = document.activeElement instanceof HTMLElement ? document.activeElement : null;
+    if (dialog && !dialog.open) dialog.showModal();
+    return () => {
+      if (dialog?.open) dialog.close();
+      if (opener?.isConnected) opener.focus();
+    };
+  }, []);
+  return (
+    <dialog
+      ref={ref}
+      className="modal"
+      aria-label={label}
+      data-testid={testId}
+      onCancel={(e) => {
+        e.preventDefault();
+        closeModal();
+      }}
+    >
+      {children}
+    </dialog>
+  );
+}
+
+/** The Cancel button of an edit form. */
+function CancelEdit() {
+  const t = useT();
+  const closeModal = useApp((s) => s.closeModal);
+  return (
+    <button type="button" onClick={closeModal}>
+      {t('common.cancel')}
+    </button>
+  );
+}
+
+/** The Edit button of a list row; it names what it edits for screen readers. */
+function EditButton({ kind, id, name }: { kind: string; id: string; name: string }) {
+  const t = useT();
+  const openModal = useApp((s) => s.openModal);
+  return (
+    <button type="button" aria-label={`${t('common.edit')}: ${name}`} data-testid={`edit-${kind}-${id}`} onClick={() => openModal(`edit-${kind}`, { id })}>
+      {t('common.edit')}
+    </button>
+  );
 }
 
 const rewardFields = (t: (k: string) => string) => [
@@ -89,6 +179,14 @@ const rewardFields = (t: (k: string) => string) => [
   { name: 'reward_exp', label: t('admin.rewardExp'), type: 'number' as const },
   { name: 'reward_item', label: t('admin.bundleItem') },
 ];
+/** An edit form also shows the quantity of the bundle's item. */
+const rewardEditFields = (t: (k: string) => string) => [...rewardFields(t), { name: 'reward_item_qty', label: t('admin.rewardItemQty'), type: 'number' as const }];
+
+/** Rules from a form: the stored rules with the form's metric, target and game type (min_score etc. kept). */
+function rulesOf<R extends { metric: string; target: number; game_type?: string | undefined }>(stored: R, v: Record<string, string>) {
+  const { game_type: _gameType, ...rest } = stored;
+  return { ...rest, metric: v.metric, target: num(v.target), ...(v.game_type?.trim() ? { game_type: v.game_type.trim() } : {}) };
+}
 
 function EventsAdmin() {
   const t = useT();
@@ -97,7 +195,8 @@ function EventsAdmin() {
   const save = useSave();
   const rt = useRewardText();
   const { items, reload } = useList<AdminEvent>(api.admin.events);
-  const [editing, setEditing] = useState<AdminEvent | null>(null);
+  const saveEdit = useSaveEdit(reload);
+  const editing = useEditing('event', items, (e) => e.id);
   const now = useMemo(() => new Date(), []);
 
   return (
@@ -129,35 +228,36 @@ function EventsAdmin() {
           rules: { metric: v.metric, target: num(v.target), ...(v.game_type ? { game_type: v.game_type } : {}) },
           reward_bundle: bundleOf(v),
         })}
-        onSubmit={(body) => save(() => api.admin.createEvent(body, newIdempotencyKey())).then((ok) => (ok && reload(), ok))}
+        onSubmit={(body) => save(() => api.admin.createEvent(body, newIdempotencyKey())).then((ok) => (ok === true && reload(), ok))}
       />
       {editing && (
-        <SchemaForm
-          key={editing.id}
-          title={`${t('common.edit')}: ${editing.key}`}
-          testId="event-edit-form"
-          schema={UpdateEventBodySchema}
-          initial={{ title: editing.title, ends_at: localOf(new Date(editing.ends_at)), target: String(editing.rules.target) }}
-          fields={[
-            { name: 'title', label: t('admin.titleField') },
-            { name: 'ends_at', label: t('admin.endsAt'), type: 'datetime-local' },
-            { name: 'target', label: t('admin.target'), type: 'number' },
-          ]}
-          toBody={(v) => ({ title: v.title, ends_at: isoOf(v.ends_at), rules: { ...editing.rules, target: num(v.target) } })}
-          onSubmit={(body) =>
-            save(() => api.admin.updateEvent(editing.id, body)).then((ok) => {
-              if (ok) {
-                setEditing(null);
-                reload();
-              }
-              return ok;
-            })
-          }
-        >
-          <button type="button" onClick={() => setEditing(null)}>
-            {t('common.cancel')}
-          </button>
-        </SchemaForm>
+        <EditDialog label={`${t('common.edit')}: ${editing.key}`} testId="event-edit-dialog">
+          <SchemaForm
+            key={editing.id}
+            title={`${t('common.edit')}: ${editing.key}`}
+            testId="event-edit-form"
+            schema={UpdateEventBodySchema}
+            partial
+            initial={{ title: editing.title, description: editing.description, ends_at: localOf(new Date(editing.ends_at)), target: String(editing.rules.target), ...bundleValues(editing.reward_bundle) }}
+            fields={[
+              { name: 'title', label: t('admin.titleField') },
+              { name: 'description', label: t('admin.description') },
+              { name: 'ends_at', label: t('admin.endsAt'), type: 'datetime-local' },
+              { name: 'target', label: t('admin.target'), type: 'number' },
+              ...rewardEditFields(t),
+            ]}
+            toBody={(v) => ({
+              title: v.title,
+              description: v.description,
+              ends_at: isoOf(v.ends_at),
+              rules: { ...editing.rules, target: num(v.target) },
+              reward_bundle: bundleOf(v, editing.reward_bundle.items?.slice(1)),
+            })}
+            onSubmit={(body) => saveEdit(() => api.admin.updateEvent(editing.id, body))}
+          >
+            <CancelEdit />
+          </SchemaForm>
+        </EditDialog>
       )}
       <Section title={t('admin.events')}>
         {!items ? (
@@ -175,9 +275,7 @@ function EventsAdmin() {
                     {e.rules.metric} ≥ {e.rules.target} · {rt.bundle(e.reward_bundle)} · {fmtDate(e.ends_at, lang)} · {t('admin.participants', { n: e.participants, c: e.claims })}
                   </small>
                 </span>
-                <button type="button" onClick={() => setEditing(e)}>
-                  {t('common.edit')}
-                </button>
+                <EditButton kind="event" id={e.id} name={e.title} />
               </li>
             ))}
           </ul>
@@ -193,6 +291,8 @@ function MissionsAdmin() {
   const save = useSave();
   const rt = useRewardText();
   const { items, reload } = useList<AdminMission>(api.admin.missions);
+  const saveEdit = useSaveEdit(reload);
+  const editing = useEditing('mission', items, (m) => m.id);
   return (
     <div className="stack">
       <SchemaForm
@@ -216,14 +316,59 @@ function MissionsAdmin() {
           rules: { metric: v.metric, target: num(v.target), ...(v.game_type ? { game_type: v.game_type } : {}) },
           reward_bundle: bundleOf(v),
         })}
-        onSubmit={(body) => save(() => api.admin.createMission(body, newIdempotencyKey())).then((ok) => (ok && reload(), ok))}
+        onSubmit={(body) => save(() => api.admin.createMission(body, newIdempotencyKey())).then((ok) => (ok === true && reload(), ok))}
       />
+      {editing && (
+        <EditDialog label={`${t('common.edit')}: ${editing.title}`} testId="mission-edit-dialog">
+          <SchemaForm
+            key={editing.id}
+            title={`${t('common.edit')}: ${editing.title}`}
+            testId="mission-edit-form"
+            schema={UpdateMissionBodySchema}
+            partial
+            initial={{
+              title: editing.title,
+              description: editing.description,
+              metric: editing.rules.metric,
+              target: String(editing.rules.target),
+              game_type: editing.rules.game_type ?? '',
+              ...bundleValues(editing.reward_bundle),
+              active: String(editing.active),
+            }}
+            fields={[
+              { name: 'title', label: t('admin.titleField') },
+              { name: 'description', label: t('admin.description') },
+              { name: 'metric', label: t('admin.metric'), type: 'select', options: METRICS },
+              { name: 'target', label: t('admin.target'), type: 'number' },
+              { name: 'game_type', label: t('admin.gameType') },
+              ...rewardEditFields(t),
+              { name: 'active', label: t('admin.active'), type: 'checkbox' },
+            ]}
+            toBody={(v) => ({
+              title: v.title,
+              description: v.description,
+              rules: rulesOf(editing.rules, v),
+              reward_bundle: bundleOf(v, editing.reward_bundle.items?.slice(1)),
+              active: v.active === 'true',
+            })}
+            onSubmit={(body) => saveEdit(() => api.admin.updateMission(editing.id, body))}
+          >
+            <CancelEdit />
+          </SchemaForm>
+        </EditDialog>
+      )}
       <Section title={t('admin.missions')}>
         {!items ? <Loading /> : items.length === 0 ? <Empty /> : (
           <ul className="list">
             {items.map((m) => (
-              <li key={m.id}>
-                <strong>{m.title}</strong> <span className="badge">{m.period}</span> <small>{m.rules.metric} ≥ {m.rules.target} · {rt.bundle(m.reward_bundle)}</small>
+              <li key={m.id} className="row spread wrap" data-testid={`admin-mission-${m.key}`}>
+                <span>
+                  <strong>{m.title}</strong> <span className="badge">{m.period}</span>
+                  {!m.active && <span className="badge">{t('admin.inactive')}</span>}
+                  <br />
+                  <small>{m.rules.metric} ≥ {m.rules.target} · {rt.bundle(m.reward_bundle)}</small>
+                </span>
+                <EditButton kind="mission" id={m.id} name={m.title} />
               </li>
             ))}
           </ul>
@@ -239,6 +384,10 @@ function SkusAdmin() {
   const save = useSave();
   const rt = useRewardText();
   const { items, reload } = useList<AdminSku>(api.admin.skus);
+  const saveEdit = useSaveEdit(reload);
+  const editing = useEditing('sku', items, (s) => s.sku_id);
+  const optional = (s: string | undefined) => (s === undefined || s.trim() === '' ? null : num(s));
+  const optionalDate = (s: string | undefined) => (s ? isoOf(s) : null);
   return (
     <div className="stack">
       <SchemaForm
@@ -266,21 +415,81 @@ function SkusAdmin() {
           ...(num(v.per_user_limit) !== undefined ? { per_user_limit: num(v.per_user_limit) } : {}),
           bundle: bundleOf(v),
         })}
-        onSubmit={(body) => save(() => api.admin.createSku(body, newIdempotencyKey())).then((ok) => (ok && reload(), ok))}
+        onSubmit={(body) => save(() => api.admin.createSku(body, newIdempotencyKey())).then((ok) => (ok === true && reload(), ok))}
       />
+      {editing && (
+        <EditDialog label={`${t('common.edit')}: ${editing.name}`} testId="sku-edit-dialog">
+          <SchemaForm
+            key={editing.sku_id}
+            title={`${t('common.edit')}: ${editing.name}`}
+            testId="sku-edit-form"
+            schema={UpdateSkuBodySchema}
+            partial
+            initial={{
+              name: editing.name,
+              description: editing.description,
+              price: String(editing.price),
+              currency_type: editing.currency_type,
+              segment: editing.segment,
+              stock: editing.stock === null ? '' : String(editing.stock),
+              per_user_limit: editing.per_user_limit === null ? '' : String(editing.per_user_limit),
+              available_from: editing.available_from ? localOf(new Date(editing.available_from)) : '',
+              available_until: editing.available_until ? localOf(new Date(editing.available_until)) : '',
+              ...bundleValues(editing.bundle),
+              active: String(editing.active),
+            }}
+            fields={[
+              { name: 'name', label: t('admin.name') },
+              { name: 'description', label: t('admin.description') },
+              { name: 'price', label: t('admin.price'), type: 'number' },
+              { name: 'currency_type', label: t('admin.currency'), type: 'select', options: ['soft', 'premium'] },
+              { name: 'segment', label: t('admin.segment'), type: 'select', options: ['regular', 'limited'] },
+              { name: 'stock', label: t('admin.stockTotal'), type: 'number' },
+              { name: 'per_user_limit', label: t('admin.perUserLimit'), type: 'number' },
+              { name: 'available_from', label: t('admin.availableFrom'), type: 'datetime-local' },
+              { name: 'available_until', label: t('admin.availableUntil'), type: 'datetime-local' },
+              ...rewardEditFields(t),
+              { name: 'active', label: t('admin.active'), type: 'checkbox' },
+            ]}
+            toBody={(v) => ({
+              name: v.name,
+              description: v.description,
+              price: num(v.price),
+              currency_type: v.currency_type,
+              segment: v.segment,
+              stock: optional(v.stock),
+              per_user_limit: optional(v.per_user_limit),
+              available_from: optionalDate(v.available_from),
+              available_until: optionalDate(v.available_until),
+              bundle: bundleOf(v, editing.bundle.items?.slice(1)),
+              active: v.active === 'true',
+            })}
+            onSubmit={(body) => saveEdit(() => api.admin.updateSku(editing.sku_id, body))}
+          >
+            <p className="muted">{t('admin.soldNote', { n: editing.sold_count })}</p>
+            <CancelEdit />
+          </SchemaForm>
+        </EditDialog>
+      )}
       <Section title={t('admin.skus')}>
         {!items ? <Loading /> : items.length === 0 ? <Empty /> : (
           <div className="table-wrap">
             <table className="table">
               <tbody>
                 {items.map((s) => (
-                  <tr key={s.sku_id}>
-                    <td>{s.name}</td>
+                  <tr key={s.sku_id} data-testid={`admin-sku-${s.sku_id}`}>
+                    <td>
+                      {s.name}
+                      {!s.active && <span className="badge">{t('admin.inactive')}</span>}
+                    </td>
                     <td>{s.price} {s.currency_type}</td>
                     <td>{s.segment}</td>
                     <td>{s.stock_remaining ?? '∞'} / {s.stock ?? '∞'}</td>
                     <td>{s.sold_count}</td>
                     <td>{rt.bundle(s.bundle)}</td>
+                    <td>
+                      <EditButton kind="sku" id={s.sku_id} name={s.name} />
+                    </td>
                   </tr>
                 ))}
               </tbody>
@@ -297,6 +506,10 @@ function ItemsAdmin() {
   const { api } = useAppStore().deps;
   const save = useSave();
   const { items, reload } = useList<Item>(api.admin.items);
+  const saveEdit = useSaveEdit(reload);
+  const editing = useEditing('item', items, (i) => i.item_id);
+  const opensBundle = editing?.opens && 'bundle' in editing.opens ? editing.opens.bundle : null;
+  const opensTable = editing?.opens && 'table' in editing.opens ? editing.opens.table : null;
   return (
     <div className="stack">
       <SchemaForm
@@ -317,14 +530,38 @@ function ItemsAdmin() {
           kind: v.kind,
           ...(v.kind === 'consumable' ? { opens: { bundle: bundleOf(v) } } : {}),
         })}
-        onSubmit={(body) => save(() => api.admin.createItem(body, newIdempotencyKey())).then((ok) => (ok && reload(), ok))}
+        onSubmit={(body) => save(() => api.admin.createItem(body, newIdempotencyKey())).then((ok) => (ok === true && reload(), ok))}
       />
+      {editing && (
+        <EditDialog label={`${t('common.edit')}: ${editing.name}`} testId="item-edit-dialog">
+          <SchemaForm
+            key={editing.item_id}
+            title={`${t('common.edit')}: ${editing.name}`}
+            testId="item-edit-form"
+            schema={UpdateItemBodySchema}
+            partial
+            initial={{ name: editing.name, ...(opensBundle ? bundleValues(opensBundle) : {}) }}
+            fields={[{ name: 'name', label: t('admin.name') }, ...(opensBundle ? rewardEditFields(t) : [])]}
+            toBody={(v) => ({
+              name: v.name,
+              ...(opensBundle ? { opens: { bundle: bundleOf(v, opensBundle.items?.slice(1)) } } : {}),
+            })}
+            onSubmit={(body) => saveEdit(() => api.admin.updateItem(editing.item_id, body))}
+          >
+            {opensTable && <p className="muted">{t('admin.opensTable', { n: opensTable.length })}</p>}
+            <CancelEdit />
+          </SchemaForm>
+        </EditDialog>
+      )}
       <Section title={t('admin.items')}>
         {!items ? <Loading /> : items.length === 0 ? <Empty /> : (
           <ul className="list">
             {items.map((i) => (
-              <li key={i.item_id}>
-                <strong>{i.name}</strong> <code>{i.item_id}</code> <span className="badge">{i.kind}</span>
+              <li key={i.item_id} className="row spread wrap" data-testid={`admin-item-${i.item_id}`}>
+                <span>
+                  <strong>{i.name}</strong> <code>{i.item_id}</code> <span className="badge">{i.kind}</span>
+                </span>
+                <EditButton kind="item" id={i.item_id} name={i.name} />
               </li>
             ))}
           </ul>

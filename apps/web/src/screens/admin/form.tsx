@@ -1,18 +1,36 @@
 import { useState, type FormEvent, type ReactNode } from 'react';
+import type { FieldError, RewardBundle } from '@playloop/contracts';
 import type { z } from 'zod';
 import { useT } from '../../hooks';
 
 export interface FieldSpec {
   name: string;
   label: string;
-  type?: 'text' | 'number' | 'datetime-local' | 'select';
+  /** checkbox values are the strings 'true' and 'false'. */
+  type?: 'text' | 'number' | 'datetime-local' | 'select' | 'checkbox';
   options?: readonly string[];
   required?: boolean;
 }
 
+/** What a submit came to: saved, failed (already told), or refused with a message and field errors to show. */
+export type SubmitResult = boolean | { message: string; fields: FieldError[] };
+
+/**
+ * The top-level fields of `after` that differ from `before` (compared as JSON): a partial change
+ * sends only what the operator edited, so a field the form cannot show exactly (seconds of a
+ * date, a second bundle item) is never rewritten by accident.
+ */
+export function changesOf(before: unknown, after: unknown): Record<string, unknown> {
+  if (typeof before !== 'object' || before === null || typeof after !== 'object' || after === null) return {};
+  const was = before as Record<string, unknown>;
+  return Object.fromEntries(Object.entries(after).filter(([k, v]) => JSON.stringify(v) !== JSON.stringify(was[k])));
+}
+
 /**
  * A validated operator form: builds the body from the fields, checks it with the contract's zod
- * schema before sending (the server checks again) and shows each issue beside its field.
+ * schema before sending (the server checks again) and shows each issue beside its field, the
+ * server's field errors included. With `partial`, the body holds only the fields that changed
+ * from `initial` (a PATCH).
  */
 export function SchemaForm<S extends z.ZodType>({
   title,
@@ -22,6 +40,7 @@ export function SchemaForm<S extends z.ZodType>({
   toBody,
   onSubmit,
   testId,
+  partial = false,
   children,
 }: {
   title: string;
@@ -29,34 +48,44 @@ export function SchemaForm<S extends z.ZodType>({
   initial: Record<string, string>;
   schema: S;
   toBody: (v: Record<string, string>) => unknown;
-  onSubmit: (body: z.infer<S>) => Promise<boolean>;
+  onSubmit: (body: z.infer<S>) => Promise<SubmitResult>;
   testId: string;
+  partial?: boolean;
   children?: ReactNode;
 }) {
   const t = useT();
   const [values, setValues] = useState(initial);
   const [errors, setErrors] = useState<Record<string, string>>({});
+  const [formError, setFormError] = useState<string | null>(null);
   const [sending, setSending] = useState(false);
+
+  // Map a path (zod's rules.target, the server's body.stock) to the form field that feeds it.
+  const fieldOf = (path: string[]) =>
+    fields.find((f) => path.includes(f.name) || path.join('.') === f.name)?.name ?? path[path.length - 1] ?? fields[0]!.name;
+  const showErrors = (issues: { path: string[]; message: string }[]) => {
+    const next: Record<string, string> = {};
+    for (const issue of issues) next[fieldOf(issue.path)] ??= issue.message;
+    setErrors(next);
+  };
 
   const submit = async (e: FormEvent) => {
     e.preventDefault();
-    const parsed = schema.safeParse(toBody(values));
+    setFormError(null);
+    const body = partial ? changesOf(toBody(initial), toBody(values)) : toBody(values);
+    const parsed = schema.safeParse(body);
     if (!parsed.success) {
-      const next: Record<string, string> = {};
-      for (const issue of parsed.error.issues) {
-        const path = issue.path.map(String);
-        // Map nested paths (rules.target, reward_bundle) to the form field that feeds them.
-        const field = fields.find((f) => path.includes(f.name) || path.join('.') === f.name)?.name ?? path[path.length - 1] ?? fields[0]!.name;
-        next[field] ??= issue.message;
-      }
-      setErrors(next);
+      showErrors(parsed.error.issues.map((i) => ({ path: i.path.map(String), message: i.message })));
       return;
     }
     setErrors({});
     setSending(true);
-    const ok = await onSubmit(parsed.data);
+    const result = await onSubmit(parsed.data);
     setSending(false);
-    if (ok) setValues(initial);
+    if (result === true) setValues(initial);
+    else if (result !== false) {
+      setFormError(result.message);
+      showErrors(result.fields.map((f) => ({ path: f.field.replace(/^body\.?/, '').split('.').filter(Boolean), message: f.message })));
+    }
   };
 
   return (
@@ -74,6 +103,27 @@ export function SchemaForm<S extends z.ZodType>({
             'aria-describedby': err ? `${id}-err` : undefined,
             onChange: (e: { target: { value: string } }) => setValues((v) => ({ ...v, [f.name]: e.target.value })),
           };
+          if (f.type === 'checkbox') {
+            return (
+              <label key={f.name} htmlFor={id} className="check">
+                <input
+                  id={id}
+                  name={f.name}
+                  type="checkbox"
+                  checked={values[f.name] === 'true'}
+                  aria-invalid={err ? true : undefined}
+                  aria-describedby={err ? `${id}-err` : undefined}
+                  onChange={(e) => setValues((v) => ({ ...v, [f.name]: String(e.target.checked) }))}
+                />
+                {f.label}
+                {err && (
+                  <span id={`${id}-err`} className="field-error" role="alert">
+                    {err}
+                  </span>
+                )}
+              </label>
+            );
+          }
           return (
             <label key={f.name} htmlFor={id}>
               {f.label}
@@ -97,7 +147,12 @@ export function SchemaForm<S extends z.ZodType>({
           );
         })}
       </div>
-      {Object.keys(errors).length > 0 && <p className="field-error">{t('admin.invalid')}</p>}
+      {formError && (
+        <p className="field-error" role="alert" data-testid={`${testId}-error`}>
+          {formError}
+        </p>
+      )}
+      {!formError && Object.keys(errors).length > 0 && <p className="field-error">{t('admin.invalid')}</p>}
       {children}
       <button type="submit" className="primary" disabled={sending}>
         {t('common.save')}
@@ -109,16 +164,33 @@ export function SchemaForm<S extends z.ZodType>({
 /** Numbers from text inputs: empty stays undefined so optional fields stay absent. */
 export const num = (s: string | undefined) => (s === undefined || s.trim() === '' ? undefined : Number(s));
 
-/** A reward bundle from the soft/premium/exp/item fields of a form. */
-export function bundleOf(v: Record<string, string>) {
+/**
+ * A reward bundle from the soft/premium/exp/item fields of a form (item quantity from
+ * reward_item_qty, 1 when the form has none). `moreItems` are kept after the form's one item:
+ * an edit form shows the first item of a bundle and leaves the others as they were.
+ */
+export function bundleOf(v: Record<string, string>, moreItems: { item_id: string; quantity: number }[] = []) {
   const soft = num(v.reward_soft);
   const premium = num(v.reward_premium);
   const exp = num(v.reward_exp);
   const item = v.reward_item?.trim();
+  const items = [...(item ? [{ item_id: item, quantity: num(v.reward_item_qty) ?? 1 }] : []), ...moreItems];
   return {
     ...(soft || premium ? { currencies: { ...(soft ? { soft } : {}), ...(premium ? { premium } : {}) } } : {}),
     ...(exp ? { exp } : {}),
-    ...(item ? { items: [{ item_id: item, quantity: 1 }] } : {}),
+    ...(items.length > 0 ? { items } : {}),
+  };
+}
+
+/** The form values that show a bundle: the inverse of bundleOf for its first item. */
+export function bundleValues(b: RewardBundle): Record<string, string> {
+  const str = (n: number | undefined) => (n === undefined ? '' : String(n));
+  return {
+    reward_soft: str(b.currencies?.soft),
+    reward_premium: str(b.currencies?.premium),
+    reward_exp: str(b.exp),
+    reward_item: b.items?.[0]?.item_id ?? '',
+    reward_item_qty: str(b.items?.[0]?.quantity),
   };
 }
 

@@ -64,6 +64,8 @@ export const createAuthSlice: SliceCreator<AuthSlice> = (set, get, { client, api
       rewards: { pending: [], history: [], loading: false },
       shop: { ...s.shop, inventory: null, purchaseResult: null },
       game: { ...s.game, currentSession: null, status: 'idle', lastResult: null },
+      // An open dialog (an operator's edit) belonged to the session that ended.
+      ui: { ...s.ui, modal: null },
     }));
   },
 });
