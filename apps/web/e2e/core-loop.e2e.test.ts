@@ -117,7 +117,8 @@ describe('the whole loop in Chromium', () => {
     await h.shot(page, 'dashboard-live-grant');
   });
 
-  it('an operator creates an event in the console that the player then completes', async () => {
+  /** The operator's console in a browser context of its own. */
+  async function openConsole() {
     const operator = await h.browser.newContext({ locale: 'en-US', viewport: { width: 1100, height: 1000 } });
     const op = await operator.newPage();
     await op.goto(`${h.baseUrl}/login`);
@@ -126,6 +127,11 @@ describe('the whole loop in Chromium', () => {
     await op.getByLabel('Password').press('Enter'); // the keyboard submits the form
     await op.getByRole('link', { name: 'Console' }).click();
     await op.getByTestId('admin').waitFor();
+    return { operator, op };
+  }
+
+  it('an operator creates an event in the console that the player then completes', async () => {
+    const { operator, op } = await openConsole();
     const form = op.getByTestId('event-form');
     // Validation first: an empty key and title are refused beside their fields.
     await form.getByRole('button', { name: 'Save' }).click();
@@ -158,6 +164,52 @@ describe('the whole loop in Chromium', () => {
     await card.getByRole('button', { name: 'Claim' }).click();
     await card.getByText('Claimed').waitFor();
     await h.shot(page, 'operator-event-claimed');
+  });
+
+  it('an operator changes a SKU price in the console, by keyboard; the player sees and pays the new price', async () => {
+    const { operator, op } = await openConsole();
+    await op.getByTestId('admin-tab-skus').click();
+    const row = op.getByTestId('admin-sku-exp_boost');
+    await row.getByText('250 soft').waitFor();
+
+    // Escape closes the dialog and gives focus back to the button that opened it.
+    await op.getByTestId('edit-sku-coin_pouch').focus();
+    await op.keyboard.press('Enter');
+    await op.getByTestId('sku-edit-dialog').waitFor();
+    await op.keyboard.press('Escape');
+    await op.getByTestId('sku-edit-dialog').waitFor({ state: 'detached' });
+    expect(await op.evaluate(() => document.activeElement?.getAttribute('data-testid'))).toBe('edit-sku-coin_pouch');
+
+    await row.getByRole('button', { name: 'Edit: Instant EXP boost' }).focus();
+    await op.keyboard.press('Enter');
+    const dialog = op.getByTestId('sku-edit-dialog');
+    await dialog.waitFor();
+    // The dialog takes the focus: its first field.
+    expect(await op.evaluate(() => document.activeElement?.id)).toBe('sku-edit-form-name');
+    const price = dialog.getByLabel('Price');
+    // Client-side validation with the contract's schema: a zero price is refused beside the field.
+    await price.fill('0');
+    await price.press('Enter');
+    await dialog.getByRole('alert').first().waitFor();
+    expect(await price.getAttribute('aria-invalid')).toBe('true');
+    await h.shot(op, 'console-sku-edit-invalid');
+    await price.fill('120');
+    await h.shot(op, 'console-sku-edit');
+    await price.press('Enter');
+    await dialog.waitFor({ state: 'detached' });
+    await row.getByText('120 soft').waitFor();
+    await h.shot(op, 'console-sku-edited');
+    await operator.close();
+
+    await nav(page, 'Shop');
+    await page.getByTestId('tab-regular').click();
+    const card = page.getByTestId('sku-exp_boost');
+    await card.getByText(/^120 /).waitFor();
+    const before = await softOf(page);
+    await page.getByTestId('buy-exp_boost').click();
+    await page.getByTestId('toast-success').filter({ hasText: 'Purchase complete' }).first().waitFor();
+    await expect.poll(() => softOf(page)).toBe(before - 120);
+    await h.shot(page, 'shop-new-price-paid');
   });
 
   it('switches the UI to Korean', async () => {
