@@ -74,7 +74,13 @@ describe('endGameSession: lucky_dice is decided and audited by the server', () =
     const row = await ctx.db.selectFrom('game_sessions').selectAll().where('id', '=', started.session_id).executeTakeFirstOrThrow();
     const rederived = rollLuckyDice(row.seed!);
     expect(row.server_result).toEqual(rederived);
-    expect(body.result).toEqual({ seed: row.seed, seed_commitment: started.seed_commitment, outcome: rederived });
+    expect(body.result).toEqual({
+      seed: row.seed,
+      seed_commitment: started.seed_commitment,
+      outcome: rederived,
+      paid_soft: rederived.payout_soft,
+      daily_payout_limit_reached: false,
+    });
     expect(seedCommitment(row.seed!)).toBe(started.seed_commitment);
     expect(row.score).toBe(rederived.total);
     expect(body.session.score).toBe(rederived.total);
@@ -113,6 +119,40 @@ describe('endGameSession: lucky_dice is decided and audited by the server', () =
     );
     expect(again.created).toBe(false);
     expect(await getBalances(ctx.db, player.user.id)).toEqual({ soft: 1100, premium: 0 });
+    await expectLedgerClean(ctx.db);
+  });
+
+  it('pays at most 50 plays a day: past that a winning roll pays nothing but still counts, and the next local day pays again', async () => {
+    let player = await makePlayer(ctx.app);
+    const doubleSix = seedWhere((o) => o.dice[0] === 6 && o.dice[1] === 6);
+    const endDouble = async () => {
+      const started = await startGameSession({ db: ctx.db, clock: ctx.clock, newSeed: () => doubleSix }, { userId: player.user.id, gameType: 'lucky_dice' });
+      ctx.clock.advance(2000);
+      return EndSessionResponseSchema.parse((await end(ctx, player, started.session_id, { duration: 2 })).json());
+    };
+    // 49 paid plays earlier today, as the game's grants record them.
+    await ctx.db.transaction().execute(async (trx) => {
+      for (let i = 0; i < 49; i++) {
+        await grantReward(trx, { userId: player.user.id, grantKey: `game:earlier-${player.user.id}-${i}`, source: 'game', bundle: { currencies: { soft: 1 } }, now: ctx.clock.now() });
+      }
+    });
+    const fiftieth = await endDouble();
+    expect(fiftieth.result).toMatchObject({ paid_soft: 100, daily_payout_limit_reached: false });
+    expect(fiftieth.reward_items).toEqual([{ type: 'currency', currency: 'soft', amount: 100 }]);
+
+    const capped = await endDouble();
+    expect(capped.result).toMatchObject({ outcome: { dice: [6, 6], payout_soft: 100 }, paid_soft: 0, daily_payout_limit_reached: true });
+    expect(capped.reward_items).toEqual([]);
+    expect(capped.exp_gained).toBe(22);
+    expect(await getBalances(ctx.db, player.user.id)).toEqual({ soft: 1000 + 49 + 100, premium: 0 });
+
+    // The next day in RESET_TIMEZONE (UTC here) starts a new count.
+    const now = ctx.clock.now();
+    ctx.clock.advance(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate() + 1) - now.getTime() + 1000);
+    player = await relogin(ctx, player);
+    const tomorrow = await endDouble();
+    expect(tomorrow.result).toMatchObject({ paid_soft: 100, daily_payout_limit_reached: false });
+    expect(await getBalances(ctx.db, player.user.id)).toEqual({ soft: 1000 + 49 + 200, premium: 0 });
     await expectLedgerClean(ctx.db);
   });
 

@@ -6,7 +6,8 @@ import { advanceProgressForPlay } from '../modules/events/progress.ts';
 import { appendOutbox } from '../modules/outbox/service.ts';
 import { assertPlausible } from '../modules/games/plausibility.ts';
 import { getGameType } from '../modules/games/registry.ts';
-import { claimSessionEnd, findSessionStatus, toGameSession } from '../modules/games/repo.ts';
+import { claimSessionEnd, countPaidPlays, findSessionStatus, toGameSession } from '../modules/games/repo.ts';
+import { currentPeriods } from '../modules/missions/service.ts';
 import { lockPlayerAccounts } from '../modules/wallet/ledger.ts';
 import { expForPlay } from '../modules/games/service.ts';
 import { assertTransition } from '../modules/games/state.ts';
@@ -61,7 +62,13 @@ export async function endGameSession(deps: EndGameSessionDeps, input: EndGameSes
     const score = Number(row.score);
     const play = def.scoring === 'server' && row.seed !== null ? def.play(row.seed) : null;
     const won = play ? play.won : def.scoring === 'client' && score >= def.winScore;
+    // The accounts lock also makes one player's paying ends take turns, so the count of the day's
+    // paid plays below is exact under concurrency.
     if (play?.payout) await lockPlayerAccounts(trx, userId);
+    const day = currentPeriods(now, deps.resetTimezone).daily;
+    const limitReached =
+      play?.payout != null && def.scoring === 'server' && (await countPaidPlays(trx, userId, day.startsAt, day.endsAt)) >= def.paidPlaysPerDay;
+    const payout = limitReached ? null : (play?.payout ?? null);
 
     // First of the player's writes: participations and mission periods before the users row.
     const progressUpdates = await advanceProgressForPlay(trx, {
@@ -78,14 +85,14 @@ export async function endGameSession(deps: EndGameSessionDeps, input: EndGameSes
     });
 
     let rewardItems: RewardItem[] = [];
-    if (play?.payout) {
+    if (payout) {
       const grant = await grantReward(trx, {
         userId,
         grantKey: `game:${sessionId}`,
         source: 'game',
         sourceId: sessionId,
         title: def.name,
-        bundle: play.payout,
+        bundle: payout,
         now,
       });
       rewardItems = grant.rewardItems;
@@ -122,7 +129,13 @@ export async function endGameSession(deps: EndGameSessionDeps, input: EndGameSes
       reward_items: rewardItems,
       result:
         play && row.seed !== null && row.seed_commitment !== null
-          ? { seed: row.seed, seed_commitment: row.seed_commitment, outcome: play.outcome }
+          ? {
+              seed: row.seed,
+              seed_commitment: row.seed_commitment,
+              outcome: play.outcome,
+              paid_soft: payout?.currencies?.soft ?? 0,
+              daily_payout_limit_reached: limitReached,
+            }
           : null,
     };
   });

@@ -80,7 +80,15 @@ export const LuckyDiceOutcomeSchema = z.object({
 
 /** A server-scored result with the revealed seed, so the client can check it against the commitment. */
 export const ServerResultSchema = z
-  .object({ seed: z.string(), seed_commitment: z.string(), outcome: LuckyDiceOutcomeSchema })
+  .object({
+    seed: z.string(),
+    seed_commitment: z.string(),
+    outcome: LuckyDiceOutcomeSchema,
+    /** What this play paid: the outcome's payout, or 0 once the day's paid plays are used up. */
+    paid_soft: z.number().int(),
+    /** True when the roll would have paid but the player's paid plays for the day are used up. */
+    daily_payout_limit_reached: z.boolean(),
+  })
   .meta({ id: 'GameServerResult' });
 
 export const EndedSessionSchema = GameSessionSchema.extend({

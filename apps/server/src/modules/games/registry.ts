@@ -34,6 +34,12 @@ export interface ServerPlay {
 /** A chance game: the server derives the whole result from a seed drawn at start. */
 export interface ServerScoredGame extends GameTypeBase {
   scoring: 'server';
+  /**
+   * Plays a player may be paid for per local day (RESET_TIMEZONE). A chance game pays from the
+   * house on every winning roll, so without a cap it is a faucet a script can drain; past the
+   * cap a roll still counts for events and missions, it just pays nothing.
+   */
+  paidPlaysPerDay: number;
   play(seed: string): ServerPlay;
 }
 
@@ -69,6 +75,8 @@ export const gameTypes: ReadonlyMap<string, GameTypeDef> = new Map<string, GameT
       maxDurationS: 60,
       minDurationS: 0,
       scorePerBonusExp: 1,
+      // About 28 % of rolls pay (≈ 8 soft a roll on average): 50 paid plays is ~180 rolls a day.
+      paidPlaysPerDay: 50,
       play(seed) {
         const outcome = rollLuckyDice(seed);
         const payout = outcome.payout_soft > 0 ? { currencies: { soft: outcome.payout_soft } } : null;

@@ -128,3 +128,16 @@ export function listActiveSessions(db: Db, userId: string): Promise<GameSessionR
     .execute();
 }
 
+
+/** How many plays of the player were paid in [from, to) (their `game` grants). */
+export async function countPaidPlays(trx: Db, userId: string, from: Date, to: Date): Promise<number> {
+  const row = await trx
+    .selectFrom('reward_grants')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('user_id', '=', userId)
+    .where('source', '=', 'game')
+    .where('granted_at', '>=', from)
+    .where('granted_at', '<', to)
+    .executeTakeFirstOrThrow();
+  return Number(row.n);
+}

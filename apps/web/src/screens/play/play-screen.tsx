@@ -61,7 +61,8 @@ function Result({ result, onAgain }: { result: EndSessionResponse; onAgain: () =
   const missions = useApp((s) => s.events.missions);
   const titleOf = (kind: string, id: string) =>
     (kind === 'event' ? events.find((e) => e.id === id)?.title : [...missions.daily, ...missions.weekly].find((m) => m.id === id)?.title) ?? t(kind === 'event' ? 'nav.events' : 'nav.missions');
-  const dice = result.result?.outcome;
+  const server = result.result;
+  const dice = server?.outcome;
   return (
     <section className="card result" data-testid="game-result" aria-live="polite">
       <h2>{t('play.result')}</h2>
@@ -73,7 +74,12 @@ function Result({ result, onAgain }: { result: EndSessionResponse; onAgain: () =
           <span className="dice">
             {dieFace(dice.dice[0])} {dieFace(dice.dice[1])}
           </span>{' '}
-          {t('play.dice', { a: dice.dice[0], b: dice.dice[1], total: dice.total })} — {dice.payout_soft > 0 ? t('play.payout', { soft: dice.payout_soft }) : t('play.noPayout')}
+          {t('play.dice', { a: dice.dice[0], b: dice.dice[1], total: dice.total })} —{' '}
+          {server?.daily_payout_limit_reached
+            ? t('play.payoutLimit', { soft: dice.payout_soft })
+            : (server?.paid_soft ?? 0) > 0
+              ? t('play.payout', { soft: server?.paid_soft ?? 0 })
+              : t('play.noPayout')}
         </p>
       )}
       {result.reward_items.length > 0 && <p>{rt.items(result.reward_items)}</p>}
