@@ -7,7 +7,7 @@ import { appendOutbox } from '../modules/outbox/service.ts';
 import { assertPlausible } from '../modules/games/plausibility.ts';
 import { getGameType } from '../modules/games/registry.ts';
 import { claimSessionEnd, countPaidPlays, findSessionStatus, toGameSession } from '../modules/games/repo.ts';
-import { currentPeriods } from '../modules/missions/service.ts';
+import { periodOf } from '../modules/missions/period.ts';
 import { lockPlayerAccounts } from '../modules/wallet/ledger.ts';
 import { expForPlay } from '../modules/games/service.ts';
 import { assertTransition } from '../modules/games/state.ts';
@@ -62,13 +62,15 @@ export async function endGameSession(deps: EndGameSessionDeps, input: EndGameSes
     const score = Number(row.score);
     const play = def.scoring === 'server' && row.seed !== null ? def.play(row.seed) : null;
     const won = play ? play.won : def.scoring === 'client' && score >= def.winScore;
-    // The accounts lock also makes one player's paying ends take turns, so the count of the day's
-    // paid plays below is exact under concurrency.
-    if (play?.payout) await lockPlayerAccounts(trx, userId);
-    const day = currentPeriods(now, deps.resetTimezone).daily;
-    const limitReached =
-      play?.payout != null && def.scoring === 'server' && (await countPaidPlays(trx, userId, day.startsAt, day.endsAt)) >= def.paidPlaysPerDay;
-    const payout = limitReached ? null : (play?.payout ?? null);
+    let payout = play?.payout ?? null;
+    if (payout && def.scoring === 'server') {
+      // The accounts lock also makes one player's paying ends take turns, so the count of the
+      // day's paid plays is exact under concurrency.
+      await lockPlayerAccounts(trx, userId);
+      const day = periodOf('daily', now, deps.resetTimezone);
+      if ((await countPaidPlays(trx, userId, day.startsAt, day.endsAt)) >= def.paidPlaysPerDay) payout = null;
+    }
+    const limitReached = play?.payout != null && payout === null;
 
     // First of the player's writes: participations and mission periods before the users row.
     const progressUpdates = await advanceProgressForPlay(trx, {

@@ -1,5 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { SignJWT, jwtVerify } from 'jose';
+import { LRUCache } from 'lru-cache';
 import type { Role } from '@playloop/contracts';
 import { unauthenticated } from '../../lib/domain-error.ts';
 
@@ -24,12 +25,8 @@ export function createTokenSigner(secret: string) {
 
   // Tokens already verified: a player sends the same token for its whole 15 minutes, and checking
   // it again would redo a WebCrypto HMAC job (the largest cost of a 304) for the same answer. Only
-  // good tokens are kept, and bounded: when full, the oldest goes first.
-  const verified = new Map<string, { claims: AccessClaims; expMs: number }>();
-  const remember = (token: string, entry: { claims: AccessClaims; expMs: number }) => {
-    if (verified.size >= VERIFIED_CACHE_SIZE) verified.delete(verified.keys().next().value!);
-    verified.set(token, entry);
-  };
+  // good tokens are kept, the least recently used going first when full.
+  const verified = new LRUCache<string, { claims: AccessClaims; expMs: number }>({ max: VERIFIED_CACHE_SIZE });
 
   return {
     /** Signs a short-lived access token for one login session. */
@@ -66,7 +63,7 @@ export function createTokenSigner(secret: string) {
           throw new Error('malformed claims');
         }
         const claims: AccessClaims = { userId: sub, role, sessionId: sid };
-        remember(token, { claims, expMs: exp * 1000 });
+        verified.set(token, { claims, expMs: exp * 1000 });
         return claims;
       } catch {
         throw unauthenticated();

@@ -131,6 +131,8 @@ export async function changeSku(deps: ShopDeps, skuId: string, change: UpdateSku
 
     // Units taken from the stock so far: exact under the row lock for a limited SKU.
     const taken = sku.stock !== null && sku.stock_remaining !== null ? sku.stock - sku.stock_remaining : null;
+    // Succeeded purchases' units, counted at most once (for an unlimited SKU's new stock, and the answer).
+    let soldCount: number | undefined;
     const { stock, available_from, available_until, ...plain } = change;
     const write: SkuChange = {
       ...plain,
@@ -140,13 +142,13 @@ export async function changeSku(deps: ShopDeps, skuId: string, change: UpdateSku
     if (stock === null) {
       Object.assign(write, { stock: null, stock_remaining: null });
     } else if (stock !== undefined) {
-      const sold = taken ?? (await countSoldUnits(trx, skuId));
+      const sold = taken ?? (soldCount ??= await countSoldUnits(trx, skuId));
       if (stock < sold) throw unprocessable('body.stock', `cannot be below the ${sold} units already sold`);
       Object.assign(write, { stock, stock_remaining: stock - sold });
     }
 
     const updated = await updateSku(trx, skuId, write);
-    return toAdminSku({ ...updated, sold_count: await countSoldUnits(trx, skuId) });
+    return toAdminSku({ ...updated, sold_count: soldCount ?? (await countSoldUnits(trx, skuId)) });
   });
 }
 
