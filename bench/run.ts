@@ -9,6 +9,8 @@
  *   BENCH_PG_URL (postgres://postgres@127.0.0.1:5432/postgres)  the server, used only to create/drop
  *   BENCH_SECONDS (10)   length of each timed run
  *   BENCH_CONNECTIONS (20) connections for the HTTP and database runs (= the server's pool size)
+ *   BENCH_ONLY           comma-separated phases to run (http,db,hotspot,session,pipeline,start);
+ *                        all when unset. For profiling one path; RESULTS.md is written only for a full run.
  */
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -23,6 +25,8 @@ const PG_URL = process.env.BENCH_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/p
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 20);
 const PLAYERS = 50;
+const ONLY = process.env.BENCH_ONLY ? new Set(process.env.BENCH_ONLY.split(',').map((s) => s.trim())) : null;
+const phase = (name: string) => !ONLY || ONLY.has(name);
 const runId = `${Date.now().toString(36)}_${randomBytes(3).toString('hex')}`;
 const ADMIN = { site_id: 'bench_admin', password: 'bench-admin-password' };
 
@@ -443,10 +447,10 @@ async function main() {
     let peak = 0;
     const sampler = setInterval(() => (peak = Math.max(peak, rssMiB(pid))), 250);
     try {
-      await httpFloor(server, players);
-      await databaseFloor(server, dbUrl, admin, players);
-      await hotSpot(server, admin);
-      await sessionEnd(server, admin);
+      if (phase('http')) await httpFloor(server, players);
+      if (phase('db')) await databaseFloor(server, dbUrl, admin, players);
+      if (phase('hotspot')) await hotSpot(server, admin);
+      if (phase('session')) await sessionEnd(server, admin);
     } finally {
       clearInterval(sampler);
     }
@@ -461,11 +465,11 @@ async function main() {
     await server?.stop();
     rmSync(dataDir, { recursive: true, force: true });
   }
-  await (await import('./pipeline.ts')).pipelineBench(withDatabase(PG_URL, pipeName), { report, notes });
-  await startTime();
+  if (phase('pipeline')) await (await import('./pipeline.ts')).pipelineBench(withDatabase(PG_URL, pipeName), { report, notes });
+  if (phase('start')) await startTime();
   await adminQuery(PG_URL, `DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`);
   await adminQuery(PG_URL, `DROP DATABASE IF EXISTS ${pipeName} WITH (FORCE)`);
-  writeResults(facts);
+  if (!ONLY) writeResults(facts);
 }
 
 function writeResults(facts: Record<string, string>) {

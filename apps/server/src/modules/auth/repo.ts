@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import type { Db } from '../../db/database.ts';
 
 export function insertSession(db: Db, session: { id: string; user_id: string; created_at: Date }) {
@@ -46,20 +47,20 @@ export function revokeSession(db: Db, sessionId: string, reason: 'logout' | 'reu
     .execute();
 }
 
-/** The role of a live session's user, or undefined when the session is revoked or unknown. */
 /**
- * The live session's role, and in the same read the two versions the player's dashboard is
- * tagged with (users.state_version, content_version): a revalidation then costs this one query.
+ * The live sessions among `sessionIds`, each with its user's role and, in the same read, the two
+ * versions the player's dashboard is tagged with (users.state_version, content_version): a
+ * revalidation then costs this one query. Many concurrent requests share one such read (see
+ * `createSessionChecker`). Revoked and unknown sessions are simply absent.
  */
-export function findLiveSession(db: Db, sessionId: string, userId: string) {
+export function findLiveSessions(db: Db, sessionIds: readonly string[]) {
   return db
     .selectFrom('auth_sessions as s')
     .innerJoin('users as u', 'u.id', 's.user_id')
     .crossJoin('content_version as c')
-    .select(['u.role', 'u.state_version', 'c.version as content_version'])
-    .where('s.id', '=', sessionId)
-    .where('s.user_id', '=', userId)
+    .select(['s.id', 's.user_id', 'u.role', 'u.state_version', 'c.version as content_version'])
+    .where('s.id', '=', sql<string>`any(${[...sessionIds]}::uuid[])`)
     .where('s.revoked_at', 'is', null)
     .where('c.id', '=', 1)
-    .executeTakeFirst();
+    .execute();
 }

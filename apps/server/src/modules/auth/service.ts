@@ -7,6 +7,7 @@ import type { RateLimitStore } from '../../lib/rate-limit.ts';
 import { findUserById, findUserBySiteId, insertUser, toUser, type UserRow } from '../users/repo.ts';
 import { hashPassword, verifyPassword } from './passwords.ts';
 import * as repo from './repo.ts';
+import { createSessionChecker } from './session-check.ts';
 import {
   ACCESS_TOKEN_TTL_S,
   REFRESH_TOKEN_TTL_S,
@@ -46,6 +47,7 @@ export interface AuthServiceDeps {
 export function createAuthService(deps: AuthServiceDeps) {
   const { db, clock, signer, rateLimits } = deps;
   const limits = deps.loginLimits ?? DEFAULT_LOGIN_LIMITS;
+  const checkSession = createSessionChecker(db);
 
   /** Opens a session (a refresh family) and issues its first token pair. */
   async function openSession(trx: Db, user: UserRow, now: Date): Promise<AuthResponse> {
@@ -151,9 +153,9 @@ export function createAuthService(deps: AuthServiceDeps) {
     /** Verifies an access token and that its session is still live; returns the current role. */
     async authenticate(token: string): Promise<AuthenticatedCaller> {
       const claims = await signer.verify(token, clock.now());
-      const live = await repo.findLiveSession(db, claims.sessionId, claims.userId);
-      if (!live) throw unauthenticated('session revoked');
-      return { ...claims, role: live.role, versions: { state: Number(live.state_version), content: Number(live.content_version) } };
+      const live = await checkSession(claims.sessionId);
+      if (!live || live.userId !== claims.userId) throw unauthenticated('session revoked');
+      return { ...claims, role: live.role, versions: live.versions };
     },
 
     async me(userId: string) {

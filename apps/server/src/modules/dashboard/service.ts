@@ -1,6 +1,7 @@
 import {
   DASHBOARD_RECENT_SESSIONS,
   DASHBOARD_SHOP_HIGHLIGHTS,
+  DashboardResponseSchema,
   type Dashboard,
   type DashboardEvent,
   type EventRules,
@@ -35,15 +36,20 @@ export interface DashboardDeps {
  * The last body built per player, kept with its ETag. A tag names one body: what a 304 promises a
  * client holding the tag (its copy is current) is what answering the kept body promises here, so
  * a repeated full GET within the same versions and minute costs the tag's one query, not nine.
+ * The body is kept as the JSON the route sends, checked against the contract once when built:
+ * validating and serializing it again was most of a kept answer's cost.
  */
-export type DashboardBodies = LRUCache<string, { etag: string; dashboard: Dashboard }>;
+export type DashboardBodies = LRUCache<string, { etag: string; json: string }>;
 
 export function createDashboardBodies(max = 10_000): DashboardBodies {
   return new LRUCache({ max });
 }
 
 /** What a conditional GET answers: always the current tag; the body only when the client's copy is stale. */
-export type DashboardReply = { etag: string; notModified: true } | { etag: string; notModified: false; dashboard: Dashboard };
+export type DashboardReply = { etag: string; notModified: true } | { etag: string; notModified: false; json: string };
+
+/** The body as the route sends it: checked against the response contract, then serialized. */
+export const serializeDashboard = (dashboard: Dashboard): string => JSON.stringify(DashboardResponseSchema.parse(dashboard));
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
@@ -72,10 +78,10 @@ export async function getDashboard(
   const etag = versions ? dashboardEtag(versions, now) : await dashboardEtagOf(deps.db, userId, now);
   if (ifNoneMatchMatches(ifNoneMatch, etag)) return { etag, notModified: true };
   const kept = deps.bodies?.get(userId);
-  if (kept?.etag === etag) return { etag, notModified: false, dashboard: kept.dashboard };
-  const dashboard = await loadDashboard(deps, userId, now);
-  deps.bodies?.set(userId, { etag, dashboard });
-  return { etag, notModified: false, dashboard };
+  if (kept?.etag === etag) return { etag, notModified: false, json: kept.json };
+  const json = serializeDashboard(await loadDashboard(deps, userId, now));
+  deps.bodies?.set(userId, { etag, json });
+  return { etag, notModified: false, json };
 }
 
 function toDashboardEvent(row: EventWithParticipationRow, now: Date): DashboardEvent {
