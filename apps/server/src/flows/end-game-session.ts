@@ -3,7 +3,6 @@ import type { Db } from '../db/database.ts';
 import type { Clock } from '../lib/clock.ts';
 import { DomainError, notFound } from '../lib/domain-error.ts';
 import { advanceProgressForPlay } from '../modules/events/progress.ts';
-import { appendOutbox } from '../modules/outbox/service.ts';
 import { assertPlausible } from '../modules/games/plausibility.ts';
 import { getGameType } from '../modules/games/registry.ts';
 import { claimSessionEnd, countPaidPlays, findSessionStatus, toGameSession } from '../modules/games/repo.ts';
@@ -103,21 +102,22 @@ export async function endGameSession(deps: EndGameSessionDeps, input: EndGameSes
     const expGained = expForPlay(def, score);
     const { level, levelUp } = await addExp(trx, userId, expGained);
 
-    const { streakDays, tier } = await recordPlayDay(trx, userId, today);
-    await appendOutbox(trx, {
-      eventType: 'game.session.end',
-      userId,
-      payload: {
-        session_id: sessionId,
-        game_type: def.gameType,
-        score,
-        duration: Math.round(durationS),
-        exp_gained: expGained,
-        level,
-        level_up: levelUp,
+    const { streakDays, tier } = await recordPlayDay(trx, userId, today, [
+      {
+        eventType: 'game.session.end',
+        userId,
+        payload: {
+          session_id: sessionId,
+          game_type: def.gameType,
+          score,
+          duration: Math.round(durationS),
+          exp_gained: expGained,
+          level,
+          level_up: levelUp,
+        },
+        now,
       },
-      now,
-    });
+    ]);
 
     const session = toGameSession(row);
     return {

@@ -4,7 +4,7 @@ import type { Db } from '../db/database.ts';
 import type { Clock } from '../lib/clock.ts';
 import { DomainError, notFound } from '../lib/domain-error.ts';
 import { advanceProgressForMetric } from '../modules/events/progress.ts';
-import { appendOutbox } from '../modules/outbox/service.ts';
+import { withOutboxEvents, type OutboxEvent } from '../modules/outbox/service.ts';
 import { grantReward } from '../modules/rewards/service.ts';
 import { insufficientFunds, purchaseLimitReached, quantityTooLarge, soldOut } from '../modules/shop/errors.ts';
 import { addToPurchaseCount, findOfferAndTakeStock, insertPurchase } from '../modules/shop/repo.ts';
@@ -69,7 +69,13 @@ export async function purchaseSku(deps: { db: Db; clock: Clock }, input: Purchas
       // One purchase counts once for `purchases` events and missions, whatever its quantity.
       // After the accounts and before the grant's write of the users row, as a paying game end does.
       await advanceProgressForMetric(trx, userId, 'purchases', 1, now);
-      await insertPurchase(trx, {
+      const succeeded: OutboxEvent<'shop.purchase.succeeded'> = {
+        eventType: 'shop.purchase.succeeded',
+        userId,
+        payload: { purchase_id: purchaseId, sku_id: skuId, quantity, price: offer.price, total_price: totalPrice, currency_type: offer.currency_type },
+        now,
+      };
+      await insertPurchase(withOutboxEvents(trx, [succeeded]), {
         id: purchaseId,
         userId,
         skuId,
@@ -79,12 +85,6 @@ export async function purchaseSku(deps: { db: Db; clock: Clock }, input: Purchas
         status: 'succeeded',
         failureCode: null,
         ledgerTransactionId: debit.id,
-        now,
-      });
-      await appendOutbox(trx, {
-        eventType: 'shop.purchase.succeeded',
-        userId,
-        payload: { purchase_id: purchaseId, sku_id: skuId, quantity, price: offer.price, total_price: totalPrice, currency_type: offer.currency_type },
         now,
       });
       const grant = await grantReward(trx, {
@@ -116,30 +116,29 @@ export async function purchaseSku(deps: { db: Db; clock: Clock }, input: Purchas
     if (attempt && !NOT_AN_ATTEMPT.has(code)) {
       const failed = attempt;
       // The transaction is over (PGlite's one connection is free again). The failed row and its
-      // analytics event go together; a failure to record must not replace the player's answer.
-      await deps.db
-        .transaction()
-        .execute(async (trx) => {
-          await insertPurchase(trx, {
-            id: purchaseId,
-            userId,
-            skuId,
-            quantity,
-            price: failed.price,
-            currency: failed.currency,
-            status: 'failed',
-            failureCode: code,
-            ledgerTransactionId: null,
-            now,
-          });
-          await appendOutbox(trx, {
-            eventType: 'shop.purchase.failed',
-            userId,
-            payload: { purchase_id: purchaseId, sku_id: skuId, quantity, total_price: failed.price * quantity, currency_type: failed.currency, failure_code: code },
-            now,
-          });
-        })
-        .catch(() => {});
+      // analytics event go together, in one statement; a failure to record must not replace the
+      // player's answer.
+      const record = async () => {
+        const event: OutboxEvent<'shop.purchase.failed'> = {
+          eventType: 'shop.purchase.failed',
+          userId,
+          payload: { purchase_id: purchaseId, sku_id: skuId, quantity, total_price: failed.price * quantity, currency_type: failed.currency, failure_code: code },
+          now,
+        };
+        await insertPurchase(withOutboxEvents(deps.db, [event]), {
+          id: purchaseId,
+          userId,
+          skuId,
+          quantity,
+          price: failed.price,
+          currency: failed.currency,
+          status: 'failed',
+          failureCode: code,
+          ledgerTransactionId: null,
+          now,
+        });
+      };
+      await record().catch(() => {});
     }
     throw error;
   }

@@ -264,12 +264,9 @@ export async function claimEvent(deps: EventsDeps, userId: string, eventId: stri
       title: event.title,
       bundle: event.reward_bundle as RewardBundle,
       now,
-    });
-    await appendOutbox(trx, {
-      eventType: 'event.claim',
-      userId,
-      payload: { event_id: eventId, grant_id: grant.grantId, reward_items: grant.rewardItems },
-      now,
+      record: ({ grantId, rewardItems }) => [
+        { eventType: 'event.claim', userId, payload: { event_id: eventId, grant_id: grantId, reward_items: rewardItems }, now },
+      ],
     });
     return {
       ...toParticipation(claimed, event.ends_at, now),

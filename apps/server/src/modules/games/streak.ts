@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
-import type { Tier } from '@playloop/contracts';
+import type { EnvelopeEventType, Tier } from '@playloop/contracts';
 import type { Db } from '../../db/database.ts';
+import { withOutboxEvents, type OutboxEvent } from '../outbox/service.ts';
 
 const formatters = new Map<string, Intl.DateTimeFormat>();
 
@@ -21,8 +22,14 @@ export function localDateOf(at: Date, timeZone: string): string {
  * the day after → +1, any gap (or a first play) → 1. A day earlier than the last play (a node's
  * clock behind) leaves the streak alone. Returns the new streak and the player's tier.
  */
-export async function recordPlayDay(trx: Db, userId: string, today: string): Promise<{ streakDays: number; tier: Tier }> {
-  const row = await trx
+export async function recordPlayDay(
+  trx: Db,
+  userId: string,
+  today: string,
+  /** Events that ride on this statement (see `withOutboxEvents`). */
+  outbox: OutboxEvent<EnvelopeEventType>[] = [],
+): Promise<{ streakDays: number; tier: Tier }> {
+  const row = await withOutboxEvents(trx, outbox)
     .updateTable('users')
     .set({
       streak_days: sql<number>`CASE

@@ -12,7 +12,6 @@ import type { Clock } from '../../lib/clock.ts';
 import { DomainError, notFound } from '../../lib/domain-error.ts';
 import { lockPlayerAccounts } from '../wallet/ledger.ts';
 import { assertKnownGameType } from '../events/service.ts';
-import { appendOutbox } from '../outbox/service.ts';
 import type { PendingReward } from '../rewards/pending.ts';
 import { grantReward } from '../rewards/service.ts';
 import { getBalances } from '../wallet/ledger.ts';
@@ -121,12 +120,9 @@ export async function claimMission(deps: MissionsDeps, userId: string, missionId
       title: mission.title,
       bundle: mission.reward_bundle as RewardBundle,
       now,
-    });
-    await appendOutbox(trx, {
-      eventType: 'mission.claim',
-      userId,
-      payload: { mission_id: missionId, period_key: period.key, grant_id: grant.grantId, reward_items: grant.rewardItems },
-      now,
+      record: ({ grantId, rewardItems }) => [
+        { eventType: 'mission.claim', userId, payload: { mission_id: missionId, period_key: period.key, grant_id: grantId, reward_items: rewardItems }, now },
+      ],
     });
     return {
       mission_id: missionId,

@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { sql, type ColumnType, type Generated } from 'kysely';
+import { sql, type ColumnType, type Generated, type QueryCreator } from 'kysely';
 import type { Envelope, EnvelopeEventType } from '@playloop/contracts';
 import type { Db } from '../../db/database.ts';
+import type { DB } from '../../db/schema.ts';
 
 type Timestamp = ColumnType<Date, Date | string, Date | string>;
 
@@ -46,21 +47,35 @@ export async function insertOutboxRow(trx: Db, envelope: Envelope, createdAt: Da
   await insertOutboxRows(trx, [{ envelope, createdAt }]);
 }
 
+export interface OutboxRowInput {
+  envelope: Envelope;
+  createdAt: Date;
+}
+
+const outboxValues = (rows: OutboxRowInput[]) =>
+  rows.map(({ envelope, createdAt }) => ({
+    event_id: envelope.event_id,
+    event_type: envelope.event_type,
+    user_id: envelope.user_id,
+    envelope: JSON.stringify(envelope),
+    created_at: createdAt,
+  }));
+
 /** Inserts envelopes in one statement, ids in list order (the relay publishes in id order). */
-export async function insertOutboxRows(trx: Db, rows: { envelope: Envelope; createdAt: Date }[]): Promise<void> {
+export async function insertOutboxRows(trx: Db, rows: OutboxRowInput[]): Promise<void> {
   if (rows.length === 0) return;
-  await withOutbox(trx)
-    .insertInto('outbox')
-    .values(
-      rows.map(({ envelope, createdAt }) => ({
-        event_id: envelope.event_id,
-        event_type: envelope.event_type,
-        user_id: envelope.user_id,
-        envelope: JSON.stringify(envelope),
-        created_at: createdAt,
-      })),
-    )
-    .execute();
+  await withOutbox(trx).insertInto('outbox').values(outboxValues(rows)).execute();
+}
+
+/**
+ * A query creator whose next statement also inserts `rows` into the outbox, as a data-modifying
+ * WITH in front of it: PostgreSQL runs such a WITH exactly once, with the statement, referenced or
+ * not. A write the caller makes anyway then carries its events without a round trip of their own.
+ */
+export function withOutboxRows(trx: Db, rows: OutboxRowInput[]): QueryCreator<DB> {
+  if (rows.length === 0) return trx;
+  // The CTE's own row type is of no use to the caller; it only names the insert.
+  return withOutbox(trx).with('outbox_rows', (qc) => qc.insertInto('outbox').values(outboxValues(rows))) as unknown as QueryCreator<DB>;
 }
 
 /**

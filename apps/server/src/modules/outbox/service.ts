@@ -7,8 +7,10 @@ import {
   type EnvelopeEventType,
   type EnvelopePayload,
 } from '@playloop/contracts';
+import type { QueryCreator } from 'kysely';
 import type { Db } from '../../db/database.ts';
-import { insertOutboxRow, insertOutboxRows, prunePublishedOutbox } from './repo.ts';
+import type { DB } from '../../db/schema.ts';
+import { insertOutboxRow, insertOutboxRows, prunePublishedOutbox, withOutboxRows } from './repo.ts';
 import { currentTraceId } from './trace-context.ts';
 
 export interface OutboxEvent<T extends EnvelopeEventType> {
@@ -41,6 +43,17 @@ export async function appendOutboxEvents(trx: Db, events: OutboxEvent<EnvelopeEv
     envelopes.map((envelope, i) => ({ envelope, createdAt: events[i]!.now })),
   );
   return envelopes;
+}
+
+/**
+ * `trx` with `events` riding on its next statement (see `withOutboxRows`): the events commit or
+ * roll back with that write, in list order, at no extra round trip.
+ */
+export function withOutboxEvents(trx: Db, events: OutboxEvent<EnvelopeEventType>[]): QueryCreator<DB> {
+  return withOutboxRows(
+    trx,
+    events.map((event) => ({ envelope: toEnvelope(event), createdAt: event.now })),
+  );
 }
 
 function toEnvelope<T extends EnvelopeEventType>(event: OutboxEvent<T>): Envelope {

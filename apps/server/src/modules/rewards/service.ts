@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
-import type { Balances, RewardBundle, RewardItem, RewardSource } from '@playloop/contracts';
+import type { Balances, EnvelopeEventType, RewardBundle, RewardItem, RewardSource } from '@playloop/contracts';
 import type { Db } from '../../db/database.ts';
-import { appendOutbox } from '../outbox/service.ts';
+import { appendOutboxEvents, withOutboxEvents, type OutboxEvent } from '../outbox/service.ts';
 import { levelForExp, tierForLevel } from '../users/progression.ts';
 import { movesBetween, postTransaction, type SystemAccount } from '../wallet/ledger.ts';
 
@@ -15,6 +15,11 @@ export interface GrantRequest {
   title?: string | null;
   bundle: RewardBundle;
   now: Date;
+  /**
+   * The caller's own analytics events about this grant (a claim's, a purchase's), written after
+   * `reward.granted` in the same statement as it: one round trip for all of them.
+   */
+  record?: (grant: { grantId: string; rewardItems: RewardItem[] }) => OutboxEvent<EnvelopeEventType>[];
 }
 
 export interface GrantResult {
@@ -83,7 +88,9 @@ export async function grantReward(trx: Db, req: GrantRequest): Promise<GrantResu
       .select(['g.id', 'g.reward_items', 'u.level'])
       .where('g.grant_key', '=', req.grantKey)
       .executeTakeFirstOrThrow();
-    return { grantId: first.id, rewardItems: first.reward_items as RewardItem[], created: false, level: first.level, levelUp: false };
+    const rewardItems = first.reward_items as RewardItem[];
+    if (req.record) await appendOutboxEvents(trx, req.record({ grantId: first.id, rewardItems }));
+    return { grantId: first.id, rewardItems, created: false, level: first.level, levelUp: false };
   }
 
   const currencies = req.bundle.currencies ?? {};
@@ -114,8 +121,7 @@ export async function grantReward(trx: Db, req: GrantRequest): Promise<GrantResu
       .execute();
   }
 
-  const progressed = await addExp(trx, req.userId, req.bundle.exp ?? 0);
-  await appendOutbox(trx, {
+  const granted: OutboxEvent<'reward.granted'> = {
     eventType: 'reward.granted',
     userId: req.userId,
     payload: {
@@ -126,7 +132,8 @@ export async function grantReward(trx: Db, req: GrantRequest): Promise<GrantResu
       reward_items: rewardItems,
     },
     now: req.now,
-  });
+  };
+  const progressed = await addExp(trx, req.userId, req.bundle.exp ?? 0, [granted, ...(req.record?.({ grantId, rewardItems }) ?? [])]);
   return { grantId, rewardItems, created: true, ...progressed, ...(balances ? { balances } : {}) };
 }
 
@@ -138,10 +145,15 @@ function mergeItems(items: { item_id: string; quantity: number }[]) {
 
 /**
  * Adds exp (possibly none) and bumps the player's state version, which every visible change
- * must do; levels and tier follow the curve.
+ * must do; levels and tier follow the curve. `outbox` events ride on the same statement.
  */
-export async function addExp(trx: Db, userId: string, exp: number): Promise<{ level: number; levelUp: boolean }> {
-  const row = await trx
+export async function addExp(
+  trx: Db,
+  userId: string,
+  exp: number,
+  outbox: OutboxEvent<EnvelopeEventType>[] = [],
+): Promise<{ level: number; levelUp: boolean }> {
+  const row = await withOutboxEvents(trx, outbox)
     .updateTable('users')
     .set({ exp: sql`exp + ${exp}`, state_version: sql`state_version + 1` })
     .where('id', '=', userId)

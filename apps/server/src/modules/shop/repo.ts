@@ -66,8 +66,12 @@ export interface TakenOffer {
 /**
  * Finds a SKU on sale at `now` and, if it has stock, takes `quantity` of it in the same
  * statement: `stock_remaining >= quantity` is re-checked on the latest row version after any
- * concurrent buyer commits, so stock can never be oversold. An unlimited SKU's row is only read.
- * Undefined when no such SKU is on sale.
+ * concurrent buyer commits, so stock can never be oversold. Undefined when no such SKU is on sale.
+ *
+ * An unlimited SKU's row is not written but held FOR KEY SHARE until the purchase ends (its
+ * purchases row's foreign key would take the same lock, only later). Buyers do not block each
+ * other with it, but an operator's change of the SKU (FOR UPDATE) waits for every purchase in
+ * flight, so when an unlimited SKU is made limited its count of units sold includes them.
  */
 export async function findOfferAndTakeStock(trx: Db, buyerId: string, skuId: string, quantity: number, now: Date): Promise<TakenOffer | undefined> {
   const result = await sql<TakenOffer>`
@@ -77,6 +81,7 @@ export async function findOfferAndTakeStock(trx: Db, buyerId: string, skuId: str
       WHERE sku_id = ${skuId} AND active
         AND (available_from IS NULL OR available_from <= ${now}::timestamptz)
         AND (available_until IS NULL OR available_until > ${now}::timestamptz)
+      FOR KEY SHARE
     ),
     taken AS (
       UPDATE skus s SET stock_remaining = s.stock_remaining - ${quantity}::bigint
@@ -125,7 +130,8 @@ export interface PurchaseRecord {
 }
 
 /** Records a purchase attempt, succeeded (with its debit) or failed (with its code). */
-export async function insertPurchase(db: Db, p: PurchaseRecord): Promise<void> {
+/** `db` may carry outbox rows on this statement (see `withOutboxEvents`). */
+export async function insertPurchase(db: Pick<Db, 'insertInto'>, p: PurchaseRecord): Promise<void> {
   await db
     .insertInto('purchases')
     .values({
