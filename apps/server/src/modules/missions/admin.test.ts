@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AdminMissionListResponseSchema, AdminMissionSchema } from '@playloop/contracts';
 import { buildTestApp, type TestContext } from '../../../test/build-app.ts';
@@ -249,5 +250,22 @@ describe('PATCH /api/admin/missions/{id}', () => {
     expectProblem(await patch(mission.id, { title: 'Hijacked' }, player), 403, 'FORBIDDEN');
     expectProblem(await patch(mission.id, { title: 'Hijacked' }, null), 401, 'UNAUTHENTICATED');
     expect(await missionRow(mission.id)).toEqual(mission);
+  });
+});
+
+describe('retargeting at scale', () => {
+  it('finds the running periods of one mission through its index, not a scan of everyone\'s progress', async () => {
+    const missionId = (await makeMission(ctx)).id;
+    const now = ctx.clock.now();
+    // Planner costs on a near-empty table prefer a scan anyway; with scans priced out, a plan
+    // can only avoid one if an index fits the statement's shape.
+    const plan = await ctx.db.transaction().execute(async (trx) => {
+      await sql`SET LOCAL enable_seqscan = off`.execute(trx);
+      const { rows } = await sql<{ 'QUERY PLAN': string }>`
+        EXPLAIN UPDATE mission_progress SET target = 5
+        WHERE mission_id = ${missionId} AND status = 'active' AND period_ends_at > ${now}::timestamptz AND target <> 5`.execute(trx);
+      return rows.map((r) => r['QUERY PLAN']).join('\n');
+    });
+    expect(plan).toContain('mission_progress_running_idx');
   });
 });

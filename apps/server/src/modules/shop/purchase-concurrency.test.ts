@@ -236,3 +236,53 @@ describe.runIf(process.env.DATABASE_URL)('refusals that need no lock', () => {
     await expectLedgerClean(ctx.db);
   });
 });
+
+/** Resolves once `n` backends of this database wait on a row lock, or `settled` is true first. */
+async function untilLockWaiters(n: number, settled: () => boolean): Promise<void> {
+  for (let i = 0; i < 1000 && !settled(); i++) {
+    const { rows } = await sql<{ n: number }>`
+      SELECT count(*)::int AS n FROM pg_stat_activity
+      WHERE datname = current_database() AND wait_event_type = 'Lock'`.execute(ctx.db);
+    if (rows[0]!.n >= n) return;
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+describe.runIf(process.env.DATABASE_URL)('an operator change racing a purchase', () => {
+  it('making an unlimited SKU limited counts a purchase in flight as sold', async () => {
+    const sku = await makeSku({ price: 10, bundle: { items: [{ item_id: 'race_coin', quantity: 1 }] } });
+    const player = await makePlayer(ctx.app);
+    // A repeat buyer: their count row exists, so no foreign-key check locks the SKU on the way.
+    expect((await purchase(player, { sku_id: sku.sku_id })).statusCode).toBe(201);
+    let release!: () => void;
+    const released = new Promise<void>((r) => (release = r));
+    // Holds the buyer's accounts, so the purchase stops after it has read the (unlimited) offer.
+    const holder = ctx.db.transaction().execute(async (trx) => {
+      await sql`SELECT 1 FROM accounts WHERE owner = ${`user:${player.user.id}`} FOR UPDATE`.execute(trx);
+      await released;
+    });
+    const buying = purchase(player, { sku_id: sku.sku_id });
+    await untilLockWaiters(1, () => false);
+
+    let changed = false;
+    const change = ctx.app
+      .inject({
+        method: 'PATCH',
+        url: `/api/admin/shop/skus/${sku.sku_id}`,
+        headers: { ...admin.headers, 'content-type': 'application/json' },
+        payload: JSON.stringify({ stock: 10 }),
+      })
+      .finally(() => (changed = true));
+    // The change waits for the purchase in flight (two waiters) — or, were it not to, is done already.
+    await untilLockWaiters(2, () => changed);
+    release();
+    await holder;
+    expect((await buying).statusCode).toBe(201);
+    const res = await change;
+    expect(res.statusCode).toBe(200);
+    expect(AdminSkuSchema.parse(res.json())).toMatchObject({ stock: 10, stock_remaining: 8, sold_count: 2 });
+    const row = await ctx.db.selectFrom('skus').select('stock_remaining').where('sku_id', '=', sku.sku_id).executeTakeFirstOrThrow();
+    expect(row.stock_remaining).toBe(8);
+    await expectLedgerClean(ctx.db);
+  });
+});
