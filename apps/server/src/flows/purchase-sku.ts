@@ -106,8 +106,8 @@ export async function purchaseSku(deps: { db: Db; clock: Clock }, input: Purchas
         total_price: totalPrice,
         currency_type: offer.currency_type,
         granted_bundle: granted,
-        // A bundle with currency moved the balances again after the debit.
-        balances: grant.balances ?? debit.balances,
+        // As the grant's last statement read them: after the debit and any currency it granted.
+        balances: grant.balances,
       };
     });
   } catch (caught) {

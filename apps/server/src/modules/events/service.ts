@@ -17,7 +17,7 @@ import { gameTypes } from '../games/registry.ts';
 import { appendOutbox } from '../outbox/service.ts';
 import { addExp, grantReward } from '../rewards/service.ts';
 import type { PendingReward } from '../rewards/pending.ts';
-import { getBalances, lockPlayerAccounts } from '../wallet/ledger.ts';
+import { lockPlayerAccounts } from '../wallet/ledger.ts';
 import {
   addProgress,
   countParticipations,
@@ -274,7 +274,7 @@ export async function claimEvent(deps: EventsDeps, userId: string, eventId: stri
       claimed: true as const,
       grant_id: grant.grantId,
       reward_items: grant.rewardItems,
-      balances: grant.balances ?? (await getBalances(trx, userId)),
+      balances: grant.balances,
     };
   });
   if (outcome === EXPIRED) throw eventExpired();

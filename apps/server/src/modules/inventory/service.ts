@@ -102,7 +102,7 @@ export async function useItem(
         item_id: item.item_id,
         quantity_left: quantityLeft,
         reward_items: grant.rewardItems,
-        balances: grant.balances ?? (await getBalances(trx, input.userId)),
+        balances: grant.balances,
       },
     };
   });

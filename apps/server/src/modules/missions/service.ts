@@ -14,7 +14,6 @@ import { lockPlayerAccounts } from '../wallet/ledger.ts';
 import { assertKnownGameType } from '../events/service.ts';
 import type { PendingReward } from '../rewards/pending.ts';
 import { grantReward } from '../rewards/service.ts';
-import { getBalances } from '../wallet/ledger.ts';
 import { periodOf } from './period.ts';
 import {
   findMission,
@@ -136,7 +135,7 @@ export async function claimMission(deps: MissionsDeps, userId: string, missionId
       last_progress_at: claimed.last_progress_at?.toISOString() ?? null,
       grant_id: grant.grantId,
       reward_items: grant.rewardItems,
-      balances: grant.balances ?? (await getBalances(trx, userId)),
+      balances: grant.balances,
     };
   });
 }

@@ -4,7 +4,6 @@ import type { DistributeBodySchema } from '@playloop/contracts';
 import type { Db } from '../../db/database.ts';
 import type { Clock } from '../../lib/clock.ts';
 import { notFound } from '../../lib/domain-error.ts';
-import { getBalances } from '../wallet/ledger.ts';
 import { userExists } from './repo.ts';
 import { grantReward } from './service.ts';
 
@@ -35,7 +34,7 @@ export async function distributeReward(
       grant_id: grant.grantId,
       user_id: input.body.user_id,
       reward_items: grant.rewardItems,
-      balances: grant.balances ?? (await getBalances(trx, input.body.user_id)),
+      balances: grant.balances,
     };
   });
 }

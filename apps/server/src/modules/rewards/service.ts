@@ -4,7 +4,7 @@ import type { Balances, EnvelopeEventType, RewardBundle, RewardItem, RewardSourc
 import type { Db } from '../../db/database.ts';
 import { appendOutboxEvents, withOutboxEvents, type OutboxEvent } from '../outbox/service.ts';
 import { levelForExp, tierForLevel } from '../users/progression.ts';
-import { movesBetween, postTransaction, type SystemAccount } from '../wallet/ledger.ts';
+import { balancesFrom, balancesOf, movesBetween, postTransaction, type SystemAccount } from '../wallet/ledger.ts';
 
 export interface GrantRequest {
   userId: string;
@@ -29,8 +29,8 @@ export interface GrantResult {
   created: boolean;
   level: number;
   levelUp: boolean;
-  /** The player's balances right after the grant, when it moved currency (else unchanged by it). */
-  balances?: Balances;
+  /** The player's balances right after the grant (read in its last statement). */
+  balances: Balances;
 }
 
 // Which system account pays for a grant, by source; the shop pays for bundles it sells.
@@ -85,25 +85,23 @@ export async function grantReward(trx: Db, req: GrantRequest): Promise<GrantResu
     const first = await trx
       .selectFrom('reward_grants as g')
       .innerJoin('users as u', 'u.id', 'g.user_id')
-      .select(['g.id', 'g.reward_items', 'u.level'])
+      .select(['g.id', 'g.reward_items', 'u.level', balancesOf(req.userId).as('balances')])
       .where('g.grant_key', '=', req.grantKey)
       .executeTakeFirstOrThrow();
     const rewardItems = first.reward_items as RewardItem[];
     if (req.record) await appendOutboxEvents(trx, req.record({ grantId: first.id, rewardItems }));
-    return { grantId: first.id, rewardItems, created: false, level: first.level, levelUp: false };
+    return { grantId: first.id, rewardItems, created: false, level: first.level, levelUp: false, balances: balancesFrom(first.balances) };
   }
 
   const currencies = req.bundle.currencies ?? {};
-  let balances: Balances | undefined;
   if (currencies.soft || currencies.premium) {
-    const posted = await postTransaction(trx, {
+    await postTransaction(trx, {
       kind: 'grant',
       reference: req.grantKey,
       moves: movesBetween(req.userId, PAYER[req.source], currencies, 'to_player'),
       now: req.now,
       grantId,
     });
-    balances = posted.balances;
   }
 
   // Merged per item and in item_id order, so two grants to one player lock rows in the same order.
@@ -134,7 +132,7 @@ export async function grantReward(trx: Db, req: GrantRequest): Promise<GrantResu
     now: req.now,
   };
   const progressed = await addExp(trx, req.userId, req.bundle.exp ?? 0, [granted, ...(req.record?.({ grantId, rewardItems }) ?? [])]);
-  return { grantId, rewardItems, created: true, ...progressed, ...(balances ? { balances } : {}) };
+  return { grantId, rewardItems, created: true, ...progressed };
 }
 
 function mergeItems(items: { item_id: string; quantity: number }[]) {
@@ -145,22 +143,24 @@ function mergeItems(items: { item_id: string; quantity: number }[]) {
 
 /**
  * Adds exp (possibly none) and bumps the player's state version, which every visible change
- * must do; levels and tier follow the curve. `outbox` events ride on the same statement.
+ * must do; levels and tier follow the curve. `outbox` events ride on the same statement, which
+ * also reads the player's balances as they stand after every earlier move of the transaction.
  */
 export async function addExp(
   trx: Db,
   userId: string,
   exp: number,
   outbox: OutboxEvent<EnvelopeEventType>[] = [],
-): Promise<{ level: number; levelUp: boolean }> {
+): Promise<{ level: number; levelUp: boolean; balances: Balances }> {
   const row = await withOutboxEvents(trx, outbox)
     .updateTable('users')
     .set({ exp: sql`exp + ${exp}`, state_version: sql`state_version + 1` })
     .where('id', '=', userId)
-    .returning(['exp', 'level'])
+    .returning(['exp', 'level', balancesOf(userId).as('balances')])
     .executeTakeFirstOrThrow();
   const level = levelForExp(row.exp);
-  if (level === row.level) return { level, levelUp: false };
+  const balances = balancesFrom(row.balances);
+  if (level === row.level) return { level, levelUp: false, balances };
   await trx.updateTable('users').set({ level, tier: tierForLevel(level) }).where('id', '=', userId).execute();
-  return { level, levelUp: level > row.level };
+  return { level, levelUp: level > row.level, balances };
 }

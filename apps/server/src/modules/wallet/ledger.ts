@@ -109,6 +109,19 @@ export async function lockPlayerAccounts(trx: Db, userId: string): Promise<void>
     .execute();
 }
 
+/**
+ * A player's balances as a scalar subquery, for a statement the caller makes anyway (its RETURNING
+ * or SELECT list): in the same transaction it sees every move made before that statement.
+ * Read the value with `balancesFrom`.
+ */
+export function balancesOf(userId: string) {
+  return sql<Record<string, number> | null>`(SELECT jsonb_object_agg(a.currency, a.balance) FROM accounts a WHERE a.owner = ${playerAccount(userId)})`;
+}
+
+export function balancesFrom(value: Record<string, number> | null): Balances {
+  return { soft: Number(value?.soft ?? 0), premium: Number(value?.premium ?? 0) };
+}
+
 /** A player's current balances. */
 export async function getBalances(db: Db, userId: string): Promise<Balances> {
   const rows = await db
