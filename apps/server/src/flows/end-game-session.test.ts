@@ -186,8 +186,8 @@ describe('endGameSession: one transaction with events, exp and level', () => {
       won: true,
       now: ctx.clock.now(),
       resetTimezone: 'UTC',
-      // The session end's own exp update bumps the state version.
-      callerBumpsState: true,
+      // The session end's own writes of the users row bump the state version and carry the events.
+      carryOutbox: [],
     });
     const lost = await play(ctx, player, 'reaction', { score: 499, duration: 10 });
     expect(advanceSpy.mock.lastCall?.[1]).toMatchObject({ sessionId: lost.session.session_id, won: false, score: 499 });

@@ -1,4 +1,4 @@
-import type { EndSessionResponse, RewardItem } from '@playloop/contracts';
+import type { EndSessionResponse, EnvelopeEventType, RewardItem } from '@playloop/contracts';
 import type { Db } from '../db/database.ts';
 import type { Clock } from '../lib/clock.ts';
 import { DomainError, notFound } from '../lib/domain-error.ts';
@@ -7,6 +7,7 @@ import { assertPlausible } from '../modules/games/plausibility.ts';
 import { getGameType } from '../modules/games/registry.ts';
 import { claimSessionEnd, countPaidPlays, findSessionStatus, toGameSession } from '../modules/games/repo.ts';
 import { periodOf } from '../modules/missions/period.ts';
+import type { OutboxEvent } from '../modules/outbox/service.ts';
 import { lockPlayerAccounts } from '../modules/wallet/ledger.ts';
 import { expForPlay } from '../modules/games/service.ts';
 import { assertTransition } from '../modules/games/state.ts';
@@ -72,6 +73,7 @@ export async function endGameSession(deps: EndGameSessionDeps, input: EndGameSes
     const limitReached = play?.payout != null && payout === null;
 
     // First of the player's writes: participations and mission periods before the users row.
+    const progressEvents: OutboxEvent<EnvelopeEventType>[] = [];
     const progressUpdates = await advanceProgressForPlay(trx, {
       userId,
       sessionId,
@@ -81,8 +83,9 @@ export async function endGameSession(deps: EndGameSessionDeps, input: EndGameSes
       won,
       now,
       resetTimezone: deps.resetTimezone,
-      // addExp below bumps the state version in this transaction, whatever the exp.
-      callerBumpsState: true,
+      // The streak's update of the users row below carries their events (and addExp bumps the
+      // state version in this transaction, whatever the exp).
+      carryOutbox: progressEvents,
     });
 
     let rewardItems: RewardItem[] = [];
@@ -103,6 +106,7 @@ export async function endGameSession(deps: EndGameSessionDeps, input: EndGameSes
     const { level, levelUp } = await addExp(trx, userId, expGained);
 
     const { streakDays, tier } = await recordPlayDay(trx, userId, today, [
+      ...progressEvents,
       {
         eventType: 'game.session.end',
         userId,

@@ -1,8 +1,8 @@
-import type { Metric, ProgressUpdate } from '@playloop/contracts';
+import type { EnvelopeEventType, Metric, ProgressUpdate } from '@playloop/contracts';
 import type { Db } from '../../db/database.ts';
 import { advanceMatchingMissions, type MissionProgressRow } from '../missions/repo.ts';
 import { currentPeriods, resetTimezoneOrDefault } from '../missions/service.ts';
-import { appendOutboxEvents } from '../outbox/service.ts';
+import type { OutboxEvent } from '../outbox/service.ts';
 import { addExp } from '../rewards/service.ts';
 import { advanceMatchingParticipations, type MetricDelta, type ParticipationRow, type PlayFilter } from './repo.ts';
 
@@ -17,8 +17,12 @@ export interface PlayOutcome {
   now: Date;
   /** RESET_TIMEZONE, which decides the current mission day and week; the app's zone when absent. */
   resetTimezone?: string;
-  /** The caller bumps the player's state version itself later in the transaction (a session end adds exp). */
-  callerBumpsState?: boolean;
+  /**
+   * The caller writes the player's users row later in this transaction, bumping the state version
+   * (a session end adds exp): the progress events are pushed here for that write to carry (see
+   * `withOutboxEvents`) instead of costing statements of their own now.
+   */
+  carryOutbox?: OutboxEvent<EnvelopeEventType>[];
 }
 
 /** What one play adds to each metric: one game, its score, its whole seconds, one win if won. */
@@ -54,12 +58,20 @@ const missionUpdate = (row: MissionProgressRow): ProgressUpdate => ({
 /**
  * Advances, inside the caller's transaction, what `deltas` count for: one UPDATE over the
  * player's active participations of running events, one upsert over the current periods of
- * active missions. When anything changed: bumps the player's state version and writes an
- * `event.progress` / `mission.progress` analytics event per change.
+ * active missions. When anything changed: bumps the player's state version with, in the same
+ * statement, an `event.progress` / `mission.progress` analytics event per change (or leaves both
+ * to the caller's own write, `carryOutbox`).
  */
 async function advance(
   trx: Db,
-  p: { userId: string; deltas: MetricDelta[]; play: PlayFilter; now: Date; resetTimezone: string | undefined; callerBumpsState?: boolean | undefined },
+  p: {
+    userId: string;
+    deltas: MetricDelta[];
+    play: PlayFilter;
+    now: Date;
+    resetTimezone: string | undefined;
+    carryOutbox?: OutboxEvent<EnvelopeEventType>[] | undefined;
+  },
 ): Promise<ProgressUpdate[]> {
   if (p.deltas.length === 0) return [];
   const events = await advanceMatchingParticipations(trx, p);
@@ -67,9 +79,7 @@ async function advance(
   const missions = await advanceMatchingMissions(trx, { ...p, periods });
   const updates = [...events.map(eventUpdate), ...missions.map(missionUpdate)];
   if (updates.length === 0) return updates;
-  if (!p.callerBumpsState) await addExp(trx, p.userId, 0);
-  // One statement for all of them: a play can move ten events and six missions at once.
-  await appendOutboxEvents(trx, [
+  const outbox: OutboxEvent<EnvelopeEventType>[] = [
     ...events.map((row) => {
       const { id: event_id, kind: _kind, ...state } = eventUpdate(row);
       return { eventType: 'event.progress' as const, userId: p.userId, payload: { event_id, metric: row.metric, delta: row.delta, ...state }, now: p.now };
@@ -83,7 +93,11 @@ async function advance(
         now: p.now,
       };
     }),
-  ]);
+  ];
+  // A play can move ten events and six missions at once: all their events go in one statement,
+  // the state version bump's (or the caller's own write of the users row).
+  if (p.carryOutbox) p.carryOutbox.push(...outbox);
+  else await addExp(trx, p.userId, 0, outbox);
   return updates;
 }
 
@@ -100,7 +114,7 @@ export async function advanceProgressForPlay(trx: Db, outcome: PlayOutcome): Pro
     play: { gameType: outcome.gameType, score: outcome.score },
     now: outcome.now,
     resetTimezone: outcome.resetTimezone,
-    callerBumpsState: outcome.callerBumpsState,
+    carryOutbox: outcome.carryOutbox,
   });
 }
 
