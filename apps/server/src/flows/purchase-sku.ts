@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { MAX_AMOUNT, type Currency, type ErrorCode, type PurchaseResponse } from '@playloop/contracts';
+import { MAX_AMOUNT, type Currency, type EnvelopeEventType, type ErrorCode, type PurchaseResponse } from '@playloop/contracts';
 import type { Db } from '../db/database.ts';
 import type { Clock } from '../lib/clock.ts';
 import { DomainError, notFound } from '../lib/domain-error.ts';
@@ -67,8 +67,10 @@ export async function purchaseSku(deps: { db: Db; clock: Clock }, input: Purchas
         now,
       });
       // One purchase counts once for `purchases` events and missions, whatever its quantity.
-      // After the accounts and before the grant's write of the users row, as a paying game end does.
-      await advanceProgressForMetric(trx, userId, 'purchases', 1, now);
+      // After the accounts and before the grant's write of the users row, as a paying game end
+      // does; that write bumps the state version and carries the progress events.
+      const progressEvents: OutboxEvent<EnvelopeEventType>[] = [];
+      await advanceProgressForMetric(trx, userId, 'purchases', 1, now, undefined, progressEvents);
       const succeeded: OutboxEvent<'shop.purchase.succeeded'> = {
         eventType: 'shop.purchase.succeeded',
         userId,
@@ -95,6 +97,7 @@ export async function purchaseSku(deps: { db: Db; clock: Clock }, input: Purchas
         title: offer.name,
         bundle: granted,
         now,
+        record: () => progressEvents,
       });
 
       return {

@@ -130,7 +130,9 @@ export async function advanceProgressForMetric(
   delta: number,
   now: Date,
   resetTimezone?: string,
+  /** As PlayOutcome.carryOutbox: the caller's later users write bumps the state and carries the events. */
+  carryOutbox?: OutboxEvent<EnvelopeEventType>[],
 ): Promise<ProgressUpdate[]> {
   const deltas = Number.isSafeInteger(delta) && delta > 0 ? [{ metric, delta }] : [];
-  return advance(trx, { userId, deltas, play: { gameType: null, score: null }, now, resetTimezone });
+  return advance(trx, { userId, deltas, play: { gameType: null, score: null }, now, resetTimezone, carryOutbox });
 }
