@@ -18,18 +18,27 @@ afterAll(() => ctx?.close());
 
 const sessionOf = (p: TestPlayer) => decodeJwt(p.access_token).sid as string;
 
-/** A checker on a db that counts the queries it runs. */
-function countedChecker(maxBatchSize?: number) {
-  const counted = { queries: 0 };
+/**
+ * A checker on a db that counts the queries it runs; while `gate` is set, each query's answer
+ * waits for it (a query in flight for as long as the test wants).
+ */
+function countedChecker(options?: Parameters<typeof createSessionChecker>[1]) {
+  const counted = { queries: 0, sizes: [] as number[], gate: null as Promise<void> | null };
   const counter: KyselyPlugin = {
     transformQuery: (args) => {
       counted.queries += 1;
       return args.node;
     },
-    transformResult: async (args) => args.result,
+    transformResult: async (args) => {
+      counted.sizes.push(args.result.rows.length);
+      if (counted.gate) await counted.gate;
+      return args.result;
+    },
   };
-  return { counted, check: createSessionChecker(ctx.db.withPlugin(counter) as Db, maxBatchSize) };
+  return { counted, check: createSessionChecker(ctx.db.withPlugin(counter) as Db, options) };
 }
+
+const nextTurn = () => new Promise((r) => setImmediate(r));
 
 describe('session checks', () => {
   it('answers every check asked in one turn with one query, each with its own user and versions', async () => {
@@ -44,10 +53,32 @@ describe('session checks', () => {
   });
 
   it('splits a crowd into batches of at most maxBatchSize', async () => {
-    const { counted, check } = countedChecker(2);
+    const { counted, check } = countedChecker({ maxBatchSize: 2 });
     const answers = await Promise.all(players.map((p) => check(sessionOf(p))));
     expect(answers.every(Boolean)).toBe(true);
     expect(counted.queries).toBe(3);
+  });
+
+  it('gathers the checks of many turns into one query while the earlier ones are in flight', async () => {
+    const { counted, check } = countedChecker({ maxInFlight: 1 });
+    let open!: () => void;
+    counted.gate = new Promise((r) => (open = r));
+    const first = check(sessionOf(players[0]!));
+    // The first query is out (and held); the next checks arrive over several turns.
+    while (counted.queries === 0) await nextTurn();
+    const later: Promise<unknown>[] = [];
+    for (const p of players.slice(1)) {
+      later.push(check(sessionOf(p)));
+      await nextTurn();
+    }
+    expect(counted.queries).toBe(1);
+    counted.gate = null;
+    open();
+    const answers = await Promise.all([first, ...later]);
+    expect(answers.map((a) => (a as { userId: string } | undefined)?.userId)).toEqual(players.map((p) => p.user.id));
+    // One query for the first check, one for the four that gathered behind it.
+    expect(counted.queries).toBe(2);
+    expect(counted.sizes).toEqual([1, 4]);
   });
 
   it('keeps nothing: a session revoked after one check is refused by the next', async () => {
