@@ -56,9 +56,13 @@ export async function purchaseSku(deps: { db: Db; clock: Clock }, input: Purchas
       const counted = await addToPurchaseCount(trx, { userId, skuId, quantity, limit });
       if (counted === undefined) throw purchaseLimitReached(skuId, limit ?? 0);
 
-      // From here on one player's purchases take turns: a pack paid in one currency that grants
-      // the other, or two bundles of the same items in another order, cannot deadlock.
-      await lockPlayerAccounts(trx, userId);
+      // A pack paid in one currency that grants the other would lock the player's two accounts
+      // in either order: it locks both first, in currency order, as claims do. Any other purchase
+      // locks only the account it pays from, with the debit below; the rest of its locks
+      // (progress rows in id order, inventory in item order, then the users row) follow the same
+      // order as every other flow's, so it cannot deadlock either, and purchases paid in the other
+      // currency need not wait for it.
+      if (granted.currencies) await lockPlayerAccounts(trx, userId);
       // The CHECK on the player's balance refuses an overdraft inside this statement.
       const debit = await postTransaction(trx, {
         kind: 'purchase',
