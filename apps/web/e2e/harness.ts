@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -44,13 +44,17 @@ export interface Harness {
 /**
  * The real server (`node --import tsx apps/server/src/main.ts`, embedded PGlite and chDB in a temp
  * DATA_DIR, demo content, an operator account) on a free loopback port serving the built web app,
- * and headless Chromium (Playwright launches it with a fresh, temporary user-data-dir).
+ * and headless Chromium (Playwright launches it with a fresh, temporary user-data-dir). A test
+ * file that names its `suite` (kebab-case) gets its screenshots as `<suite>-NN-step.png`.
  */
-export async function startHarness(): Promise<Harness> {
+export async function startHarness(suite = ''): Promise<Harness> {
   if (!existsSync(path.join(REPO, 'apps/web/dist/index.html'))) throw new Error('apps/web/dist is missing: run npm run build:web');
   if (!existsSync(CHROMIUM)) throw new Error(`no Chromium at ${CHROMIUM} (apt-get install -y chromium, or set CHROMIUM_PATH)`);
-  rmSync(SCREENSHOTS, { recursive: true, force: true });
+  // Remove only this file's screenshots of an earlier run: the e2e files run one after another into one folder.
+  const prefix = suite ? `${suite}-` : '';
+  const own = new RegExp(`^${prefix}\\d{2}-.*\\.png$`);
   mkdirSync(SCREENSHOTS, { recursive: true });
+  for (const file of readdirSync(SCREENSHOTS)) if (own.test(file)) rmSync(path.join(SCREENSHOTS, file), { force: true });
   const dataDir = mkdtempSync(path.join(tmpdir(), 'playloop-e2e-'));
   const port = await freePort();
   const env: NodeJS.ProcessEnv = { ...process.env, PORT: String(port), HOST: '127.0.0.1', DATA_DIR: dataDir, ADMIN_SITE_ID: ADMIN.site_id, ADMIN_PASSWORD: ADMIN.password, LOG_LEVEL: 'warn' };
@@ -75,7 +79,7 @@ export async function startHarness(): Promise<Harness> {
     browser,
     async shot(page, name) {
       step += 1;
-      const file = path.join(SCREENSHOTS, `${String(step).padStart(2, '0')}-${name}.png`);
+      const file = path.join(SCREENSHOTS, `${prefix}${String(step).padStart(2, '0')}-${name}.png`);
       await page.screenshot({ path: file, fullPage: true });
       return file;
     },

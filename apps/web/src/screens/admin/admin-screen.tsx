@@ -22,6 +22,8 @@ import { Empty, Loading, Section, fmtDate, useRewardText } from '../../component
 import { useApp, useAppStore, useT } from '../../hooks';
 import { SchemaForm, bundleOf, bundleValues, isoOf, localOf, num, type SubmitResult } from './form';
 import { KpiChart } from './kpi-chart';
+import { tableErrorKey, tableOf, tableValues } from './loot-table';
+import { LootTableEditor } from './loot-table-editor';
 
 type Tab = 'events' | 'missions' | 'skus' | 'items' | 'kpis' | 'pipeline' | 'distribute';
 const TABS: Tab[] = ['events', 'missions', 'skus', 'items', 'kpis', 'pipeline', 'distribute'];
@@ -516,19 +518,29 @@ function ItemsAdmin() {
         title={`${t('common.create')}: ${t('admin.items')}`}
         testId="item-form"
         schema={CreateItemBodySchema}
-        initial={{ item_id: '', name: '', kind: 'consumable', reward_soft: '50', reward_exp: '' }}
-        fields={[
+        initial={{ item_id: '', name: '', kind: 'consumable', opens_mode: 'bundle', reward_soft: '50', reward_exp: '', ...tableValues([{ weight: 1, bundle: { currencies: { soft: 50 } } }]) }}
+        fields={(v) => [
           { name: 'item_id', label: t('admin.itemId') },
           { name: 'name', label: t('admin.name') },
           { name: 'kind', label: t('admin.kind'), type: 'select', options: ['consumable', 'cosmetic'] },
-          { name: 'reward_soft', label: t('admin.opensSoft'), type: 'number' },
-          { name: 'reward_exp', label: t('admin.opensExp'), type: 'number' },
+          // A consumable opens a fixed bundle or a weighted table; a cosmetic opens nothing.
+          ...(v.kind === 'consumable'
+            ? [{ name: 'opens_mode', label: t('admin.opensMode'), type: 'select' as const, options: ['bundle', 'table'], optionLabel: (o: string) => t(`admin.opensMode.${o}`) }]
+            : []),
+          ...(v.kind === 'consumable' && v.opens_mode === 'bundle'
+            ? [
+                { name: 'reward_soft', label: t('admin.opensSoft'), type: 'number' as const },
+                { name: 'reward_exp', label: t('admin.opensExp'), type: 'number' as const },
+              ]
+            : []),
         ]}
+        section={(form) => form.values.kind === 'consumable' && form.values.opens_mode === 'table' && <LootTableEditor form={form} />}
+        errorKeyOf={tableErrorKey}
         toBody={(v) => ({
           item_id: v.item_id,
           name: v.name,
           kind: v.kind,
-          ...(v.kind === 'consumable' ? { opens: { bundle: bundleOf(v) } } : {}),
+          ...(v.kind === 'consumable' ? { opens: v.opens_mode === 'table' ? { table: tableOf(v) } : { bundle: bundleOf(v) } } : {}),
         })}
         onSubmit={(body) => save(() => api.admin.createItem(body, newIdempotencyKey())).then((ok) => (ok === true && reload(), ok))}
       />
@@ -540,15 +552,17 @@ function ItemsAdmin() {
             testId="item-edit-form"
             schema={UpdateItemBodySchema}
             partial
-            initial={{ name: editing.name, ...(opensBundle ? bundleValues(opensBundle) : {}) }}
+            initial={{ name: editing.name, ...(opensBundle ? bundleValues(opensBundle) : {}), ...(opensTable ? tableValues(opensTable) : {}) }}
             fields={[{ name: 'name', label: t('admin.name') }, ...(opensBundle ? rewardEditFields(t) : [])]}
+            section={opensTable ? (form) => <LootTableEditor form={form} /> : undefined}
+            errorKeyOf={tableErrorKey}
             toBody={(v) => ({
               name: v.name,
               ...(opensBundle ? { opens: { bundle: bundleOf(v, opensBundle.items?.slice(1)) } } : {}),
+              ...(opensTable ? { opens: { table: tableOf(v) } } : {}),
             })}
             onSubmit={(body) => saveEdit(() => api.admin.updateItem(editing.item_id, body))}
           >
-            {opensTable && <p className="muted">{t('admin.opensTable', { n: opensTable.length })}</p>}
             <CancelEdit />
           </SchemaForm>
         </EditDialog>

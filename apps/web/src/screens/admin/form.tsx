@@ -9,7 +9,24 @@ export interface FieldSpec {
   /** checkbox values are the strings 'true' and 'false'. */
   type?: 'text' | 'number' | 'datetime-local' | 'select' | 'checkbox';
   options?: readonly string[];
+  /** The text shown for a select option; the option itself when absent. */
+  optionLabel?: (option: string) => string;
   required?: boolean;
+}
+
+/**
+ * What a form section outside the field grid (the loot-table editor) works with: the form's
+ * values, a way to change them, and the errors that landed on its keys.
+ */
+export interface FormSection {
+  values: Record<string, string>;
+  /** Replaces the values; a section may add and drop keys of its own. */
+  update: (change: (values: Record<string, string>) => Record<string, string>) => void;
+  errors: Record<string, string>;
+  /** Forgets the errors on keys starting with `prefix`: after rows move, they would sit on the wrong row. */
+  clearErrors: (prefix: string) => void;
+  /** The element id of a key, in the same scheme as the grid's fields. */
+  idOf: (key: string) => string;
 }
 
 /** What a submit came to: saved, failed (already told), or refused with a message and field errors to show. */
@@ -26,11 +43,35 @@ export function changesOf(before: unknown, after: unknown): Record<string, unkno
   return Object.fromEntries(Object.entries(after).filter(([k, v]) => JSON.stringify(v) !== JSON.stringify(was[k])));
 }
 
+interface Issue {
+  path: PropertyKey[];
+  message: string;
+  code?: string;
+  errors?: Issue[][];
+}
+
+/**
+ * The issues of a failed parse with paths as strings, each union failure replaced by the issues of
+ * the branch that came closest (whose issues reach deepest into the input): a table entry with a
+ * missing weight is refused on that weight, not as "invalid input" on the whole of `opens`.
+ */
+export function closestIssues(issues: readonly Issue[], prefix: string[] = []): { path: string[]; message: string }[] {
+  return issues.flatMap((issue) => {
+    const path = [...prefix, ...issue.path.map(String)];
+    if (issue.code !== 'invalid_union' || !issue.errors?.length) return [{ path, message: issue.message }];
+    const depth = (branch: Issue[]) => Math.max(0, ...branch.map((i) => i.path.length));
+    const closest = issue.errors.reduce((best, branch) => (depth(branch) > depth(best) ? branch : best));
+    return closestIssues(closest, path);
+  });
+}
+
 /**
  * A validated operator form: builds the body from the fields, checks it with the contract's zod
  * schema before sending (the server checks again) and shows each issue beside its field, the
  * server's field errors included. With `partial`, the body holds only the fields that changed
- * from `initial` (a PATCH).
+ * from `initial` (a PATCH). `fields` may depend on the values (a field shown only for some kinds);
+ * `section` renders inputs the grid cannot (a table of rows), with `errorKeyOf` naming the value
+ * key an issue's path belongs to.
  */
 export function SchemaForm<S extends z.ZodType>({
   title,
@@ -41,16 +82,20 @@ export function SchemaForm<S extends z.ZodType>({
   onSubmit,
   testId,
   partial = false,
+  section,
+  errorKeyOf,
   children,
 }: {
   title: string;
-  fields: FieldSpec[];
+  fields: FieldSpec[] | ((values: Record<string, string>) => FieldSpec[]);
   initial: Record<string, string>;
   schema: S;
   toBody: (v: Record<string, string>) => unknown;
   onSubmit: (body: z.infer<S>) => Promise<SubmitResult>;
   testId: string;
   partial?: boolean;
+  section?: (form: FormSection) => ReactNode;
+  errorKeyOf?: (path: string[]) => string | undefined;
   children?: ReactNode;
 }) {
   const t = useT();
@@ -58,10 +103,14 @@ export function SchemaForm<S extends z.ZodType>({
   const [errors, setErrors] = useState<Record<string, string>>({});
   const [formError, setFormError] = useState<string | null>(null);
   const [sending, setSending] = useState(false);
+  const shown = typeof fields === 'function' ? fields(values) : fields;
 
   // Map a path (zod's rules.target, the server's body.stock) to the form field that feeds it.
   const fieldOf = (path: string[]) =>
-    fields.find((f) => path.includes(f.name) || path.join('.') === f.name)?.name ?? path[path.length - 1] ?? fields[0]!.name;
+    errorKeyOf?.(path) ??
+    shown.find((f) => path.includes(f.name) || path.join('.') === f.name)?.name ??
+    path[path.length - 1] ??
+    shown[0]!.name;
   const showErrors = (issues: { path: string[]; message: string }[]) => {
     const next: Record<string, string> = {};
     for (const issue of issues) next[fieldOf(issue.path)] ??= issue.message;
@@ -74,7 +123,7 @@ export function SchemaForm<S extends z.ZodType>({
     const body = partial ? changesOf(toBody(initial), toBody(values)) : toBody(values);
     const parsed = schema.safeParse(body);
     if (!parsed.success) {
-      showErrors(parsed.error.issues.map((i) => ({ path: i.path.map(String), message: i.message })));
+      showErrors(closestIssues(parsed.error.issues));
       return;
     }
     setErrors({});
@@ -92,7 +141,7 @@ export function SchemaForm<S extends z.ZodType>({
     <form className="card" onSubmit={submit} noValidate data-testid={testId} aria-label={title}>
       <h3>{title}</h3>
       <div className="grid-form">
-        {fields.map((f) => {
+        {shown.map((f) => {
           const id = `${testId}-${f.name}`;
           const err = errors[f.name];
           const common = {
@@ -131,7 +180,7 @@ export function SchemaForm<S extends z.ZodType>({
                 <select {...common}>
                   {f.options?.map((o) => (
                     <option key={o} value={o}>
-                      {o}
+                      {f.optionLabel ? f.optionLabel(o) : o}
                     </option>
                   ))}
                 </select>
@@ -147,6 +196,13 @@ export function SchemaForm<S extends z.ZodType>({
           );
         })}
       </div>
+      {section?.({
+        values,
+        update: setValues,
+        errors,
+        clearErrors: (prefix) => setErrors((e) => Object.fromEntries(Object.entries(e).filter(([k]) => !k.startsWith(prefix)))),
+        idOf: (key) => `${testId}-${key}`,
+      })}
       {formError && (
         <p className="field-error" role="alert" data-testid={`${testId}-error`}>
           {formError}
