@@ -13,7 +13,7 @@ export interface Pipeline {
   /** The far side of the pipeline, for GET /api/admin/pipeline. */
   sinkStatus(): Promise<Record<string, unknown>>;
   /** Settings for the relay the app runs (tests turn the background loop off). */
-  relay?: { autoStart?: boolean; batchSize?: number; pollMs?: number; backoff?: { initialMs: number; maxMs: number } };
+  relay?: { autoStart?: boolean; batchSize?: number; pollMs?: number; lingerMs?: number; backoff?: { initialMs: number; maxMs: number } };
   close(): Promise<void>;
 }
 

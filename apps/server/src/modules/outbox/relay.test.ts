@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { examplePayloads, type Envelope } from '@playloop/contracts';
 import { buildTestApp, type TestContext } from '../../../test/build-app.ts';
 import { makePlayer } from '../../../test/factories/players.ts';
-import { backoffDelay, createOutboxRelay, type Publisher } from './relay.ts';
+import { backoffDelay, createOutboxRelay, delayAfter, type Publisher } from './relay.ts';
 import { claimOutboxBatch, listOutboxRows, readOutboxBacklog } from './repo.ts';
 import { appendOutbox } from './service.ts';
 
@@ -218,5 +218,15 @@ describe('outbox relay stop', () => {
     ctx.clock.advance(61_000);
     const sink = recordingPublisher();
     expect(await createOutboxRelay({ db: ctx.db, clock: ctx.clock, publisher: sink.publisher }).drain()).toBeGreaterThanOrEqual(1);
+  });
+});
+
+describe('the loop between batches', () => {
+  const o = { batchSize: 100, pollMs: 250, lingerMs: 50 };
+  it('claims again at once after a full batch, lingers after a partial one, polls after none', () => {
+    expect(delayAfter(100, o)).toBe(0);
+    expect(delayAfter(99, o)).toBe(50);
+    expect(delayAfter(1, o)).toBe(50);
+    expect(delayAfter(0, o)).toBe(250);
   });
 });

@@ -20,6 +20,13 @@ export interface RelayOptions {
   batchSize?: number;
   /** Wait between polls when the outbox is empty (default 250 ms). */
   pollMs?: number;
+  /**
+   * Wait after a batch that was not full (default 50 ms, at most pollMs): the backlog is drained,
+   * and claiming again at once would publish events one commit at a time — a claim, a publish and
+   * a mark per handful of rows, most of the relay's cost under a steady trickle. A full batch is
+   * followed at once.
+   */
+  lingerMs?: number;
   /** Backoff after a failed publish: doubles from `initialMs` up to `maxMs` (defaults 200 ms, 30 s). */
   backoff?: { initialMs: number; maxMs: number };
   /** How long a claimed batch is reserved for this node (default 60 s). */
@@ -28,6 +35,16 @@ export interface RelayOptions {
   stopTimeoutMs?: number;
   /** Told about every failed attempt (the app logs it). */
   onError?: (err: unknown, attempt: number, retryInMs: number) => void;
+}
+
+/**
+ * How long the loop waits after publishing `published` rows: a full batch means more is waiting
+ * (none); a partial one that the backlog is drained, so the next claim waits a moment for rows to
+ * gather (lingerMs); an empty one waits a whole poll.
+ */
+export function delayAfter(published: number, o: { batchSize: number; pollMs: number; lingerMs: number }): number {
+  if (published >= o.batchSize) return 0;
+  return published > 0 ? o.lingerMs : o.pollMs;
 }
 
 export interface RelayStatus {
@@ -65,6 +82,7 @@ export function createOutboxRelay(options: RelayOptions) {
   const { db, publisher, clock } = options;
   const batchSize = options.batchSize ?? 2_000;
   const pollMs = options.pollMs ?? 250;
+  const lingerMs = Math.min(options.lingerMs ?? 50, pollMs);
   const backoff = options.backoff ?? { initialMs: 200, maxMs: 30_000 };
   const leaseMs = options.leaseMs ?? 60_000;
   // Who holds this relay's leases: its own batches in flight do not make it wait for itself.
@@ -168,13 +186,12 @@ export function createOutboxRelay(options: RelayOptions) {
 
   async function run() {
     while (running) {
-      let delay = pollMs;
+      let delay: number;
       try {
         const published = await publishBatch();
         failures = 0;
         lastError = null;
-        // Anything published means more may be waiting; an empty claim is what ends a burst.
-        if (published > 0) delay = 0;
+        delay = delayAfter(published, { batchSize, pollMs, lingerMs });
       } catch (err) {
         failures += 1;
         lastError = err instanceof Error ? err.message : String(err);
