@@ -21,7 +21,7 @@ export interface RelayOptions {
   /** Wait between polls when the outbox is empty (default 250 ms). */
   pollMs?: number;
   /**
-   * Wait after a batch that was not full (default 50 ms, at most pollMs): the backlog is drained,
+   * Wait after a batch that was not full (default 200 ms, at most pollMs): the backlog is drained,
    * and claiming again at once would publish events one commit at a time — a claim, a publish and
    * a mark per handful of rows, most of the relay's cost under a steady trickle. A full batch is
    * followed at once.
@@ -82,7 +82,7 @@ export function createOutboxRelay(options: RelayOptions) {
   const { db, publisher, clock } = options;
   const batchSize = options.batchSize ?? 2_000;
   const pollMs = options.pollMs ?? 250;
-  const lingerMs = Math.min(options.lingerMs ?? 50, pollMs);
+  const lingerMs = Math.min(options.lingerMs ?? 200, pollMs);
   const backoff = options.backoff ?? { initialMs: 200, maxMs: 30_000 };
   const leaseMs = options.leaseMs ?? 60_000;
   // Who holds this relay's leases: its own batches in flight do not make it wait for itself.
