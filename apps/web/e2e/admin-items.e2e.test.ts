@@ -6,6 +6,8 @@ import { ADMIN, SCREENSHOTS, operatorToken, startHarness, type Harness } from '.
 const stamp = Date.now().toString(36);
 const TABLE_ITEM = `e2e_table_${stamp}`;
 const MULTI_ITEM = `e2e_multi_${stamp}`;
+const SWITCH_ITEM = `e2e_switch_${stamp}`;
+const COSMETIC_ITEM = `e2e_frame_${stamp}`;
 
 /** The Item ID field of a form (its name gains the error text once refused). */
 const itemId = (form: Locator) => form.getByRole('textbox', { name: /^Item ID/ });
@@ -23,6 +25,28 @@ describe('the operator edits weighted loot tables in Chromium', () => {
     const res = await fetch(`${h.baseUrl}/api/admin/items`, { headers: { authorization: `Bearer ${token}` } });
     expect(res.status).toBe(200);
     return ((await res.json()) as { items: Item[] }).items.find((i) => i.item_id === id);
+  }
+
+  /** Defines an item through the operator API, then loads the list again (another tab and back). */
+  async function defineItem(body: { item_id: string; name: string; kind: Item['kind']; opens?: ItemOpens }) {
+    const res = await fetch(`${h.baseUrl}/api/admin/items`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}`, 'x-idempotency-key': `e2e-item-${body.item_id}` },
+      body: JSON.stringify(body),
+    });
+    expect(res.status).toBe(201);
+    await op.getByTestId('admin-tab-skus').click();
+    await op.getByTestId('admin-tab-items').click();
+    await op.getByTestId(`edit-item-${body.item_id}`).waitFor();
+  }
+
+  /** Saves the open item edit dialog and returns the PATCH body it sent. */
+  async function saveEdit(dialog: Locator): Promise<unknown> {
+    const patch = op.waitForRequest((r) => r.method() === 'PATCH' && r.url().includes('/api/admin/items/'));
+    await dialog.getByRole('button', { name: 'Save' }).click();
+    const body = (await patch).postDataJSON() as unknown;
+    await dialog.waitFor({ state: 'detached' });
+    return body;
   }
 
   beforeAll(async () => {
@@ -152,15 +176,7 @@ describe('the operator edits weighted loot tables in Chromium', () => {
       { weight: 1, bundle: { items: [{ item_id: 'e2e_gem', quantity: 1 }, { item_id: 'e2e_frame', quantity: 2 }] } },
       { weight: 3, bundle: { exp: 5 } },
     ];
-    const res = await fetch(`${h.baseUrl}/api/admin/items`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}`, 'x-idempotency-key': `e2e-item-${MULTI_ITEM}` },
-      body: JSON.stringify({ item_id: MULTI_ITEM, name: 'E2E two-item chest', kind: 'consumable', opens: { table } }),
-    });
-    expect(res.status).toBe(201);
-    // Another tab and back: the list loads again.
-    await op.getByTestId('admin-tab-skus').click();
-    await op.getByTestId('admin-tab-items').click();
+    await defineItem({ item_id: MULTI_ITEM, name: 'E2E two-item chest', kind: 'consumable', opens: { table } });
     await op.getByTestId(`edit-item-${MULTI_ITEM}`).click();
     const dialog = op.getByTestId('item-edit-dialog');
     await entry(dialog, 1).getByText('Also gives 1 more item(s) not shown here').waitFor();
@@ -168,6 +184,74 @@ describe('the operator edits weighted loot tables in Chromium', () => {
     await dialog.getByRole('button', { name: 'Save' }).click();
     await dialog.waitFor({ state: 'detached' });
     expect((await storedItem(MULTI_ITEM))?.opens).toEqual({ table: [{ ...table[0], weight: 4 }, table[1]] });
+  });
+
+  it('switches a consumable from a fixed bundle to a weighted table and back; a cosmetic has no contents to switch', async () => {
+    const bundle = { currencies: { soft: 30 }, exp: 5 };
+    await defineItem({ item_id: SWITCH_ITEM, name: 'E2E switch chest', kind: 'consumable', opens: { bundle } });
+    await op.getByTestId(`edit-item-${SWITCH_ITEM}`).click();
+    const dialog = op.getByTestId('item-edit-dialog');
+    const contents = dialog.getByLabel('Contents');
+    expect(await contents.inputValue()).toBe('bundle');
+    expect(await dialog.getByLabel('Reward coins').inputValue()).toBe('30');
+
+    // The table starts as one entry of weight 1 giving the bundle the item had.
+    await contents.selectOption({ label: 'Weighted table' });
+    const first = entry(dialog, 1);
+    await first.waitFor();
+    expect(await dialog.getByTestId('item-edit-form-reward_soft').count()).toBe(0);
+    expect(await first.getByLabel('Weight').inputValue()).toBe('1');
+    expect(await first.getByLabel('Reward coins').inputValue()).toBe('30');
+    expect(await first.getByLabel('Reward EXP').inputValue()).toBe('5');
+    await first.getByText('Chance 100%').waitFor();
+    await dialog.getByRole('button', { name: 'Add entry' }).click();
+    const second = entry(dialog, 2);
+    await second.getByLabel('Weight').fill('3');
+    await second.getByLabel('Reward gems').fill('4');
+    await second.getByLabel('Bundle item ID').fill('e2e_gem');
+    await first.getByText('Chance 25%').waitFor();
+    await h.shot(op, 'item-edit-switched-to-table');
+    const table = [
+      { weight: 1, bundle },
+      { weight: 3, bundle: { currencies: { premium: 4 }, items: [{ item_id: 'e2e_gem', quantity: 1 }] } },
+    ];
+    // Only the contents changed, so only they are sent.
+    expect(await saveEdit(dialog)).toEqual({ opens: { table } });
+    const tabled = await storedItem(SWITCH_ITEM);
+    expect(tabled).toMatchObject({ kind: 'consumable', name: 'E2E switch chest' });
+    expect(tabled?.opens).toEqual({ table });
+
+    // Back to a fixed bundle: it starts from the first entry's bundle, edited here before saving.
+    await op.getByTestId(`edit-item-${SWITCH_ITEM}`).click();
+    expect(await contents.inputValue()).toBe('table');
+    await contents.selectOption({ label: 'Fixed bundle' });
+    await entry(dialog, 1).waitFor({ state: 'detached' });
+    expect(await dialog.getByLabel('Reward coins').inputValue()).toBe('30');
+    expect(await dialog.getByLabel('Reward EXP').inputValue()).toBe('5');
+    expect(await dialog.getByLabel('Reward gems').inputValue()).toBe('');
+    await dialog.getByLabel('Reward EXP').fill('8');
+    expect(await saveEdit(dialog)).toEqual({ opens: { bundle: { currencies: { soft: 30 }, exp: 8 } } });
+    expect((await storedItem(SWITCH_ITEM))?.opens).toEqual({ bundle: { currencies: { soft: 30 }, exp: 8 } });
+
+    // A cosmetic opens nothing: its edit offers a name and no contents.
+    await defineItem({ item_id: COSMETIC_ITEM, name: 'E2E frame', kind: 'cosmetic' });
+    await op.getByTestId(`edit-item-${COSMETIC_ITEM}`).click();
+    await dialog.getByLabel('Name', { exact: true }).waitFor();
+    expect(await dialog.getByLabel('Contents').count()).toBe(0);
+    expect(await dialog.getByRole('combobox').count()).toBe(0);
+    expect(await dialog.getByLabel('Reward coins').count()).toBe(0);
+    await dialog.getByLabel('Name', { exact: true }).fill('E2E gold frame');
+    expect(await saveEdit(dialog)).toEqual({ name: 'E2E gold frame' });
+    expect(await storedItem(COSMETIC_ITEM)).toMatchObject({ kind: 'cosmetic', name: 'E2E gold frame', opens: null });
+  });
+
+  it('names the kinds of item in words, not enum values', async () => {
+    const kind = op.getByTestId('item-form').getByLabel('Kind');
+    expect(await kind.locator('option').allTextContents()).toEqual(['Consumable', 'Cosmetic']);
+    await kind.selectOption({ label: 'Cosmetic' });
+    expect(await kind.inputValue()).toBe('cosmetic');
+    expect(await op.getByTestId('item-form').getByLabel('Contents').count()).toBe(0);
+    await kind.selectOption({ label: 'Consumable' });
   });
 
   it('fits the table editor on a phone-sized screen, in Korean', async () => {
@@ -180,6 +264,7 @@ describe('the operator edits weighted loot tables in Chromium', () => {
     await p.getByTestId('dashboard').waitFor();
     await p.getByRole('navigation').getByRole('link', { name: '운영' }).tap();
     await p.getByTestId('admin-tab-items').tap();
+    expect(await p.getByTestId('item-form').getByLabel('종류').locator('option').allTextContents()).toEqual(['소모품', '꾸미기']);
     await p.getByTestId(`edit-item-${TABLE_ITEM}`).tap();
     const dialog = p.getByTestId('item-edit-dialog');
     await dialog.getByRole('group', { name: '항목 1', exact: true }).getByText('확률 75%').waitFor();

@@ -20,9 +20,9 @@ import {
 import { ApiError, newIdempotencyKey } from '../../api/client';
 import { Empty, Loading, Section, fmtDate, useRewardText } from '../../components/common';
 import { useApp, useAppStore, useT } from '../../hooks';
-import { SchemaForm, bundleOf, bundleValues, isoOf, localOf, num, type SubmitResult } from './form';
+import { SchemaForm, bundleOf, bundleValues, isoOf, localOf, num, type FieldSpec, type SubmitResult } from './form';
 import { KpiChart } from './kpi-chart';
-import { tableErrorKey, tableOf, tableValues } from './loot-table';
+import { OPENS_MODES, opensOf, opensValues, tableErrorKey, tableValues, withOpensMode } from './loot-table';
 import { LootTableEditor } from './loot-table-editor';
 
 type Tab = 'events' | 'missions' | 'skus' | 'items' | 'kpis' | 'pipeline' | 'distribute';
@@ -181,6 +181,14 @@ const rewardFields = (t: (k: string) => string) => [
   { name: 'reward_exp', label: t('admin.rewardExp'), type: 'number' as const },
   { name: 'reward_item', label: t('admin.bundleItem') },
 ];
+/** What a consumable opens, a fixed bundle or a weighted table (create and edit forms). */
+const opensModeField = (t: (k: string) => string): FieldSpec => ({
+  name: 'opens_mode',
+  label: t('admin.opensMode'),
+  type: 'select',
+  options: OPENS_MODES,
+  optionLabel: (o) => t(`admin.opensMode.${o}`),
+});
 /** An edit form also shows the quantity of the bundle's item. */
 const rewardEditFields = (t: (k: string) => string) => [...rewardFields(t), { name: 'reward_item_qty', label: t('admin.rewardItemQty'), type: 'number' as const }];
 
@@ -510,8 +518,9 @@ function ItemsAdmin() {
   const { items, reload } = useList<Item>(api.admin.items);
   const saveEdit = useSaveEdit(reload);
   const editing = useEditing('item', items, (i) => i.item_id);
-  const opensBundle = editing?.opens && 'bundle' in editing.opens ? editing.opens.bundle : null;
-  const opensTable = editing?.opens && 'table' in editing.opens ? editing.opens.table : null;
+  // A consumable's edit may switch between a fixed bundle and a table; a cosmetic opens nothing
+  // (the server refuses contents for one), so its edit has no contents at all.
+  const opens = editing?.kind === 'consumable' ? editing.opens : null;
   return (
     <div className="stack">
       <SchemaForm
@@ -522,11 +531,9 @@ function ItemsAdmin() {
         fields={(v) => [
           { name: 'item_id', label: t('admin.itemId') },
           { name: 'name', label: t('admin.name') },
-          { name: 'kind', label: t('admin.kind'), type: 'select', options: ['consumable', 'cosmetic'] },
+          { name: 'kind', label: t('admin.kind'), type: 'select', options: ['consumable', 'cosmetic'], optionLabel: (o) => t(`admin.kind.${o}`) },
           // A consumable opens a fixed bundle or a weighted table; a cosmetic opens nothing.
-          ...(v.kind === 'consumable'
-            ? [{ name: 'opens_mode', label: t('admin.opensMode'), type: 'select' as const, options: ['bundle', 'table'], optionLabel: (o: string) => t(`admin.opensMode.${o}`) }]
-            : []),
+          ...(v.kind === 'consumable' ? [opensModeField(t)] : []),
           ...(v.kind === 'consumable' && v.opens_mode === 'bundle'
             ? [
                 { name: 'reward_soft', label: t('admin.opensSoft'), type: 'number' as const },
@@ -540,7 +547,7 @@ function ItemsAdmin() {
           item_id: v.item_id,
           name: v.name,
           kind: v.kind,
-          ...(v.kind === 'consumable' ? { opens: v.opens_mode === 'table' ? { table: tableOf(v) } : { bundle: bundleOf(v) } } : {}),
+          ...(v.kind === 'consumable' ? { opens: opensOf(v) } : {}),
         })}
         onSubmit={(body) => save(() => api.admin.createItem(body, newIdempotencyKey())).then((ok) => (ok === true && reload(), ok))}
       />
@@ -552,15 +559,15 @@ function ItemsAdmin() {
             testId="item-edit-form"
             schema={UpdateItemBodySchema}
             partial
-            initial={{ name: editing.name, ...(opensBundle ? bundleValues(opensBundle) : {}), ...(opensTable ? tableValues(opensTable) : {}) }}
-            fields={[{ name: 'name', label: t('admin.name') }, ...(opensBundle ? rewardEditFields(t) : [])]}
-            section={opensTable ? (form) => <LootTableEditor form={form} /> : undefined}
+            initial={{ name: editing.name, ...(opens ? opensValues(opens) : {}) }}
+            fields={(v) => [
+              { name: 'name', label: t('admin.name') },
+              ...(opens ? [{ ...opensModeField(t), change: withOpensMode }] : []),
+              ...(opens && v.opens_mode === 'bundle' ? rewardEditFields(t) : []),
+            ]}
+            section={(form) => opens && form.values.opens_mode === 'table' && <LootTableEditor form={form} />}
             errorKeyOf={tableErrorKey}
-            toBody={(v) => ({
-              name: v.name,
-              ...(opensBundle ? { opens: { bundle: bundleOf(v, opensBundle.items?.slice(1)) } } : {}),
-              ...(opensTable ? { opens: { table: tableOf(v) } } : {}),
-            })}
+            toBody={(v) => ({ name: v.name, ...(opens ? { opens: opensOf(v) } : {}) })}
             onSubmit={(body) => saveEdit(() => api.admin.updateItem(editing.item_id, body))}
           >
             <CancelEdit />
@@ -573,7 +580,7 @@ function ItemsAdmin() {
             {items.map((i) => (
               <li key={i.item_id} className="row spread wrap" data-testid={`admin-item-${i.item_id}`}>
                 <span>
-                  <strong>{i.name}</strong> <code>{i.item_id}</code> <span className="badge">{i.kind}</span>
+                  <strong>{i.name}</strong> <code>{i.item_id}</code> <span className="badge">{t(`admin.kind.${i.kind}`)}</span>
                 </span>
                 <EditButton kind="item" id={i.item_id} name={i.name} />
               </li>

@@ -11,6 +11,11 @@ export interface FieldSpec {
   options?: readonly string[];
   /** The text shown for a select option; the option itself when absent. */
   optionLabel?: (option: string) => string;
+  /**
+   * The values after the operator sets this field to `value`, for a field that reshapes others (a
+   * mode whose fields take over what the old mode's held); only this field changes when absent.
+   */
+  change?: (values: Record<string, string>, value: string) => Record<string, string>;
   required?: boolean;
 }
 
@@ -150,7 +155,14 @@ export function SchemaForm<S extends z.ZodType>({
             value: values[f.name] ?? '',
             'aria-invalid': err ? true : undefined,
             'aria-describedby': err ? `${id}-err` : undefined,
-            onChange: (e: { target: { value: string } }) => setValues((v) => ({ ...v, [f.name]: e.target.value })),
+            onChange: (e: { target: { value: string } }) => {
+              const { value } = e.target;
+              const { change } = f;
+              if (!change) return setValues((v) => ({ ...v, [f.name]: value }));
+              // The fields the shown errors were on may be gone or hold other values now.
+              setErrors({});
+              setValues((v) => change(v, value));
+            },
           };
           if (f.type === 'checkbox') {
             return (

@@ -7,11 +7,14 @@ import {
   entryKey,
   entryRows,
   formatChance,
+  opensOf,
+  opensValues,
   removeEntry,
   tableErrorKey,
   tableOf,
   tableValues,
   totalWeight,
+  withOpensMode,
   type LootTable,
 } from './loot-table';
 
@@ -85,6 +88,55 @@ describe('table form values', () => {
     const parsed = CreateItemBodySchema.safeParse({ item_id: 'chest', name: 'Chest', kind: 'consumable', opens: { table: tableOf(values) } });
     expect(parsed.success).toBe(false);
     expect(closestIssues(parsed.error!.issues).map((i) => tableErrorKey(i.path))).toEqual(keys);
+  });
+});
+
+describe('contents form values', () => {
+  // Two items: the form shows the first, the second must survive a save and a switch.
+  const BUNDLE = { currencies: { soft: 40 }, exp: 7, items: [{ item_id: 'gem_shard', quantity: 2 }, { item_id: 'frame_gold', quantity: 1 }] };
+
+  it.each([{ opens: { bundle: BUNDLE } }, { opens: { table: TABLE } }])('show stored contents and read them back unchanged: $opens', ({ opens }) => {
+    const values = opensValues(opens);
+    expect(values.opens_mode).toBe('bundle' in opens ? 'bundle' : 'table');
+    expect(opensOf(values)).toEqual(opens);
+    expect(UpdateItemBodySchema.parse({ opens: opensOf(values) })).toEqual({ opens });
+  });
+
+  it('turn a fixed bundle into a one-entry table of weight 1 giving it, edits included', () => {
+    const values = { name: 'Chest', ...opensValues({ bundle: BUNDLE }), reward_premium: '3' };
+    const switched = withOpensMode(values, 'table');
+    expect(switched.opens_mode).toBe('table');
+    expect(switched.name).toBe('Chest');
+    expect(entryRows(switched)).toHaveLength(1);
+    const bundle = { ...BUNDLE, currencies: { soft: 40, premium: 3 } };
+    expect(opensOf(switched)).toEqual({ table: [{ weight: 1, bundle }] });
+  });
+
+  it('turn a table into the fixed bundle of its first entry, with no table left behind', () => {
+    const table = [{ weight: 5, bundle: BUNDLE }, ...TABLE];
+    const switched = withOpensMode({ name: 'Chest', ...opensValues({ table }) }, 'bundle');
+    expect(switched.opens_mode).toBe('bundle');
+    expect(switched.name).toBe('Chest');
+    expect(opensOf(switched)).toEqual({ bundle: BUNDLE });
+    expect(Object.keys(switched).filter((k) => k.startsWith('table.'))).toEqual([]);
+  });
+
+  it('clear the bundle fields the first entry leaves empty', () => {
+    const switched = withOpensMode({ ...opensValues({ bundle: BUNDLE }), ...tableValues([{ weight: 2, bundle: { exp: 9 } }]), opens_mode: 'table' }, 'bundle');
+    expect(opensOf(switched)).toEqual({ bundle: { exp: 9 } });
+  });
+
+  it('change nothing when the mode shown is chosen again', () => {
+    const values = opensValues({ table: TABLE });
+    expect(withOpensMode(values, 'table')).toBe(values);
+  });
+
+  it('send contents switched there and back unchanged not at all, and switched contents whole', () => {
+    const initial = { name: 'Chest', ...opensValues({ bundle: BUNDLE }) };
+    const toBody = (v: Record<string, string>) => ({ name: v.name, opens: opensOf(v) });
+    const there = withOpensMode(initial, 'table');
+    expect(changesOf(toBody(initial), toBody(withOpensMode(there, 'bundle')))).toEqual({});
+    expect(changesOf(toBody(initial), toBody(there))).toEqual({ opens: { table: [{ weight: 1, bundle: BUNDLE }] } });
   });
 });
 

@@ -1,4 +1,4 @@
-import { MAX_TABLE_ENTRIES, MAX_TABLE_WEIGHT, type ItemOpens } from '@playloop/contracts';
+import { MAX_TABLE_ENTRIES, MAX_TABLE_WEIGHT, type ItemOpens, type RewardBundle } from '@playloop/contracts';
 import { bundleOf, bundleValues, num } from './form';
 
 /** A weighted table as stored: each entry's weight and the bundle it gives. */
@@ -35,20 +35,53 @@ export function withRows(v: Values, rows: Values[]): Values {
   return Object.fromEntries([...rest, ...table]);
 }
 
+/** A bundle as form values: the fields bundleOf reads, and its items after the first as they are. */
+function bundleFormValues(bundle: RewardBundle): Values {
+  return { ...bundleValues(bundle), [MORE_ITEMS]: (bundle.items?.length ?? 0) > 1 ? JSON.stringify(bundle.items!.slice(1)) : '' };
+}
+
 /** The form values that show a stored table: each entry's weight and bundle fields, its further items kept. */
 export function tableValues(table: LootTable): Values {
   return withRows(
     {},
-    table.map((entry) => ({
-      weight: String(entry.weight),
-      ...bundleValues(entry.bundle),
-      [MORE_ITEMS]: (entry.bundle.items?.length ?? 0) > 1 ? JSON.stringify(entry.bundle.items!.slice(1)) : '',
-    })),
+    table.map((entry) => ({ weight: String(entry.weight), ...bundleFormValues(entry.bundle) })),
   );
 }
 
-/** The items of an entry the form does not show: kept as they are on save. */
+/** The items of an entry (or of a fixed bundle in the form) the form does not show: kept as they are on save. */
 export const hiddenItemsOf = (row: Values): BundleItem[] => (row[MORE_ITEMS] ? (JSON.parse(row[MORE_ITEMS]) as BundleItem[]) : []);
+
+/** The two ways a consumable opens, as the form's `opens_mode` select names them. */
+export const OPENS_MODES = ['bundle', 'table'] as const;
+/** The form keys of a fixed bundle: the same as an entry's, without the weight. */
+const BUNDLE_KEYS = [...ENTRY_FIELDS.filter((f) => f !== 'weight'), MORE_ITEMS];
+
+/**
+ * The form values that show stored contents: `opens_mode`, and the fixed bundle's fields at the
+ * top level (its further items kept) or the table under `table.<i>.<field>`.
+ */
+export function opensValues(opens: ItemOpens): Values {
+  return 'table' in opens ? { opens_mode: 'table', ...tableValues(opens.table) } : { opens_mode: 'bundle', ...bundleFormValues(opens.bundle) };
+}
+
+/** The contents the form values describe, in the mode `opens_mode` names: the inverse of opensValues. */
+export function opensOf(v: Values) {
+  return v.opens_mode === 'table' ? { table: tableOf(v) } : { bundle: bundleOf(v, hiddenItemsOf(v)) };
+}
+
+/**
+ * The form values after the operator switches the contents to `mode`, carrying what the form
+ * holds over: a fixed bundle becomes a one-entry table (weight 1) giving that bundle, and a table
+ * becomes the fixed bundle of its first entry (the other entries are dropped). Items the form does
+ * not show go along. Choosing the mode already shown changes nothing.
+ */
+export function withOpensMode(v: Values, mode: string): Values {
+  if (mode === v.opens_mode) return v;
+  const pick = (from: Values) => Object.fromEntries(BUNDLE_KEYS.map((k) => [k, from[k] ?? '']));
+  if (mode === 'table') return withRows({ ...v, opens_mode: mode }, [{ weight: '1', ...pick(v) }]);
+  const first = entryRows(v)[0] ?? {};
+  return withRows({ ...v, opens_mode: mode, ...pick(first) }, []);
+}
 
 /**
  * The table the form values describe, the inverse of tableValues. Weights go as typed (an empty
