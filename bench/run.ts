@@ -11,6 +11,7 @@
  *   BENCH_CONNECTIONS (20) connections for the HTTP and database runs (= the server's pool size)
  *   BENCH_ONLY           comma-separated phases to run (http,db,hotspot,session,pipeline,start);
  *                        all when unset. For profiling one path; RESULTS.md is written only for a full run.
+ *   BENCH_NODE_ARGS      extra node flags for the server under test, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof"
  */
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -27,6 +28,7 @@ const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 20);
 const PLAYERS = 50;
 const ONLY = process.env.BENCH_ONLY ? new Set(process.env.BENCH_ONLY.split(',').map((s) => s.trim())) : null;
 const phase = (name: string) => !ONLY || ONLY.has(name);
+const NODE_ARGS = process.env.BENCH_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
 const runId = `${Date.now().toString(36)}_${randomBytes(3).toString('hex')}`;
 const ADMIN = { site_id: 'bench_admin', password: 'bench-admin-password' };
 
@@ -296,6 +298,9 @@ async function databaseFloor(server: ServerChild, dbUrl: string, admin: string, 
   const claims = await cannon({
     url: server.url,
     amount: pairs.length,
+    // A run bounded by a count ends at the next sample tick: at the default 1 s ticks its
+    // duration, and so its rate, would be rounded up to whole seconds.
+    sampleInt: 10,
     requests: [
       {
         setupRequest: (req) => {
@@ -436,7 +441,7 @@ async function main() {
   let server: ServerChild | undefined;
   try {
     const t0 = performance.now();
-    server = await startServer({ DATABASE_URL: dbUrl, DATA_DIR: dataDir, ADMIN_SITE_ID: ADMIN.site_id, ADMIN_PASSWORD: ADMIN.password, JWT_SECRET: randomBytes(32).toString('hex') });
+    server = await startServer({ DATABASE_URL: dbUrl, DATA_DIR: dataDir, ADMIN_SITE_ID: ADMIN.site_id, ADMIN_PASSWORD: ADMIN.password, JWT_SECRET: randomBytes(32).toString('hex') }, { nodeArgs: NODE_ARGS });
     report({ bench: 'f) start', figure: 'server on PostgreSQL to /healthz 200 (fresh db)', value: `${fmt((performance.now() - t0) / 1000, 2)} s` });
     const pid = server.child.pid!;
     const admin = await adminToken(server.url);

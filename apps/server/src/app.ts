@@ -91,13 +91,13 @@ export async function buildApp(options: AppOptions) {
     ...(options.loginLimits ? { loginLimits: options.loginLimits } : {}),
     onSignup: [
       (trx, user) => openPlayerAccounts(trx, user.id),
-      (trx, user, now) => grantSignupBonus(trx, user.id, options.config.signupBonusSoft, now),
+      (trx, user, at) => grantSignupBonus(trx, user.id, options.config.signupBonusSoft, at),
       recordSignup,
     ],
     onLogin: [
       recordLogin,
-      async (trx, user, now) => {
-        await advanceProgressForMetric(trx, user.id, 'logins', 1, now, options.config.resetTimezone);
+      async (trx, user, at) => {
+        await advanceProgressForMetric(trx, { userId: user.id, metric: 'logins', delta: 1, ...at, resetTimezone: options.config.resetTimezone });
       },
     ],
   });

@@ -186,6 +186,8 @@ describe('endGameSession: one transaction with events, exp and level', () => {
       won: true,
       now: ctx.clock.now(),
       resetTimezone: 'UTC',
+      // The request's trace (a new one per request here: no traceparent), for the progress events.
+      traceId: expect.stringMatching(/^[0-9a-f-]{36}$/),
       // The session end's own writes of the users row bump the state version and carry the events.
       carryOutbox: [],
     });

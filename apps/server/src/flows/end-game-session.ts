@@ -28,6 +28,8 @@ export interface EndGameSessionInput {
   score?: number | undefined;
   durationS: number;
   meta?: Record<string, unknown> | undefined;
+  /** The request's trace, carried by every analytics event of the end. */
+  traceId?: string | undefined;
 }
 
 /**
@@ -41,7 +43,7 @@ export interface EndGameSessionInput {
 export async function endGameSession(deps: EndGameSessionDeps, input: EndGameSessionInput): Promise<EndSessionResponse> {
   const now = deps.clock.now();
   const today = localDateOf(now, deps.resetTimezone);
-  const { userId, sessionId, durationS } = input;
+  const { userId, sessionId, durationS, traceId } = input;
 
   return deps.db.transaction().execute(async (trx) => {
     const row = await claimSessionEnd(trx, { sessionId, userId, now, score: input.score, durationS, meta: input.meta });
@@ -83,6 +85,7 @@ export async function endGameSession(deps: EndGameSessionDeps, input: EndGameSes
       won,
       now,
       resetTimezone: deps.resetTimezone,
+      traceId,
       // The streak's update of the users row below carries their events (and addExp bumps the
       // state version in this transaction, whatever the exp).
       carryOutbox: progressEvents,
@@ -98,6 +101,7 @@ export async function endGameSession(deps: EndGameSessionDeps, input: EndGameSes
         title: def.name,
         bundle: payout,
         now,
+        traceId,
       });
       rewardItems = grant.rewardItems;
     }
@@ -120,6 +124,7 @@ export async function endGameSession(deps: EndGameSessionDeps, input: EndGameSes
           level_up: levelUp,
         },
         now,
+        traceId,
       },
     ]);
 

@@ -15,6 +15,8 @@ export interface PurchaseInput {
   userId: string;
   skuId: string;
   quantity: number;
+  /** The request's trace, carried by every analytics event of the purchase. */
+  traceId?: string | undefined;
 }
 
 // Refusals that are about the request itself, not the purchase: no attempt is recorded for them.
@@ -32,7 +34,7 @@ const NOT_AN_ATTEMPT = new Set<ErrorCode>(['NOT_FOUND', 'VALIDATION_FAILED']);
 export async function purchaseSku(deps: { db: Db; clock: Clock }, input: PurchaseInput): Promise<PurchaseResponse> {
   const now = deps.clock.now();
   const purchaseId = randomUUID();
-  const { userId, skuId, quantity } = input;
+  const { userId, skuId, quantity, traceId } = input;
   let attempt: { price: number; currency: Currency } | undefined;
 
   try {
@@ -74,12 +76,13 @@ export async function purchaseSku(deps: { db: Db; clock: Clock }, input: Purchas
       // After the accounts and before the grant's write of the users row, as a paying game end
       // does; that write bumps the state version and carries the progress events.
       const progressEvents: OutboxEvent<EnvelopeEventType>[] = [];
-      await advanceProgressForMetric(trx, userId, 'purchases', 1, now, undefined, progressEvents);
+      await advanceProgressForMetric(trx, { userId, metric: 'purchases', delta: 1, now, traceId, carryOutbox: progressEvents });
       const succeeded: OutboxEvent<'shop.purchase.succeeded'> = {
         eventType: 'shop.purchase.succeeded',
         userId,
         payload: { purchase_id: purchaseId, sku_id: skuId, quantity, price: offer.price, total_price: totalPrice, currency_type: offer.currency_type },
         now,
+        traceId,
       };
       await insertPurchase(withOutboxEvents(trx, [succeeded]), {
         id: purchaseId,
@@ -101,6 +104,7 @@ export async function purchaseSku(deps: { db: Db; clock: Clock }, input: Purchas
         title: offer.name,
         bundle: granted,
         now,
+        traceId,
         record: () => progressEvents,
       });
 
@@ -131,6 +135,7 @@ export async function purchaseSku(deps: { db: Db; clock: Clock }, input: Purchas
           userId,
           payload: { purchase_id: purchaseId, sku_id: skuId, quantity, total_price: failed.price * quantity, currency_type: failed.currency, failure_code: code },
           now,
+          traceId,
         };
         await insertPurchase(withOutboxEvents(deps.db, [event]), {
           id: purchaseId,

@@ -18,13 +18,13 @@ export const authRoutes: FastifyPluginAsyncZod<{ authService: AuthService }> = a
   app.post(
     '/signup',
     { schema: { tags, body: SignupBodySchema, response: { 201: AuthResponseSchema } } },
-    async (request, reply) => reply.code(201).send(await authService.signup(request.body)),
+    async (request, reply) => reply.code(201).send(await authService.signup(request.body, request.traceId)),
   );
 
   app.post(
     '/login',
     { schema: { tags, body: LoginBodySchema, response: { 200: AuthResponseSchema } } },
-    async (request) => authService.login(request.body, request.ip),
+    async (request) => authService.login(request.body, request.ip, request.traceId),
   );
 
   app.post(

@@ -30,9 +30,16 @@ export interface LoginLimits {
 
 export const DEFAULT_LOGIN_LIMITS: LoginLimits = { windowMs: 15 * 60_000, perHandle: 5, perAddress: 30 };
 
-/** Work other modules add to a signup, inside its transaction (the signup bonus, the outbox). */
-export type SignupHook = (trx: Db, user: UserRow, now: Date) => Promise<void>;
-export type LoginHook = (trx: Db, user: UserRow, now: Date) => Promise<void>;
+/**
+ * Work other modules add to a signup, inside its transaction (the signup bonus, the outbox), with
+ * the time and the trace of the request.
+ */
+export type SignupHook = (trx: Db, user: UserRow, at: RequestMoment) => Promise<void>;
+export type LoginHook = (trx: Db, user: UserRow, at: RequestMoment) => Promise<void>;
+export interface RequestMoment {
+  now: Date;
+  traceId: string | undefined;
+}
 
 export interface AuthServiceDeps {
   db: Db;
@@ -78,7 +85,7 @@ export function createAuthService(deps: AuthServiceDeps) {
 
   return {
     /** Creates a player, grants the signup bonus and logs them in, all in one transaction. */
-    async signup(body: SignupBody): Promise<AuthResponse> {
+    async signup(body: SignupBody, traceId?: string): Promise<AuthResponse> {
       const passwordHash = await hashPassword(body.password);
       const now = clock.now();
       return db.transaction().execute(async (trx) => {
@@ -89,7 +96,7 @@ export function createAuthService(deps: AuthServiceDeps) {
           created_at: now,
         });
         if (!user) throw new DomainError('SITE_ID_TAKEN', `site_id "${body.site_id}" is taken`);
-        for (const hook of deps.onSignup ?? []) await hook(trx, user, now);
+        for (const hook of deps.onSignup ?? []) await hook(trx, user, { now, traceId });
         return openSession(trx, user, now);
       });
     },
@@ -98,7 +105,7 @@ export function createAuthService(deps: AuthServiceDeps) {
      * Logs in. Unknown handle and wrong password fail alike; failures count per handle and per
      * address, and past either limit every attempt is refused until the window ends.
      */
-    async login(body: LoginBody, ip: string): Promise<AuthResponse> {
+    async login(body: LoginBody, ip: string, traceId?: string): Promise<AuthResponse> {
       const nowMs = clock.now().getTime();
       const [byHandle, byAddress] = await Promise.all([
         rateLimits.count(handleKey(body.site_id), limits.windowMs, nowMs),
@@ -118,7 +125,7 @@ export function createAuthService(deps: AuthServiceDeps) {
       await rateLimits.reset(handleKey(body.site_id), limits.windowMs, nowMs);
       const now = clock.now();
       return db.transaction().execute(async (trx) => {
-        for (const hook of deps.onLogin ?? []) await hook(trx, user, now);
+        for (const hook of deps.onLogin ?? []) await hook(trx, user, { now, traceId });
         return openSession(trx, user, now);
       });
     },

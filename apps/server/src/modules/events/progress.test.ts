@@ -181,7 +181,7 @@ describe('advanceProgressForMetric', () => {
     const plays = await joined(player, { metric: 'games_played', target: 3 });
     const mission = await makeMission(ctx, { period: 'daily', rules: { metric: 'purchases', target: 1 } });
     const updates = await ctx.db.transaction().execute((trx) =>
-      advanceProgressForMetric(trx, player.user.id, 'purchases', 2, ctx.clock.now()),
+      advanceProgressForMetric(trx, { userId: player.user.id, metric: 'purchases', delta: 2, now: ctx.clock.now() }),
     );
     const map = byId(updates);
     expect(map.get(purchases.id)).toMatchObject({ kind: 'event', progress: 2, progress_version: 1 });
@@ -193,7 +193,7 @@ describe('advanceProgressForMetric', () => {
     const player = await makePlayer(ctx.app);
     await joined(player, { metric: 'logins', target: 3 });
     for (const delta of [0, -1, 0.5]) {
-      const updates = await ctx.db.transaction().execute((trx) => advanceProgressForMetric(trx, player.user.id, 'logins', delta, ctx.clock.now()));
+      const updates = await ctx.db.transaction().execute((trx) => advanceProgressForMetric(trx, { userId: player.user.id, metric: 'logins', delta, now: ctx.clock.now() }));
       expect(updates).toEqual([]);
     }
   });
@@ -203,8 +203,8 @@ describe('advanceProgressForMetric', () => {
     const mission = await makeMission(ctx, { period: 'daily', rules: { metric: 'logins', target: 5 } });
     // 2026-11-28T20:00Z is already the 29th in Seoul.
     const at = new Date('2026-11-28T20:00:00Z');
-    await ctx.db.transaction().execute((trx) => advanceProgressForMetric(trx, player.user.id, 'logins', 1, at, 'Asia/Seoul'));
-    await ctx.db.transaction().execute((trx) => advanceProgressForMetric(trx, player.user.id, 'logins', 1, at, 'UTC'));
+    await ctx.db.transaction().execute((trx) => advanceProgressForMetric(trx, { userId: player.user.id, metric: 'logins', delta: 1, now: at, resetTimezone: 'Asia/Seoul' }));
+    await ctx.db.transaction().execute((trx) => advanceProgressForMetric(trx, { userId: player.user.id, metric: 'logins', delta: 1, now: at, resetTimezone: 'UTC' }));
     const rows = await ctx.db
       .selectFrom('mission_progress')
       .select(['period_key', 'period_ends_at'])

@@ -17,6 +17,8 @@ export interface PlayOutcome {
   now: Date;
   /** RESET_TIMEZONE, which decides the current mission day and week; the app's zone when absent. */
   resetTimezone?: string;
+  /** The trace of the request, for the progress events; a new trace when absent. */
+  traceId?: string | undefined;
   /**
    * The caller writes the player's users row later in this transaction, bumping the state version
    * (a session end adds exp): the progress events are pushed here for that write to carry (see
@@ -70,6 +72,7 @@ async function advance(
     play: PlayFilter;
     now: Date;
     resetTimezone: string | undefined;
+    traceId: string | undefined;
     carryOutbox?: OutboxEvent<EnvelopeEventType>[] | undefined;
   },
 ): Promise<ProgressUpdate[]> {
@@ -82,7 +85,7 @@ async function advance(
   const outbox: OutboxEvent<EnvelopeEventType>[] = [
     ...events.map((row) => {
       const { id: event_id, kind: _kind, ...state } = eventUpdate(row);
-      return { eventType: 'event.progress' as const, userId: p.userId, payload: { event_id, metric: row.metric, delta: row.delta, ...state }, now: p.now };
+      return { eventType: 'event.progress' as const, userId: p.userId, payload: { event_id, metric: row.metric, delta: row.delta, ...state }, now: p.now, traceId: p.traceId };
     }),
     ...missions.map((row) => {
       const { id: mission_id, kind: _kind, ...state } = missionUpdate(row);
@@ -91,6 +94,7 @@ async function advance(
         userId: p.userId,
         payload: { mission_id, period_key: row.period_key, metric: row.metric, delta: row.delta, ...state },
         now: p.now,
+        traceId: p.traceId,
       };
     }),
   ];
@@ -114,6 +118,7 @@ export async function advanceProgressForPlay(trx: Db, outcome: PlayOutcome): Pro
     play: { gameType: outcome.gameType, score: outcome.score },
     now: outcome.now,
     resetTimezone: outcome.resetTimezone,
+    traceId: outcome.traceId,
     carryOutbox: outcome.carryOutbox,
   });
 }
@@ -125,14 +130,25 @@ export async function advanceProgressForPlay(trx: Db, outcome: PlayOutcome): Pro
  */
 export async function advanceProgressForMetric(
   trx: Db,
-  userId: string,
-  metric: Metric,
-  delta: number,
-  now: Date,
-  resetTimezone?: string,
-  /** As PlayOutcome.carryOutbox: the caller's later users write bumps the state and carries the events. */
-  carryOutbox?: OutboxEvent<EnvelopeEventType>[],
+  m: {
+    userId: string;
+    metric: Metric;
+    delta: number;
+    now: Date;
+    resetTimezone?: string | undefined;
+    traceId?: string | undefined;
+    /** As PlayOutcome.carryOutbox: the caller's later users write bumps the state and carries the events. */
+    carryOutbox?: OutboxEvent<EnvelopeEventType>[] | undefined;
+  },
 ): Promise<ProgressUpdate[]> {
-  const deltas = Number.isSafeInteger(delta) && delta > 0 ? [{ metric, delta }] : [];
-  return advance(trx, { userId, deltas, play: { gameType: null, score: null }, now, resetTimezone, carryOutbox });
+  const deltas = Number.isSafeInteger(m.delta) && m.delta > 0 ? [{ metric: m.metric, delta: m.delta }] : [];
+  return advance(trx, {
+    userId: m.userId,
+    deltas,
+    play: { gameType: null, score: null },
+    now: m.now,
+    resetTimezone: m.resetTimezone,
+    traceId: m.traceId,
+    carryOutbox: m.carryOutbox,
+  });
 }

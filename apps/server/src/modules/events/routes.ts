@@ -50,7 +50,7 @@ export const eventsRoutes: FastifyPluginAsyncZod<EventsDeps> = async (app, deps)
       preHandler: app.authenticate,
     },
     async (request, reply) => {
-      const { created, participation } = await participate(deps, caller(request).userId, request.params.id);
+      const { created, participation } = await participate(deps, caller(request).userId, request.params.id, request.traceId);
       return reply.code(created ? 201 : 200).send(participation);
     },
   );
@@ -68,7 +68,7 @@ export const eventsRoutes: FastifyPluginAsyncZod<EventsDeps> = async (app, deps)
       },
       preHandler: app.authenticate,
     },
-    async (request) => reportProgress(deps, caller(request).userId, request.params.id, request.body),
+    async (request) => reportProgress(deps, caller(request).userId, request.params.id, request.body, request.traceId),
   );
 
   app.post(
@@ -83,6 +83,6 @@ export const eventsRoutes: FastifyPluginAsyncZod<EventsDeps> = async (app, deps)
       },
       preHandler: app.authenticate,
     },
-    async (request) => claimEvent(deps, caller(request).userId, request.params.id),
+    async (request) => claimEvent(deps, caller(request).userId, request.params.id, request.traceId),
   );
 };

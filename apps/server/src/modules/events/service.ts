@@ -133,8 +133,8 @@ async function requireEvent(db: Db, eventId: string): Promise<EventRow> {
 }
 
 /** The analytics event of a first join. */
-const recordJoin = (trx: Db, userId: string, event: EventRow, target: number, now: Date) =>
-  appendOutbox(trx, { eventType: 'event.participate', userId, payload: { event_id: event.id, event_key: event.key, target }, now });
+const recordJoin = (trx: Db, userId: string, event: EventRow, target: number, now: Date, traceId: string | undefined) =>
+  appendOutbox(trx, { eventType: 'event.participate', userId, payload: { event_id: event.id, event_key: event.key, target }, now, traceId });
 
 /**
  * Joins the player to a running event. The insert decides (ON CONFLICT DO NOTHING): the first
@@ -144,6 +144,7 @@ export async function participate(
   deps: EventsDeps,
   userId: string,
   eventId: string,
+  traceId?: string,
 ): Promise<{ created: boolean; participation: Participation }> {
   const now = deps.clock.now();
   return deps.db.transaction().execute(async (trx) => {
@@ -153,7 +154,7 @@ export async function participate(
     const inserted = await insertParticipation(trx, { userId, eventId, target: rules.target, now });
     if (inserted) {
       await addExp(trx, userId, 0);
-      await recordJoin(trx, userId, event, rules.target, now);
+      await recordJoin(trx, userId, event, rules.target, now, traceId);
       return { created: true, participation: toParticipation(inserted, event.ends_at, now) };
     }
     const existing = await findParticipation(trx, userId, eventId);
@@ -171,7 +172,7 @@ const EXPIRED = Symbol('expired');
  * `expected_version`, the update is conditional on the participation still having that version,
  * so of concurrent reports made from one state only one applies.
  */
-export async function reportProgress(deps: EventsDeps, userId: string, eventId: string, body: EventProgressBody): Promise<Participation> {
+export async function reportProgress(deps: EventsDeps, userId: string, eventId: string, body: EventProgressBody, traceId?: string): Promise<Participation> {
   const now = deps.clock.now();
   const outcome = await deps.db.transaction().execute(async (trx) => {
     const event = await requireEvent(trx, eventId);
@@ -191,7 +192,7 @@ export async function reportProgress(deps: EventsDeps, userId: string, eventId: 
     }
 
     const joined = await insertParticipation(trx, { userId, eventId, target: rules.target, now });
-    if (joined) await recordJoin(trx, userId, event, rules.target, now);
+    if (joined) await recordJoin(trx, userId, event, rules.target, now, traceId);
     const updated = await addProgress(trx, { userId, eventId, delta: body.delta, expectedVersion: body.expected_version, now });
     if (updated) {
       await addExp(trx, userId, 0);
@@ -209,6 +210,7 @@ export async function reportProgress(deps: EventsDeps, userId: string, eventId: 
           progress_version: state.progress_version,
         },
         now,
+        traceId,
       });
       return state;
     }
@@ -236,7 +238,7 @@ export async function reportProgress(deps: EventsDeps, userId: string, eventId: 
  * follows in the same transaction, so there is exactly one, ever. After ends_at the
  * participation is written expired and the claim refused with EVENT_EXPIRED.
  */
-export async function claimEvent(deps: EventsDeps, userId: string, eventId: string): Promise<EventClaimResponse> {
+export async function claimEvent(deps: EventsDeps, userId: string, eventId: string, traceId?: string): Promise<EventClaimResponse> {
   const now = deps.clock.now();
   const outcome = await deps.db.transaction().execute(async (trx) => {
     const event = await requireEvent(trx, eventId);
@@ -264,8 +266,9 @@ export async function claimEvent(deps: EventsDeps, userId: string, eventId: stri
       title: event.title,
       bundle: event.reward_bundle as RewardBundle,
       now,
+      traceId,
       record: ({ grantId, rewardItems }) => [
-        { eventType: 'event.claim', userId, payload: { event_id: eventId, grant_id: grantId, reward_items: rewardItems }, now },
+        { eventType: 'event.claim', userId, payload: { event_id: eventId, grant_id: grantId, reward_items: rewardItems }, now, traceId },
       ],
     });
     return {

@@ -40,7 +40,7 @@ export const gameRoutes: FastifyPluginAsyncZod<{ db: Db; clock: Clock; resetTime
       preHandler: app.authenticate,
     },
     async (request, reply) => {
-      const started = await startGameSession({ db, clock }, { userId: caller(request).userId, gameType: request.body.game_type });
+      const started = await startGameSession({ db, clock }, { userId: caller(request).userId, gameType: request.body.game_type, traceId: request.traceId });
       return reply.code(201).send(started);
     },
   );
@@ -67,6 +67,7 @@ export const gameRoutes: FastifyPluginAsyncZod<{ db: Db; clock: Clock; resetTime
           score: request.body.score,
           durationS: request.body.duration,
           meta: request.body.meta,
+          traceId: request.traceId,
         },
       ),
   );

@@ -41,7 +41,7 @@ export const listGameTypes = (): GameType[] => [...gameTypes.values()].map(descr
  * abandoned; any other active one makes this 409 SESSION_ALREADY_ACTIVE (decided by the
  * insert, so of concurrent starts exactly one succeeds). An unknown type is 404 NOT_FOUND.
  */
-export async function startGameSession(deps: GamesDeps, input: { userId: string; gameType: string }): Promise<StartSessionResponse> {
+export async function startGameSession(deps: GamesDeps, input: { userId: string; gameType: string; traceId?: string | undefined }): Promise<StartSessionResponse> {
   const def = getGameType(input.gameType);
   if (!def) throw notFound(`game type ${input.gameType}`);
   const now = deps.clock.now();
@@ -67,6 +67,7 @@ export async function startGameSession(deps: GamesDeps, input: { userId: string;
         userId: input.userId,
         payload: { session_id: started.id, game_type: started.game_type },
         now,
+        traceId: input.traceId,
       });
     }
     return started;

@@ -42,6 +42,7 @@ export const inventoryRoutes: FastifyPluginAsyncZod<InventoryDeps> = async (app,
         userId: caller(request).userId,
         itemId: request.params.item_id,
         idempotencyKey: request.headers['x-idempotency-key'],
+        traceId: request.traceId,
       });
       if (outcome.replayed) reply.header('idempotent-replayed', 'true');
       return outcome.response;

@@ -45,7 +45,7 @@ export interface UseItemOutcome {
  */
 export async function useItem(
   deps: InventoryDeps,
-  input: { userId: string; itemId: string; idempotencyKey?: string | undefined },
+  input: { userId: string; itemId: string; idempotencyKey?: string | undefined; traceId?: string | undefined },
 ): Promise<UseItemOutcome> {
   const now = deps.clock.now();
   const key = input.idempotencyKey ?? null;
@@ -90,6 +90,7 @@ export async function useItem(
       title: item.name,
       bundle: opened.bundle,
       now,
+      traceId: input.traceId,
     });
     // A bundle may give back the item just used (a chest holding a chest).
     const regained = (opened.bundle.items ?? []).filter((i) => i.item_id === item.item_id).reduce((n, i) => n + i.quantity, 0);

@@ -35,7 +35,7 @@ const claim = (missionId: string, player: TestPlayer, key?: string) =>
   });
 /** Counts `n` logins for the player now (missions here count logins so no game session is needed). */
 const login = (player: TestPlayer, n = 1) =>
-  ctx.db.transaction().execute((trx) => advanceProgressForMetric(trx, player.user.id, 'logins', n, ctx.clock.now(), 'UTC'));
+  ctx.db.transaction().execute((trx) => advanceProgressForMetric(trx, { userId: player.user.id, metric: 'logins', delta: n, now: ctx.clock.now(), resetTimezone: 'UTC' }));
 const missionGrants = (userId: string) =>
   ctx.db.selectFrom('reward_grants').select(['grant_key', 'source_id']).where('user_id', '=', userId).where('source', '=', 'mission').execute();
 
@@ -177,12 +177,12 @@ describe('POST /api/events/missions/{id}/claim', () => {
   it('runs claims alongside purchase-style progress of the same player without deadlocks', async () => {
     const player = await makePlayer(ctx.app);
     const mission = await makeMission(ctx, { rules: { metric: 'purchases', target: 1 }, reward: { currencies: { soft: 10 } } });
-    await ctx.db.transaction().execute((trx) => advanceProgressForMetric(trx, player.user.id, 'purchases', 1, ctx.clock.now(), 'UTC'));
+    await ctx.db.transaction().execute((trx) => advanceProgressForMetric(trx, { userId: player.user.id, metric: 'purchases', delta: 1, now: ctx.clock.now(), resetTimezone: 'UTC' }));
     // As the purchase flow does: the player's accounts first, then progress, then the users row.
     const purchaseLike = () =>
       ctx.db.transaction().execute(async (trx) => {
         await lockPlayerAccounts(trx, player.user.id);
-        await advanceProgressForMetric(trx, player.user.id, 'purchases', 1, ctx.clock.now(), 'UTC');
+        await advanceProgressForMetric(trx, { userId: player.user.id, metric: 'purchases', delta: 1, now: ctx.clock.now(), resetTimezone: 'UTC' });
       });
     const results = await Promise.allSettled([...Array.from({ length: 5 }, purchaseLike), claim(mission.id, player), ...Array.from({ length: 5 }, purchaseLike)]);
     for (const r of results) expect(r.status).toBe('fulfilled');

@@ -46,6 +46,6 @@ export const missionsRoutes: FastifyPluginAsyncZod<MissionsDeps> = async (app, d
       },
       preHandler: app.authenticate,
     },
-    async (request) => claimMission(deps, caller(request).userId, request.params.id),
+    async (request) => claimMission(deps, caller(request).userId, request.params.id, request.traceId),
   );
 };

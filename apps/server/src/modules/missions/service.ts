@@ -95,7 +95,7 @@ export async function listMissions(deps: MissionsDeps, userId: string): Promise<
  * simply no longer current). The conditional UPDATE claimable → claimed decides the one winner;
  * the grant (key `mission:{id}:{period_key}:user:{user}`) follows in the same transaction.
  */
-export async function claimMission(deps: MissionsDeps, userId: string, missionId: string): Promise<MissionClaimResponse> {
+export async function claimMission(deps: MissionsDeps, userId: string, missionId: string, traceId?: string): Promise<MissionClaimResponse> {
   const now = deps.clock.now();
   return deps.db.transaction().execute(async (trx) => {
     const mission = await findMission(trx, missionId);
@@ -119,8 +119,9 @@ export async function claimMission(deps: MissionsDeps, userId: string, missionId
       title: mission.title,
       bundle: mission.reward_bundle as RewardBundle,
       now,
+      traceId,
       record: ({ grantId, rewardItems }) => [
-        { eventType: 'mission.claim', userId, payload: { mission_id: missionId, period_key: period.key, grant_id: grantId, reward_items: rewardItems }, now },
+        { eventType: 'mission.claim', userId, payload: { mission_id: missionId, period_key: period.key, grant_id: grantId, reward_items: rewardItems }, now, traceId },
       ],
     });
     return {

@@ -2,7 +2,8 @@ import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { examplePayloads, parseEnvelope, type Envelope } from '@playloop/contracts';
 import { buildTestApp, type TestContext } from '../../../test/build-app.ts';
-import { makePlayer } from '../../../test/factories/players.ts';
+import { makeEvent, makeMission, uniqueKey } from '../../../test/factories/live-ops.ts';
+import { makeAdmin, makePlayer } from '../../../test/factories/players.ts';
 import { listOutboxRows } from './repo.ts';
 import { appendOutbox, appendOutboxEvents, pruneOutbox } from './service.ts';
 
@@ -152,5 +153,55 @@ describe('auth writes user.signup and user.login', () => {
     });
     expect(res.statusCode).toBe(409);
     expect(await count()).toBe(before);
+  });
+});
+
+describe('every analytics event carries the trace of the request that caused it', () => {
+  it('for joins, progress, claims, plays and purchases, refused purchases included', async () => {
+    const admin = await makeAdmin(ctx);
+    const player = await makePlayer(ctx.app);
+    const event = await makeEvent(ctx, { rules: { metric: 'games_played', target: 1, client_reportable: true } });
+    await makeMission(ctx, { rules: { metric: 'purchases', target: 5 } });
+    const sku = (await ctx.app.inject({
+      method: 'POST',
+      url: '/api/admin/shop/skus',
+      headers: admin.headers,
+      payload: { sku_id: uniqueKey('trace_sku'), name: 'Trace pack', price: 10, currency_type: 'soft', bundle: { items: [{ item_id: 'trace_token', quantity: 1 }] } },
+    })).json().sku_id as string;
+    const dear = (await ctx.app.inject({
+      method: 'POST',
+      url: '/api/admin/shop/skus',
+      headers: admin.headers,
+      payload: { sku_id: uniqueKey('trace_dear'), name: 'Too dear', price: 900_000, currency_type: 'soft', bundle: { exp: 1 } },
+    })).json().sku_id as string;
+
+    let seen = new Set((await listOutboxRows(ctx.db, { userId: player.user.id })).map((r) => r.event_id));
+    let n = 0;
+    /** Sends one request under a trace of its own; answers the new events' types and traces. */
+    const traced = async (method: 'POST', url: string, payload?: object) => {
+      n += 1;
+      const hex = n.toString(16).padStart(32, 'a');
+      const res = await ctx.app.inject({ method, url, headers: { ...player.headers, traceparent: `00-${hex}-00f067aa0ba902b7-01` }, ...(payload ? { payload } : {}) });
+      const fresh = (await listOutboxRows(ctx.db, { userId: player.user.id })).filter((r) => !seen.has(r.event_id));
+      seen = new Set([...seen, ...fresh.map((r) => r.event_id)]);
+      const trace = `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+      return { status: res.statusCode, body: res.json(), types: fresh.map((r) => r.event_type).sort(), traces: [...new Set(fresh.map((r) => (r.envelope as Envelope).trace_id))], trace };
+    };
+
+    const join = await traced('POST', `/api/events/${event.id}/participate`);
+    expect(join).toMatchObject({ status: 201, types: ['event.participate'], traces: [join.trace] });
+    const progress = await traced('POST', `/api/events/${event.id}/progress`, { metric: 'games_played', delta: 1 });
+    expect(progress).toMatchObject({ status: 200, types: ['event.progress'], traces: [progress.trace] });
+    const claim = await traced('POST', `/api/events/${event.id}/claim`);
+    expect(claim).toMatchObject({ status: 200, types: ['event.claim', 'reward.granted'], traces: [claim.trace] });
+    const start = await traced('POST', '/api/game/sessions/start', { game_type: 'reaction' });
+    expect(start).toMatchObject({ status: 201, types: ['game.session.start'], traces: [start.trace] });
+    ctx.clock.advance(5_000);
+    const end = await traced('POST', `/api/game/sessions/${start.body.session_id}/end`, { score: 100, duration: 5 });
+    expect(end).toMatchObject({ status: 200, types: ['game.session.end'], traces: [end.trace] });
+    const bought = await traced('POST', '/api/shop/purchase', { sku_id: sku });
+    expect(bought).toMatchObject({ status: 201, types: ['mission.progress', 'reward.granted', 'shop.purchase.succeeded'], traces: [bought.trace] });
+    const refused = await traced('POST', '/api/shop/purchase', { sku_id: dear });
+    expect(refused).toMatchObject({ status: 402, types: ['shop.purchase.failed'], traces: [refused.trace] });
   });
 });

@@ -6,7 +6,6 @@ import type { Pipeline } from './pipeline.ts';
 import { createOutboxRelay, type OutboxRelay, type OutboxStats } from './relay.ts';
 import { readOutboxBacklog } from './repo.ts';
 import { pipelineRoutes } from './routes.ts';
-import { runWithTraceId } from './trace-context.ts';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -22,17 +21,11 @@ export interface OutboxPluginOptions {
 }
 
 /**
- * The outbox side of the app: the request's trace id for outbox writes, the relay (started when
- * the app is ready, stopped before it closes), backlog metrics and the operator routes.
+ * The outbox side of the app: the relay (started when the app is ready, stopped before it
+ * closes), backlog metrics and the operator routes.
  */
 export default fp<OutboxPluginOptions>(
   async (app, { db, clock, pipeline }) => {
-    // Outbox writes deep in a service (the auth hooks) pick up the request's trace from here. A
-    // preHandler runs after the body is read, so the handler and all it awaits inherit it.
-    app.addHook('preHandler', (request, _reply, done) => {
-      runWithTraceId(request.traceId, done);
-    });
-
     const relay = pipeline
       ? createOutboxRelay({
           db,

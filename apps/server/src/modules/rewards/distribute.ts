@@ -16,7 +16,7 @@ const keyDigest = (key: string) => createHash('sha256').update(key).digest('hex'
  */
 export async function distributeReward(
   deps: { db: Db; clock: Clock },
-  input: { operatorId: string; idempotencyKey: string; body: z.infer<typeof DistributeBodySchema> },
+  input: { operatorId: string; idempotencyKey: string; body: z.infer<typeof DistributeBodySchema>; traceId?: string | undefined },
 ) {
   const now = deps.clock.now();
   return deps.db.transaction().execute(async (trx) => {
@@ -29,6 +29,7 @@ export async function distributeReward(
       title: input.body.reason,
       bundle: input.body.bundle,
       now,
+      traceId: input.traceId,
     });
     return {
       grant_id: grant.grantId,

@@ -65,7 +65,7 @@ export const rewardsRoutes: FastifyPluginAsyncZod<{ db: Db; clock: Clock }> = as
     async (request, reply) => {
       const result = await distributeReward(
         { db, clock },
-        { operatorId: caller(request).userId, idempotencyKey: request.headers['x-idempotency-key'], body: request.body },
+        { operatorId: caller(request).userId, idempotencyKey: request.headers['x-idempotency-key'], body: request.body, traceId: request.traceId },
       );
       return reply.code(201).send(result);
     },

@@ -15,6 +15,8 @@ export interface GrantRequest {
   title?: string | null;
   bundle: RewardBundle;
   now: Date;
+  /** The trace of the request granting it, for the analytics events; a new trace when absent. */
+  traceId?: string | undefined;
   /**
    * The caller's own analytics events about this grant (a claim's, a purchase's), written after
    * `reward.granted` in the same statement as it: one round trip for all of them.
@@ -130,6 +132,7 @@ export async function grantReward(trx: Db, req: GrantRequest): Promise<GrantResu
       reward_items: rewardItems,
     },
     now: req.now,
+    traceId: req.traceId,
   };
   const progressed = await addExp(trx, req.userId, req.bundle.exp ?? 0, [granted, ...(req.record?.({ grantId, rewardItems }) ?? [])]);
   return { grantId, rewardItems, created: true, ...progressed };

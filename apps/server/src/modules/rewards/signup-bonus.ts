@@ -2,7 +2,7 @@ import type { Db } from '../../db/database.ts';
 import { grantReward } from './service.ts';
 
 /** The welcome bonus (SIGNUP_BONUS_SOFT), granted through the reward service like any reward. */
-export async function grantSignupBonus(trx: Db, userId: string, soft: number, now: Date): Promise<void> {
+export async function grantSignupBonus(trx: Db, userId: string, soft: number, at: { now: Date; traceId: string | undefined }): Promise<void> {
   if (soft <= 0) return;
   await grantReward(trx, {
     userId,
@@ -11,6 +11,6 @@ export async function grantSignupBonus(trx: Db, userId: string, soft: number, no
     sourceId: userId,
     title: 'Welcome bonus',
     bundle: { currencies: { soft } },
-    now,
+    ...at,
   });
 }

@@ -41,7 +41,7 @@ export const shopRoutes: FastifyPluginAsyncZod<{ db: Db; clock: Clock }> = async
     async (request, reply) => {
       const result = await purchaseSku(
         { db, clock },
-        { userId: caller(request).userId, skuId: request.body.sku_id, quantity: request.body.quantity },
+        { userId: caller(request).userId, skuId: request.body.sku_id, quantity: request.body.quantity, traceId: request.traceId },
       );
       return reply.code(201).send(result);
     },
