@@ -2,6 +2,7 @@ import { sql, type RawBuilder, type Selectable } from 'kysely';
 import type { Metric } from '@playloop/contracts';
 import type { Db } from '../../db/database.ts';
 import type { EventParticipationsTable, EventsTable } from '../../db/schema.ts';
+import { playerAccountsLocked } from '../wallet/ledger.ts';
 
 export type EventRow = Selectable<EventsTable>;
 export type ParticipationRow = Selectable<EventParticipationsTable>;
@@ -36,6 +37,14 @@ export async function findEvent(db: Db, id: string, forUpdate = false): Promise<
   let query = db.selectFrom('events').selectAll().where('id', '=', id);
   if (forUpdate) query = query.forUpdate();
   return query.executeTakeFirst();
+}
+
+/** An event, with the claiming player's accounts locked first (`playerAccountsLocked`) when it exists. */
+export async function findEventLockingAccounts(trx: Db, id: string, userId: string): Promise<EventRow | undefined> {
+  const row = await trx.selectFrom('events').selectAll().select(playerAccountsLocked(userId).as('accounts_locked')).where('id', '=', id).executeTakeFirst();
+  if (!row) return undefined;
+  const { accounts_locked: _locked, ...event } = row;
+  return event;
 }
 
 export interface EventWithParticipationRow extends EventRow {

@@ -17,12 +17,12 @@ import { gameTypes } from '../games/registry.ts';
 import { appendOutbox } from '../outbox/service.ts';
 import { addExp, grantReward } from '../rewards/service.ts';
 import type { PendingReward } from '../rewards/pending.ts';
-import { lockPlayerAccounts } from '../wallet/ledger.ts';
 import {
   addProgress,
   countParticipations,
   expireParticipations,
   findEvent,
+  findEventLockingAccounts,
   findParticipation,
   insertEvent,
   insertParticipation,
@@ -241,7 +241,9 @@ export async function reportProgress(deps: EventsDeps, userId: string, eventId: 
 export async function claimEvent(deps: EventsDeps, userId: string, eventId: string, traceId?: string): Promise<EventClaimResponse> {
   const now = deps.clock.now();
   const outcome = await deps.db.transaction().execute(async (trx) => {
-    const event = await requireEvent(trx, eventId);
+    // The accounts first, as every flow that pays locks them, in the statement that reads the event.
+    const event = await findEventLockingAccounts(trx, eventId, userId);
+    if (!event) throw notFound('event');
     if (now < event.starts_at) throw eventNotActive();
     if (now >= event.ends_at) {
       // Refused whatever the participation's state, and an open one is written expired now.
@@ -249,7 +251,6 @@ export async function claimEvent(deps: EventsDeps, userId: string, eventId: stri
       return EXPIRED;
     }
 
-    await lockPlayerAccounts(trx, userId);
     const claimed = await markClaimed(trx, userId, eventId, now);
     if (!claimed) {
       const current = await findParticipation(trx, userId, eventId);

@@ -1,6 +1,7 @@
 import { sql, type Selectable } from 'kysely';
 import type { Db } from '../../db/database.ts';
 import type { MissionProgressTable, MissionsTable } from '../../db/schema.ts';
+import { playerAccountsLocked } from '../wallet/ledger.ts';
 import { deltaValues, playMatches, type MetricDelta, type PlayFilter } from '../events/repo.ts';
 import type { PeriodWindow } from './period.ts';
 
@@ -18,6 +19,14 @@ export async function findMission(db: Db, id: string, forUpdate = false): Promis
   let query = db.selectFrom('missions').selectAll().where('id', '=', id);
   if (forUpdate) query = query.forUpdate();
   return query.executeTakeFirst();
+}
+
+/** A mission, with the claiming player's accounts locked first (`playerAccountsLocked`) when it exists. */
+export async function findMissionLockingAccounts(trx: Db, id: string, userId: string): Promise<MissionRow | undefined> {
+  const row = await trx.selectFrom('missions').selectAll().select(playerAccountsLocked(userId).as('accounts_locked')).where('id', '=', id).executeTakeFirst();
+  if (!row) return undefined;
+  const { accounts_locked: _locked, ...mission } = row;
+  return mission;
 }
 
 export interface MissionWithProgressRow extends MissionRow {

@@ -10,13 +10,13 @@ import type {
 import type { Db } from '../../db/database.ts';
 import type { Clock } from '../../lib/clock.ts';
 import { DomainError, notFound } from '../../lib/domain-error.ts';
-import { lockPlayerAccounts } from '../wallet/ledger.ts';
 import { assertKnownGameType } from '../events/service.ts';
 import type { PendingReward } from '../rewards/pending.ts';
 import { grantReward } from '../rewards/service.ts';
 import { periodOf } from './period.ts';
 import {
   findMission,
+  findMissionLockingAccounts,
   findMissionProgress,
   insertMission,
   listAllMissions,
@@ -98,11 +98,11 @@ export async function listMissions(deps: MissionsDeps, userId: string): Promise<
 export async function claimMission(deps: MissionsDeps, userId: string, missionId: string, traceId?: string): Promise<MissionClaimResponse> {
   const now = deps.clock.now();
   return deps.db.transaction().execute(async (trx) => {
-    const mission = await findMission(trx, missionId);
+    // The accounts first, as every flow that pays locks them, in the statement that reads the mission.
+    const mission = await findMissionLockingAccounts(trx, missionId, userId);
     if (!mission || !mission.active) throw notFound('mission');
     const period = periodOf(mission.period, now, deps.resetTimezone);
 
-    await lockPlayerAccounts(trx, userId);
     const claimed = await markMissionClaimed(trx, { userId, missionId, periodKey: period.key, now });
     if (!claimed) {
       const current = await findMissionProgress(trx, userId, missionId, period.key);

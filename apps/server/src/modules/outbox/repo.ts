@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { sql, type ColumnType, type Generated, type QueryCreator } from 'kysely';
+import { sql, type ColumnType, type Generated, type QueryCreator, type RawBuilder } from 'kysely';
 import type { Envelope, EnvelopeEventType } from '@playloop/contracts';
 import type { Db } from '../../db/database.ts';
 import type { DB } from '../../db/schema.ts';
@@ -65,6 +65,20 @@ const outboxValues = (rows: OutboxRowInput[]) =>
 export async function insertOutboxRows(trx: Db, rows: OutboxRowInput[]): Promise<void> {
   if (rows.length === 0) return;
   await withOutbox(trx).insertInto('outbox').values(outboxValues(rows)).execute();
+}
+
+/**
+ * The INSERT of `rows` into the outbox as SQL, for a CTE of a larger statement; with `when`, a
+ * condition on another of its CTEs, the rows are written only if it holds. Rows keep list order.
+ */
+export function outboxInsert(rows: OutboxRowInput[], when?: RawBuilder<boolean>) {
+  const values = sql.join(
+    outboxValues(rows).map(
+      (r) => sql`(${r.event_id}::uuid, ${r.event_type}::text, ${r.user_id}::uuid, ${r.envelope}::jsonb, ${r.created_at}::timestamptz)`,
+    ),
+  );
+  return sql`INSERT INTO outbox (event_id, event_type, user_id, envelope, created_at)
+    SELECT * FROM (VALUES ${values}) v${when ? sql` WHERE ${when}` : sql``}`;
 }
 
 /**

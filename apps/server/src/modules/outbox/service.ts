@@ -10,7 +10,7 @@ import {
 import type { QueryCreator } from 'kysely';
 import type { Db } from '../../db/database.ts';
 import type { DB } from '../../db/schema.ts';
-import { insertOutboxRow, insertOutboxRows, prunePublishedOutbox, withOutboxRows } from './repo.ts';
+import { insertOutboxRow, insertOutboxRows, prunePublishedOutbox, withOutboxRows, type OutboxRowInput } from './repo.ts';
 
 export interface OutboxEvent<T extends EnvelopeEventType> {
   eventType: T;
@@ -54,10 +54,12 @@ export async function appendOutboxEvents(trx: Db, events: OutboxEvent<EnvelopeEv
  * roll back with that write, in list order, at no extra round trip.
  */
 export function withOutboxEvents(trx: Db, events: OutboxEvent<EnvelopeEventType>[]): QueryCreator<DB> {
-  return withOutboxRows(
-    trx,
-    events.map((event) => ({ envelope: toEnvelope(event), createdAt: event.now })),
-  );
+  return withOutboxRows(trx, outboxRowsOf(events));
+}
+
+/** The outbox rows of `events`, for a statement that writes them itself (see `outboxInsert`). */
+export function outboxRowsOf(events: OutboxEvent<EnvelopeEventType>[]): OutboxRowInput[] {
+  return events.map((event) => ({ envelope: toEnvelope(event), createdAt: event.now }));
 }
 
 function toEnvelope<T extends EnvelopeEventType>(event: OutboxEvent<T>): Envelope {

@@ -1,5 +1,8 @@
-import type { RewardItem, RewardSource } from '@playloop/contracts';
+import { sql } from 'kysely';
+import type { RewardBundle, RewardItem, RewardSource } from '@playloop/contracts';
 import type { Db } from '../../db/database.ts';
+import { outboxInsert, type OutboxRowInput } from '../outbox/repo.ts';
+import { balancesOf, ledgerWrites, type LedgerTransaction } from '../wallet/ledger.ts';
 
 /** A player's grants, newest first. */
 export async function listGrants(db: Db, userId: string, limit: number) {
@@ -22,4 +25,77 @@ export async function listGrants(db: Db, userId: string, limit: number) {
 
 export async function userExists(db: Db, userId: string): Promise<boolean> {
   return Boolean(await db.selectFrom('users').select('id').where('id', '=', userId).executeTakeFirst());
+}
+
+export interface GrantWrite {
+  grantId: string;
+  grantKey: string;
+  userId: string;
+  source: RewardSource;
+  sourceId: string | null;
+  title: string | null;
+  bundle: RewardBundle;
+  rewardItems: RewardItem[];
+  now: Date;
+  /** The currencies it pays, as a ledger transaction (from a system account to the player). */
+  ledger: LedgerTransaction | null;
+  /** Items to add, merged per item and in item_id order. */
+  items: { item_id: string; quantity: number }[];
+  exp: number;
+  outbox: OutboxRowInput[];
+}
+
+// A condition that holds once `cte` has run to its end: as an uncorrelated subquery it is an
+// InitPlan, evaluated before the first row of the statement that holds it is touched. The writes
+// of one grant then take their locks in the order every flow uses (accounts, inventory in item
+// order, users), whatever order PostgreSQL would run the WITH clauses in.
+const after = (cte: string) => sql<boolean>`(SELECT count(*) FROM ${sql.table(cte)}) >= 0`;
+
+/**
+ * A whole grant in one statement: the grant row (`ON CONFLICT (grant_key) DO NOTHING` decides),
+ * and only if it was inserted, the ledger transaction with the player's balances, the inventory,
+ * the users row (exp, state version) and the outbox rows. Answers the player's exp and level as
+ * written and balances after it, or undefined when the key was granted before (nothing written).
+ */
+export async function insertGrant(trx: Db, w: GrantWrite) {
+  const granted = sql<boolean>`EXISTS (SELECT 1 FROM g)`;
+  const ledger = w.ledger ? ledgerWrites(w.ledger, granted) : null;
+  const ctes = [
+    sql`g AS (
+      INSERT INTO reward_grants (id, grant_key, user_id, source, source_id, title, bundle, reward_items, ledger_transaction_id, granted_at)
+      VALUES (${w.grantId}, ${w.grantKey}, ${w.userId}, ${w.source}, ${w.sourceId}, ${w.title}, ${JSON.stringify(w.bundle)}::jsonb,
+        ${JSON.stringify(w.rewardItems)}::jsonb, ${w.ledger?.id ?? null}::uuid, ${w.now})
+      ON CONFLICT (grant_key) DO NOTHING
+      RETURNING id
+    )`,
+  ];
+  const done = [granted];
+  if (ledger) {
+    ctes.push(ledger.ctes);
+    done.push(after('moved'));
+  }
+  if (w.items.length) {
+    const items = sql.join(w.items.map((i) => sql`(${i.item_id}::text, ${i.quantity}::bigint)`));
+    ctes.push(sql`inv AS (
+      INSERT INTO inventory (user_id, item_id, quantity, updated_at)
+      SELECT ${w.userId}::uuid, i.item_id, i.quantity, ${w.now}::timestamptz FROM (VALUES ${items}) i (item_id, quantity)
+      WHERE ${sql.join(done, sql` AND `)}
+      ORDER BY i.item_id
+      ON CONFLICT (user_id, item_id) DO UPDATE SET quantity = inventory.quantity + excluded.quantity, updated_at = excluded.updated_at
+      RETURNING 1
+    )`);
+    done.push(after('inv'));
+  }
+  if (w.outbox.length) ctes.push(sql`ob AS (${outboxInsert(w.outbox, granted)})`);
+  ctes.push(sql`u AS (
+    UPDATE users SET exp = exp + ${w.exp}::bigint, state_version = state_version + 1
+    WHERE id = ${w.userId} AND ${sql.join(done, sql` AND `)}
+    RETURNING exp, level
+  )`);
+  const balances = ledger?.balances ?? balancesOf(w.userId);
+  const { rows } = await sql<{ exp: number; level: number; balances: Record<string, number> | null }>`
+    WITH ${sql.join(ctes)}
+    SELECT u.exp, u.level, ${balances} AS balances FROM u
+  `.execute(trx);
+  return rows[0];
 }

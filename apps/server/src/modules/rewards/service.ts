@@ -2,9 +2,10 @@ import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
 import type { Balances, EnvelopeEventType, RewardBundle, RewardItem, RewardSource } from '@playloop/contracts';
 import type { Db } from '../../db/database.ts';
-import { appendOutboxEvents, withOutboxEvents, type OutboxEvent } from '../outbox/service.ts';
+import { appendOutboxEvents, outboxRowsOf, withOutboxEvents, type OutboxEvent } from '../outbox/service.ts';
 import { levelForExp, tierForLevel } from '../users/progression.ts';
-import { balancesFrom, balancesOf, movesBetween, postTransaction, type SystemAccount } from '../wallet/ledger.ts';
+import { balancesFrom, balancesOf, movesBetween, type SystemAccount } from '../wallet/ledger.ts';
+import { insertGrant } from './repo.ts';
 
 export interface GrantRequest {
   userId: string;
@@ -59,68 +60,15 @@ export function rewardItemsOf(bundle: RewardBundle): RewardItem[] {
 }
 
 /**
- * Grants a bundle to a player inside the caller's transaction — the one path every grant takes.
- * The grant row goes first (`ON CONFLICT DO NOTHING`), so of any number of concurrent grants of
- * one key exactly one does the work; the others get the first grant back and change nothing.
+ * Grants a bundle to a player inside the caller's transaction — the one path every grant takes —
+ * in one statement (`insertGrant`): the grant row goes first (`ON CONFLICT DO NOTHING`), and the
+ * rest of it is written only if that row was, so of any number of concurrent grants of one key
+ * exactly one does the work; the others get the first grant back and change nothing.
  */
 export async function grantReward(trx: Db, req: GrantRequest): Promise<GrantResult> {
   const rewardItems = rewardItemsOf(req.bundle);
   const grantId = randomUUID();
-  const inserted = await trx
-    .insertInto('reward_grants')
-    .values({
-      id: grantId,
-      grant_key: req.grantKey,
-      user_id: req.userId,
-      source: req.source,
-      source_id: req.sourceId ?? null,
-      title: req.title ?? null,
-      bundle: JSON.stringify(req.bundle),
-      reward_items: JSON.stringify(rewardItems),
-      granted_at: req.now,
-    })
-    .onConflict((oc) => oc.column('grant_key').doNothing())
-    .returning('id')
-    .executeTakeFirst();
-
-  if (!inserted) {
-    const first = await trx
-      .selectFrom('reward_grants as g')
-      .innerJoin('users as u', 'u.id', 'g.user_id')
-      .select(['g.id', 'g.reward_items', 'u.level', balancesOf(req.userId).as('balances')])
-      .where('g.grant_key', '=', req.grantKey)
-      .executeTakeFirstOrThrow();
-    const rewardItems = first.reward_items as RewardItem[];
-    if (req.record) await appendOutboxEvents(trx, req.record({ grantId: first.id, rewardItems }));
-    return { grantId: first.id, rewardItems, created: false, level: first.level, levelUp: false, balances: balancesFrom(first.balances) };
-  }
-
   const currencies = req.bundle.currencies ?? {};
-  if (currencies.soft || currencies.premium) {
-    await postTransaction(trx, {
-      kind: 'grant',
-      reference: req.grantKey,
-      moves: movesBetween(req.userId, PAYER[req.source], currencies, 'to_player'),
-      now: req.now,
-      grantId,
-    });
-  }
-
-  // Merged per item and in item_id order, so two grants to one player lock rows in the same order.
-  const items = mergeItems(req.bundle.items ?? []);
-  if (items.length) {
-    await trx
-      .insertInto('inventory')
-      .values(items.map((i) => ({ user_id: req.userId, item_id: i.item_id, quantity: i.quantity, updated_at: req.now })))
-      .onConflict((oc) =>
-        oc.columns(['user_id', 'item_id']).doUpdateSet({
-          quantity: sql`inventory.quantity + excluded.quantity`,
-          updated_at: sql`excluded.updated_at`,
-        }),
-      )
-      .execute();
-  }
-
   const granted: OutboxEvent<'reward.granted'> = {
     eventType: 'reward.granted',
     userId: req.userId,
@@ -134,8 +82,39 @@ export async function grantReward(trx: Db, req: GrantRequest): Promise<GrantResu
     now: req.now,
     traceId: req.traceId,
   };
-  const progressed = await addExp(trx, req.userId, req.bundle.exp ?? 0, [granted, ...(req.record?.({ grantId, rewardItems }) ?? [])]);
-  return { grantId, rewardItems, created: true, ...progressed };
+  const written = await insertGrant(trx, {
+    grantId,
+    grantKey: req.grantKey,
+    userId: req.userId,
+    source: req.source,
+    sourceId: req.sourceId ?? null,
+    title: req.title ?? null,
+    bundle: req.bundle,
+    rewardItems,
+    now: req.now,
+    ledger:
+      currencies.soft || currencies.premium
+        ? { id: randomUUID(), kind: 'grant', reference: req.grantKey, moves: movesBetween(req.userId, PAYER[req.source], currencies, 'to_player'), now: req.now }
+        : null,
+    // Merged per item and in item_id order, so two grants to one player lock rows in the same order.
+    items: mergeItems(req.bundle.items ?? []),
+    exp: req.bundle.exp ?? 0,
+    outbox: outboxRowsOf([granted, ...(req.record?.({ grantId, rewardItems }) ?? [])]),
+  });
+
+  if (!written) {
+    const first = await trx
+      .selectFrom('reward_grants as g')
+      .innerJoin('users as u', 'u.id', 'g.user_id')
+      .select(['g.id', 'g.reward_items', 'u.level', balancesOf(req.userId).as('balances')])
+      .where('g.grant_key', '=', req.grantKey)
+      .executeTakeFirstOrThrow();
+    const rewardItems = first.reward_items as RewardItem[];
+    if (req.record) await appendOutboxEvents(trx, req.record({ grantId: first.id, rewardItems }));
+    return { grantId: first.id, rewardItems, created: false, level: first.level, levelUp: false, balances: balancesFrom(first.balances) };
+  }
+  const { level, levelUp } = await settleLevel(trx, req.userId, written);
+  return { grantId, rewardItems, created: true, level, levelUp, balances: balancesFrom(written.balances) };
 }
 
 function mergeItems(items: { item_id: string; quantity: number }[]) {
@@ -161,9 +140,14 @@ export async function addExp(
     .where('id', '=', userId)
     .returning(['exp', 'level', balancesOf(userId).as('balances')])
     .executeTakeFirstOrThrow();
+  const { level, levelUp } = await settleLevel(trx, userId, row);
+  return { level, levelUp, balances: balancesFrom(row.balances) };
+}
+
+/** Moves the level (and tier) to where the exp just written puts it; a statement only on a change. */
+async function settleLevel(trx: Db, userId: string, row: { exp: number; level: number }): Promise<{ level: number; levelUp: boolean }> {
   const level = levelForExp(row.exp);
-  const balances = balancesFrom(row.balances);
-  if (level === row.level) return { level, levelUp: false, balances };
+  if (level === row.level) return { level, levelUp: false };
   await trx.updateTable('users').set({ level, tier: tierForLevel(level) }).where('id', '=', userId).execute();
-  return { level, levelUp: level > row.level, balances };
+  return { level, levelUp: level > row.level };
 }

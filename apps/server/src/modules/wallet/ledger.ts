@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { sql } from 'kysely';
+import { sql, type RawBuilder } from 'kysely';
 import type { Balances, Currency } from '@playloop/contracts';
 import type { Db } from '../../db/database.ts';
 
@@ -38,16 +38,22 @@ export function movesBetween(userId: string, system: SystemAccount, amounts: Par
   return moves;
 }
 
+export interface LedgerTransaction {
+  id: string;
+  kind: 'grant' | 'purchase';
+  reference: string;
+  moves: Move[];
+  now: Date;
+}
+
 /**
- * Records one balanced ledger transaction and updates the cached player balances, in one
- * statement, which also answers the player's balances after it (the one player among the moves)
- * and can link the grant row the transaction pays for. A player balance that would go negative
- * violates `accounts_player_balance_nonnegative` and aborts the caller's transaction.
+ * One balanced ledger transaction as the CTEs of a statement: `moves`, `tx`, `entries` and
+ * `moved` (the player's accounts, updated, as they stand after it). With `when`, a condition on
+ * another CTE of the statement (the grant row was inserted), nothing is written unless it holds.
+ * `balances` is a scalar expression over them: the player's balances after the moves (a plain read
+ * of accounts in the same statement sees them before, so a currency moved is taken from `moved`).
  */
-export async function postTransaction(
-  trx: Db,
-  tx: { kind: 'grant' | 'purchase'; reference: string; moves: Move[]; now: Date; grantId?: string },
-): Promise<{ id: string; balances: Balances }> {
+export function ledgerWrites(tx: LedgerTransaction, when?: RawBuilder<boolean>) {
   const sums = new Map<string, Move>();
   for (const m of tx.moves) {
     const key = `${m.owner}|${m.currency}`;
@@ -58,40 +64,48 @@ export async function postTransaction(
   const players = new Set(moves.filter((m) => m.owner.startsWith('user:')).map((m) => m.owner));
   if (players.size !== 1) throw new Error('a ledger transaction moves the money of exactly one player');
   const [player] = players;
-  const id = randomUUID();
-  const values = sql.join(
-    moves.map((m) => sql`(${m.owner}::text, ${m.currency}::text, ${m.amount}::bigint)`),
-  );
-  const link = tx.grantId
-    ? sql`, link AS (UPDATE reward_grants SET ledger_transaction_id = ${id} WHERE id = ${tx.grantId})`
-    : sql``;
-  // Data-modifying CTEs all run, in one snapshot; foreign keys are checked at statement end. The
-  // plain read of accounts sees the balances before this statement, so a currency this statement
-  // moved is taken from the UPDATE's RETURNING instead.
-  const { rows } = await sql<{ currency: Currency; balance: number }>`
-    WITH moves (owner, currency, amount) AS (VALUES ${values}),
+  const values = sql.join(moves.map((m) => sql`(${m.owner}::text, ${m.currency}::text, ${m.amount}::bigint)`));
+  const where = when ? sql` WHERE ${when}` : sql``;
+  const and = when ? sql` AND ${when}` : sql``;
+  return {
+    ctes: sql`moves (owner, currency, amount) AS (VALUES ${values}),
     tx AS (
       INSERT INTO ledger_transactions (id, kind, reference, created_at)
-      VALUES (${id}, ${tx.kind}, ${tx.reference}, ${tx.now})
+      SELECT ${tx.id}::uuid, ${tx.kind}::text, ${tx.reference}::text, ${tx.now}::timestamptz${where}
     ),
     entries AS (
       INSERT INTO ledger_entries (transaction_id, owner, currency, amount, created_at)
-      SELECT ${id}, owner, currency, amount, ${tx.now}::timestamptz FROM moves
-    )${link},
+      SELECT ${tx.id}::uuid, owner, currency, amount, ${tx.now}::timestamptz FROM moves${where}
+    ),
     moved AS (
       UPDATE accounts a SET balance = a.balance + m.amount
       FROM moves m
-      WHERE a.owner = m.owner AND a.currency = m.currency AND a.kind = 'player'
+      WHERE a.owner = m.owner AND a.currency = m.currency AND a.kind = 'player'${and}
       RETURNING a.owner, a.currency, a.balance
-    )
-    SELECT currency, balance FROM moved WHERE owner = ${player}
-    UNION ALL
-    SELECT currency, balance FROM accounts
-    WHERE owner = ${player} AND currency NOT IN (SELECT currency FROM moved WHERE owner = ${player})
-  `.execute(trx);
-  const balances: Balances = { soft: 0, premium: 0 };
-  for (const r of rows) balances[r.currency] = r.balance ?? 0;
-  return { id, balances };
+    )`,
+    balances: sql<Record<string, number> | null>`(
+      SELECT jsonb_object_agg(b.currency, b.balance) FROM (
+        SELECT currency, balance FROM moved WHERE owner = ${player}
+        UNION ALL
+        SELECT currency, balance FROM accounts
+        WHERE owner = ${player} AND currency NOT IN (SELECT currency FROM moved WHERE owner = ${player})
+      ) b
+    )`,
+  };
+}
+
+/**
+ * Records one balanced ledger transaction and updates the cached player balances, in one
+ * statement, which also answers the player's balances after it (the one player among the moves).
+ * A player balance that would go negative violates `accounts_player_balance_nonnegative` and
+ * aborts the caller's transaction. Data-modifying CTEs all run, in one snapshot; foreign keys are
+ * checked at statement end.
+ */
+export async function postTransaction(trx: Db, tx: Omit<LedgerTransaction, 'id'>): Promise<{ id: string; balances: Balances }> {
+  const id = randomUUID();
+  const ledger = ledgerWrites({ ...tx, id });
+  const { rows } = await sql<{ balances: Record<string, number> | null }>`WITH ${ledger.ctes} SELECT ${ledger.balances} AS balances`.execute(trx);
+  return { id, balances: balancesFrom(rows[0]?.balances ?? null) };
 }
 
 /**
@@ -107,6 +121,15 @@ export async function lockPlayerAccounts(trx: Db, userId: string): Promise<void>
     .orderBy('currency')
     .forUpdate()
     .execute();
+}
+
+/**
+ * `lockPlayerAccounts` as a scalar subquery, for the select list of a statement the caller makes
+ * anyway (reading what is claimed): it locks the player's accounts, in currency order, when the
+ * statement returns a row, and saves the round trip of a statement of its own.
+ */
+export function playerAccountsLocked(userId: string) {
+  return sql<number>`(SELECT count(*) FROM (SELECT 1 FROM accounts WHERE owner = ${playerAccount(userId)} ORDER BY currency FOR UPDATE) l)`;
 }
 
 /**
