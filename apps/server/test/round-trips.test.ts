@@ -41,7 +41,7 @@ describe.runIf(process.env.DATABASE_URL)('statements per request on the hot path
     }
   }
 
-  it('a purchase of an item pack: 10', async () => {
+  it('a purchase of an item pack: 8', async () => {
     const player = await makePlayer(ctx.app);
     await makeMission(ctx, { rules: { metric: 'purchases', target: 3 } });
     const created = await ctx.app.inject({
@@ -53,9 +53,9 @@ describe.runIf(process.env.DATABASE_URL)('statements per request on the hot path
     expect(created.statusCode).toBe(201);
     const { status, statements } = await statementsOf({ method: 'POST', url: '/api/shop/purchase', headers: player.headers, payload: { sku_id: 'rt_pack' } });
     expect(status).toBe(201);
-    // session check, BEGIN, offer and stock, purchase count, debit, event progress, mission
-    // progress, purchase row with its event, the grant (inventory, exp, events), COMMIT
-    expect(statements).toHaveLength(10);
+    // session check, BEGIN, offer and stock, purchase count, the debit with the purchase row and
+    // its event, events' and missions' progress, the grant (inventory, exp, events), COMMIT
+    expect(statements).toHaveLength(8);
     await expectLedgerClean(ctx.db);
   });
 
@@ -72,6 +72,26 @@ describe.runIf(process.env.DATABASE_URL)('statements per request on the hot path
     // (ledger, exp, events), COMMIT
     expect(statements).toHaveLength(6);
     await expectLedgerClean(ctx.db);
+  });
+
+  it('a game session end that moves events and missions: 7', async () => {
+    const player = await makePlayer(ctx.app);
+    const event = await makeEvent(ctx, { rules: { metric: 'games_played', target: 100 } });
+    await makeMission(ctx, { rules: { metric: 'play_seconds', target: 1000 } });
+    expect((await ctx.app.inject({ method: 'POST', url: `/api/events/${event.id}/participate`, headers: player.headers })).statusCode).toBe(201);
+    const started = await ctx.app.inject({ method: 'POST', url: '/api/game/sessions/start', headers: player.headers, payload: { game_type: 'reaction' } });
+    ctx.clock.advance(10_000);
+    const { status, statements } = await statementsOf({
+      method: 'POST',
+      url: `/api/game/sessions/${started.json().session_id}/end`,
+      headers: player.headers,
+      payload: { score: 100, duration: 10 },
+    });
+    expect(status).toBe(200);
+    // session check, BEGIN, active → ended, events' and missions' progress, exp (the users row),
+    // the streak with the events (the users row again: the end's event holds the level the exp
+    // write decided), COMMIT
+    expect(statements).toHaveLength(7);
   });
 
   it('a dashboard answered 304: 1, the session check', async () => {

@@ -4,12 +4,12 @@ import type { Db } from '../db/database.ts';
 import type { Clock } from '../lib/clock.ts';
 import { DomainError, notFound } from '../lib/domain-error.ts';
 import { advanceProgressForMetric } from '../modules/events/progress.ts';
-import { withOutboxEvents, type OutboxEvent } from '../modules/outbox/service.ts';
+import { outboxRowsOf, withOutboxEvents, type OutboxEvent } from '../modules/outbox/service.ts';
 import { grantReward } from '../modules/rewards/service.ts';
 import { insufficientFunds, purchaseLimitReached, quantityTooLarge, soldOut } from '../modules/shop/errors.ts';
-import { addToPurchaseCount, findOfferAndTakeStock, insertPurchase } from '../modules/shop/repo.ts';
+import { addToPurchaseCount, findOfferAndTakeStock, insertPaidPurchase, insertPurchase } from '../modules/shop/repo.ts';
 import { multiplyBundle } from '../modules/shop/service.ts';
-import { lockPlayerAccounts, movesBetween, postTransaction } from '../modules/wallet/ledger.ts';
+import { lockPlayerAccounts, movesBetween } from '../modules/wallet/ledger.ts';
 
 export interface PurchaseInput {
   userId: string;
@@ -65,18 +65,8 @@ export async function purchaseSku(deps: { db: Db; clock: Clock }, input: Purchas
       // order as every other flow's, so it cannot deadlock either, and purchases paid in the other
       // currency need not wait for it.
       if (granted.currencies) await lockPlayerAccounts(trx, userId);
-      // The CHECK on the player's balance refuses an overdraft inside this statement.
-      const debit = await postTransaction(trx, {
-        kind: 'purchase',
-        reference: purchaseId,
-        moves: movesBetween(userId, 'system:shop', { [offer.currency_type]: totalPrice }, 'from_player'),
-        now,
-      });
-      // One purchase counts once for `purchases` events and missions, whatever its quantity.
-      // After the accounts and before the grant's write of the users row, as a paying game end
-      // does; that write bumps the state version and carries the progress events.
-      const progressEvents: OutboxEvent<EnvelopeEventType>[] = [];
-      await advanceProgressForMetric(trx, { userId, metric: 'purchases', delta: 1, now, traceId, carryOutbox: progressEvents });
+      // The debit, the purchase row and its event go in one statement; the CHECK on the player's
+      // balance refuses an overdraft inside it.
       const succeeded: OutboxEvent<'shop.purchase.succeeded'> = {
         eventType: 'shop.purchase.succeeded',
         userId,
@@ -84,18 +74,23 @@ export async function purchaseSku(deps: { db: Db; clock: Clock }, input: Purchas
         now,
         traceId,
       };
-      await insertPurchase(withOutboxEvents(trx, [succeeded]), {
-        id: purchaseId,
-        userId,
-        skuId,
-        quantity,
-        price: offer.price,
-        currency: offer.currency_type,
-        status: 'succeeded',
-        failureCode: null,
-        ledgerTransactionId: debit.id,
-        now,
-      });
+      await insertPaidPurchase(
+        trx,
+        { id: purchaseId, userId, skuId, quantity, price: offer.price, currency: offer.currency_type, now },
+        {
+          id: randomUUID(),
+          kind: 'purchase',
+          reference: purchaseId,
+          moves: movesBetween(userId, 'system:shop', { [offer.currency_type]: totalPrice }, 'from_player'),
+          now,
+        },
+        outboxRowsOf([succeeded]),
+      );
+      // One purchase counts once for `purchases` events and missions, whatever its quantity.
+      // After the accounts and before the grant's write of the users row, as a paying game end
+      // does; that write bumps the state version and carries the progress events.
+      const progressEvents: OutboxEvent<EnvelopeEventType>[] = [];
+      await advanceProgressForMetric(trx, { userId, metric: 'purchases', delta: 1, now, traceId, carryOutbox: progressEvents });
       const grant = await grantReward(trx, {
         userId,
         grantKey: `shop:purchase:${purchaseId}`,

@@ -1,10 +1,12 @@
 import type { EnvelopeEventType, Metric, ProgressUpdate } from '@playloop/contracts';
 import type { Db } from '../../db/database.ts';
-import { advanceMatchingMissions, type MissionProgressRow } from '../missions/repo.ts';
+import { sql } from 'kysely';
+import { advanceMissionsCtes } from '../missions/repo.ts';
+import type { CurrentPeriods } from '../missions/repo.ts';
 import { currentPeriods, resetTimezoneOrDefault } from '../missions/service.ts';
 import type { OutboxEvent } from '../outbox/service.ts';
 import { addExp } from '../rewards/service.ts';
-import { advanceMatchingParticipations, type MetricDelta, type ParticipationRow, type PlayFilter } from './repo.ts';
+import { advanceParticipationsCtes, deltaValues, type MetricDelta, type PlayFilter } from './repo.ts';
 
 /** What one ended game session contributes to events and missions. */
 export interface PlayOutcome {
@@ -39,18 +41,21 @@ export function playDeltas(outcome: Pick<PlayOutcome, 'score' | 'durationS' | 'w
   return deltas.filter((d) => d.delta > 0);
 }
 
-const eventUpdate = (row: ParticipationRow): ProgressUpdate => ({
-  kind: 'event',
-  id: row.event_id,
-  progress: row.progress,
-  target: row.target,
-  completed: row.progress >= row.target,
-  progress_version: row.progress_version,
-});
+/** One advanced participation or mission period: its new state and the metric and delta that moved it. */
+interface AdvancedRow {
+  kind: 'event' | 'mission';
+  id: string;
+  period_key: string | null;
+  progress: number;
+  target: number;
+  progress_version: number;
+  metric: Metric;
+  delta: number;
+}
 
-const missionUpdate = (row: MissionProgressRow): ProgressUpdate => ({
-  kind: 'mission',
-  id: row.mission_id,
+const updateOf = (row: AdvancedRow): ProgressUpdate => ({
+  kind: row.kind,
+  id: row.id,
   progress: row.progress,
   target: row.target,
   completed: row.progress >= row.target,
@@ -58,9 +63,25 @@ const missionUpdate = (row: MissionProgressRow): ProgressUpdate => ({
 });
 
 /**
- * Advances, inside the caller's transaction, what `deltas` count for: one UPDATE over the
- * player's active participations of running events, one upsert over the current periods of
- * active missions. When anything changed: bumps the player's state version with, in the same
+ * Advances the matching participations, then the matching mission periods, in one statement (the
+ * events' CTE is read first, so its rows are locked first, as in every flow).
+ */
+async function advanceMatching(trx: Db, p: { userId: string; deltas: MetricDelta[]; play: PlayFilter; now: Date; periods: CurrentPeriods }): Promise<AdvancedRow[]> {
+  const { rows } = await sql<AdvancedRow>`
+    WITH d (metric, delta) AS (VALUES ${deltaValues(p.deltas)}),
+    ${advanceParticipationsCtes(p)},
+    ${advanceMissionsCtes(p)}
+    SELECT 'event' AS kind, id::text, NULL::text AS period_key, progress, target, progress_version, metric, delta FROM ev
+    UNION ALL
+    SELECT 'mission' AS kind, id::text, period_key, progress, target, progress_version, metric, delta FROM ms
+  `.execute(trx);
+  return rows;
+}
+
+/**
+ * Advances, inside the caller's transaction and in one statement, what `deltas` count for: the
+ * player's active participations of running events and the current periods of active missions.
+ * When anything changed: bumps the player's state version with, in the same
  * statement, an `event.progress` / `mission.progress` analytics event per change (or leaves both
  * to the caller's own write, `carryOutbox`).
  */
@@ -77,27 +98,22 @@ async function advance(
   },
 ): Promise<ProgressUpdate[]> {
   if (p.deltas.length === 0) return [];
-  const events = await advanceMatchingParticipations(trx, p);
   const periods = currentPeriods(p.now, resetTimezoneOrDefault(p.resetTimezone));
-  const missions = await advanceMatchingMissions(trx, { ...p, periods });
-  const updates = [...events.map(eventUpdate), ...missions.map(missionUpdate)];
-  if (updates.length === 0) return updates;
-  const outbox: OutboxEvent<EnvelopeEventType>[] = [
-    ...events.map((row) => {
-      const { id: event_id, kind: _kind, ...state } = eventUpdate(row);
-      return { eventType: 'event.progress' as const, userId: p.userId, payload: { event_id, metric: row.metric, delta: row.delta, ...state }, now: p.now, traceId: p.traceId };
-    }),
-    ...missions.map((row) => {
-      const { id: mission_id, kind: _kind, ...state } = missionUpdate(row);
-      return {
-        eventType: 'mission.progress' as const,
-        userId: p.userId,
-        payload: { mission_id, period_key: row.period_key, metric: row.metric, delta: row.delta, ...state },
-        now: p.now,
-        traceId: p.traceId,
-      };
-    }),
-  ];
+  const rows = await advanceMatching(trx, { ...p, periods });
+  if (rows.length === 0) return [];
+  const updates = rows.map(updateOf);
+  const outbox: OutboxEvent<EnvelopeEventType>[] = rows.map((row) => {
+    const { id, kind: _kind, ...state } = updateOf(row);
+    return row.kind === 'event'
+      ? { eventType: 'event.progress' as const, userId: p.userId, payload: { event_id: id, metric: row.metric, delta: row.delta, ...state }, now: p.now, traceId: p.traceId }
+      : {
+          eventType: 'mission.progress' as const,
+          userId: p.userId,
+          payload: { mission_id: id, period_key: row.period_key!, metric: row.metric, delta: row.delta, ...state },
+          now: p.now,
+          traceId: p.traceId,
+        };
+  });
   // A play can move ten events and six missions at once: all their events go in one statement,
   // the state version bump's (or the caller's own write of the users row).
   if (p.carryOutbox) p.carryOutbox.push(...outbox);

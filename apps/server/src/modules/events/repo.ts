@@ -157,22 +157,15 @@ export async function markClaimed(trx: Db, userId: string, eventId: string, now:
     .executeTakeFirst();
 }
 
-/** An advanced participation with the metric and the delta that advanced it. */
-export type AdvancedParticipationRow = ParticipationRow & MetricDelta;
-
 /**
- * Advances, in one statement, every active participation of the player in a running,
- * server-counted event whose rule counts one of `deltas` and admits the play. Rows are locked in event order so two
- * concurrent advances of one player cannot deadlock each other.
+ * The CTEs `matched` and `ev` that advance, in the statement holding them, every active
+ * participation of the player in a running, server-counted event whose rule counts one of the
+ * deltas (a CTE `d (metric, delta)` of that statement) and admits the play. Rows are locked in
+ * event order so two concurrent advances of one player cannot deadlock each other. `ev` returns
+ * each advanced participation's event id, its new state and the metric and delta that moved it.
  */
-export async function advanceMatchingParticipations(
-  trx: Db,
-  p: { userId: string; deltas: MetricDelta[]; play: PlayFilter; now: Date },
-): Promise<AdvancedParticipationRow[]> {
-  if (p.deltas.length === 0) return [];
-  const result = await sql<AdvancedParticipationRow>`
-    WITH d (metric, delta) AS (VALUES ${deltaValues(p.deltas)}),
-    matched AS (
+export function advanceParticipationsCtes(p: { userId: string; play: PlayFilter; now: Date }): RawBuilder<unknown> {
+  return sql`matched AS (
       SELECT p.event_id, d.metric, d.delta
       FROM event_participations p
       JOIN events e ON e.id = p.event_id
@@ -184,16 +177,17 @@ export async function advanceMatchingParticipations(
         AND ${playMatches(sql.ref('e.rules'), p.play)}
       ORDER BY p.event_id
       FOR UPDATE OF p
-    )
-    UPDATE event_participations p
-    SET progress = LEAST(p.progress + m.delta, p.target),
-        status = CASE WHEN p.progress + m.delta >= p.target THEN 'claimable' ELSE 'active' END,
-        progress_version = p.progress_version + 1,
-        last_progress_at = ${p.now}
-    FROM matched m
-    WHERE p.user_id = ${p.userId} AND p.event_id = m.event_id AND p.status = 'active'
-    RETURNING p.*, m.metric, m.delta`.execute(trx);
-  return result.rows;
+    ),
+    ev AS (
+      UPDATE event_participations p
+      SET progress = LEAST(p.progress + m.delta, p.target),
+          status = CASE WHEN p.progress + m.delta >= p.target THEN 'claimable' ELSE 'active' END,
+          progress_version = p.progress_version + 1,
+          last_progress_at = ${p.now}
+      FROM matched m
+      WHERE p.user_id = ${p.userId} AND p.event_id = m.event_id AND p.status = 'active'
+      RETURNING p.event_id AS id, p.progress, p.target, p.progress_version, m.metric, m.delta
+    )`;
 }
 
 export interface ClaimableEventRow {

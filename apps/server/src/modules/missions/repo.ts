@@ -1,8 +1,8 @@
-import { sql, type Selectable } from 'kysely';
+import { sql, type RawBuilder, type Selectable } from 'kysely';
 import type { Db } from '../../db/database.ts';
 import type { MissionProgressTable, MissionsTable } from '../../db/schema.ts';
 import { playerAccountsLocked } from '../wallet/ledger.ts';
-import { deltaValues, playMatches, type MetricDelta, type PlayFilter } from '../events/repo.ts';
+import { playMatches, type PlayFilter } from '../events/repo.ts';
 import type { PeriodWindow } from './period.ts';
 
 export type MissionRow = Selectable<MissionsTable>;
@@ -54,49 +54,43 @@ export async function listMissionsWithProgress(db: Db, userId: string, periods: 
     .execute() as Promise<MissionWithProgressRow[]>;
 }
 
-/** An advanced mission period with the metric and the delta that advanced it. */
-export type AdvancedMissionRow = MissionProgressRow & MetricDelta;
-
 /**
- * Advances, in one statement, the player's current period of every active mission whose rule
- * counts one of `deltas` and admits the play: a period with no row yet starts at the delta, an
- * active one adds it, stopping at the target; claimable and claimed ones are left alone.
- * Rows are written in mission order so concurrent advances of one player cannot deadlock.
+ * The CTEs `src` and `ms` that advance, in the statement holding them, the player's current period
+ * of every active mission whose rule counts one of the deltas (a CTE `d (metric, delta)` of that
+ * statement) and admits the play: a period with no row yet starts at the delta, an active one adds
+ * it, stopping at the target; claimable and claimed ones are left alone. Rows are written in
+ * mission order so concurrent advances of one player cannot deadlock. `ms` returns each advanced
+ * period's mission id and key, its new state and the metric and delta that moved it.
  */
-export async function advanceMatchingMissions(
-  trx: Db,
-  p: { userId: string; deltas: MetricDelta[]; play: PlayFilter; periods: CurrentPeriods; now: Date },
-): Promise<AdvancedMissionRow[]> {
-  if (p.deltas.length === 0) return [];
+export function advanceMissionsCtes(p: { userId: string; play: PlayFilter; periods: CurrentPeriods; now: Date }): RawBuilder<unknown> {
   const { daily, weekly } = p.periods;
-  const result = await sql<AdvancedMissionRow>`
-    WITH d (metric, delta) AS (VALUES ${deltaValues(p.deltas)}),
-    src AS (
+  return sql`src AS (
       SELECT m.id AS mission_id, d.metric, d.delta, (m.rules ->> 'target')::bigint AS target,
              CASE m.period WHEN 'daily' THEN ${daily.key}::text ELSE ${weekly.key}::text END AS period_key,
              CASE m.period WHEN 'daily' THEN ${daily.endsAt}::timestamptz ELSE ${weekly.endsAt}::timestamptz END AS period_ends_at
       FROM missions m
       JOIN d ON d.metric = m.rules ->> 'metric'
       WHERE m.active AND ${playMatches(sql.ref('m.rules'), p.play)}
-    )
-    INSERT INTO mission_progress AS mp
-      (user_id, mission_id, period_key, period_ends_at, status, progress, target, progress_version, last_progress_at, created_at)
-    SELECT ${p.userId}::uuid, s.mission_id, s.period_key, s.period_ends_at,
-           CASE WHEN s.delta >= s.target THEN 'claimable' ELSE 'active' END,
-           LEAST(s.delta, s.target), s.target, 1, ${p.now}::timestamptz, ${p.now}::timestamptz
-    FROM src s
-    ORDER BY s.mission_id
-    ON CONFLICT (user_id, mission_id, period_key) DO UPDATE
-    SET progress = LEAST(mp.progress + (SELECT s.delta FROM src s WHERE s.mission_id = excluded.mission_id), mp.target),
-        status = CASE WHEN mp.progress + (SELECT s.delta FROM src s WHERE s.mission_id = excluded.mission_id) >= mp.target
-                      THEN 'claimable' ELSE 'active' END,
-        progress_version = mp.progress_version + 1,
-        last_progress_at = excluded.last_progress_at
-    WHERE mp.status = 'active'
-    RETURNING mp.*,
-      (SELECT s.metric FROM src s WHERE s.mission_id = mp.mission_id) AS metric,
-      (SELECT s.delta FROM src s WHERE s.mission_id = mp.mission_id) AS delta`.execute(trx);
-  return result.rows;
+    ),
+    ms AS (
+      INSERT INTO mission_progress AS mp
+        (user_id, mission_id, period_key, period_ends_at, status, progress, target, progress_version, last_progress_at, created_at)
+      SELECT ${p.userId}::uuid, s.mission_id, s.period_key, s.period_ends_at,
+             CASE WHEN s.delta >= s.target THEN 'claimable' ELSE 'active' END,
+             LEAST(s.delta, s.target), s.target, 1, ${p.now}::timestamptz, ${p.now}::timestamptz
+      FROM src s
+      ORDER BY s.mission_id
+      ON CONFLICT (user_id, mission_id, period_key) DO UPDATE
+      SET progress = LEAST(mp.progress + (SELECT s.delta FROM src s WHERE s.mission_id = excluded.mission_id), mp.target),
+          status = CASE WHEN mp.progress + (SELECT s.delta FROM src s WHERE s.mission_id = excluded.mission_id) >= mp.target
+                        THEN 'claimable' ELSE 'active' END,
+          progress_version = mp.progress_version + 1,
+          last_progress_at = excluded.last_progress_at
+      WHERE mp.status = 'active'
+      RETURNING mp.mission_id AS id, mp.period_key, mp.progress, mp.target, mp.progress_version,
+        (SELECT s.metric FROM src s WHERE s.mission_id = mp.mission_id) AS metric,
+        (SELECT s.delta FROM src s WHERE s.mission_id = mp.mission_id) AS delta
+    )`;
 }
 
 export async function findMissionProgress(db: Db, userId: string, missionId: string, periodKey: string): Promise<MissionProgressRow | undefined> {

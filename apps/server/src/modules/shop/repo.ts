@@ -2,7 +2,8 @@ import { sql, type Selectable } from 'kysely';
 import type { Currency, PurchaseStatus, RewardBundle, ShopSegment } from '@playloop/contracts';
 import type { Db } from '../../db/database.ts';
 import type { SkusTable } from '../../db/schema.ts';
-import { playerAccount } from '../wallet/ledger.ts';
+import { outboxInsert, type OutboxRowInput } from '../outbox/repo.ts';
+import { ledgerWrites, playerAccount, type LedgerTransaction } from '../wallet/ledger.ts';
 
 export type SkuRow = Selectable<SkusTable>;
 
@@ -148,6 +149,22 @@ export async function insertPurchase(db: Pick<Db, 'insertInto'>, p: PurchaseReco
       created_at: p.now,
     })
     .execute();
+}
+
+/**
+ * A succeeded purchase: its debit (the ledger transaction, which the CHECK on the player's balance
+ * refuses as an overdraft), its row and `outbox` (its events), in one statement.
+ */
+export async function insertPaidPurchase(trx: Db, p: Omit<PurchaseRecord, 'status' | 'failureCode' | 'ledgerTransactionId'>, debit: LedgerTransaction, outbox: OutboxRowInput[]): Promise<void> {
+  const ledger = ledgerWrites(debit);
+  await sql`
+    WITH ${ledger.ctes},
+    purchase AS (
+      INSERT INTO purchases (id, user_id, sku_id, quantity, price, total_price, currency_type, status, failure_code, ledger_transaction_id, created_at)
+      VALUES (${p.id}, ${p.userId}, ${p.skuId}, ${p.quantity}, ${p.price}, ${p.price * p.quantity}, ${p.currency}, 'succeeded', NULL, ${debit.id}, ${p.now})
+    )${outbox.length ? sql`,
+    ob AS (${outboxInsert(outbox)})` : sql``}
+    SELECT count(*) FROM moved`.execute(trx);
 }
 
 export interface NewSku {
