@@ -210,9 +210,9 @@ describe('outbox relay stop', () => {
     const relay = createOutboxRelay({ db: ctx.db, clock: ctx.clock, publisher: hanging, stopTimeoutMs: 200 });
     relay.start();
     await expect.poll(() => calls).toBe(1);
-    const started = Date.now();
+    // The publish never settles: stop() returning at all (rather than the test timing out) is
+    // the proof that it gave up on it.
     await relay.stop();
-    expect(Date.now() - started).toBeLessThan(2_000);
     expect(relay.status().running).toBe(false);
     // Its rows stay leased until the lease ends, then any relay takes them.
     ctx.clock.advance(61_000);

@@ -16,7 +16,12 @@ export interface RelayOptions {
   db: Db;
   publisher: Publisher;
   clock: Clock;
-  /** Rows per claim (default 2000). A Kafka publisher splits a batch by bytes, not by rows. */
+  /**
+   * Rows per claim (default 5000). A Kafka publisher splits a batch by bytes, not by rows. On the
+   * Kafka path each batch costs a claim, a round of produce requests and a mark whatever its size:
+   * side by side at 20k events/s offered, 2000 carried 12.3k/s (lag p99 4.7 s), 5000 13.5-15k/s
+   * (p99 3.1 s), 10000 14.5k/s (p99 2.3 s); 5000 keeps a batch's claim and mark short.
+   */
   batchSize?: number;
   /** Wait between polls when the outbox is empty (default 250 ms). */
   pollMs?: number;
@@ -80,7 +85,7 @@ export function backoffDelay(attempt: number, initialMs: number, maxMs: number, 
  */
 export function createOutboxRelay(options: RelayOptions) {
   const { db, publisher, clock } = options;
-  const batchSize = options.batchSize ?? 2_000;
+  const batchSize = options.batchSize ?? 5_000;
   const pollMs = options.pollMs ?? 250;
   const lingerMs = Math.min(options.lingerMs ?? 200, pollMs);
   const backoff = options.backoff ?? { initialMs: 200, maxMs: 30_000 };
