@@ -1,5 +1,7 @@
+import { randomUUID } from 'node:crypto';
+import { Partitioners } from 'kafkajs';
 import { describe, expect, it } from 'vitest';
-import { splitBySize } from './publishers.ts';
+import { memoizedPartitioner, splitBySize } from './publishers.ts';
 
 describe('splitBySize (Kafka produce requests under the broker limit)', () => {
   it.each([
@@ -15,5 +17,22 @@ describe('splitBySize (Kafka produce requests under the broker limit)', () => {
     const runs = splitBySize(Array.from({ length: 20_000 }, (_, i) => i), 900_000, () => 464);
     expect(runs.flat()).toEqual(Array.from({ length: 20_000 }, (_, i) => i));
     expect(Math.max(...runs.map((r) => r.length * 464))).toBeLessThanOrEqual(900_000);
+  });
+});
+
+describe('memoizedPartitioner', () => {
+  it('puts every key where KafkaJS’s default partitioner does, for any partition count, asked once or again', () => {
+    const memo = memoizedPartitioner();
+    const plain = Partitioners.DefaultPartitioner();
+    const meta = (n: number) => Array.from({ length: n }, (_, i) => ({ partitionId: i, leader: 1, replicas: [1], isr: [1], partitionErrorCode: 0 }));
+    const keys = Array.from({ length: 300 }, () => randomUUID());
+    for (const n of [1, 3, 6, 12]) {
+      for (const round of [1, 2]) {
+        for (const key of keys) {
+          const args = { topic: 't', partitionMetadata: meta(n), message: { key, value: 'v' } };
+          expect(memo(args), `${key} of ${n}, round ${round}`).toBe(plain(args));
+        }
+      }
+    }
   });
 });
