@@ -33,7 +33,7 @@ export interface OutboxMessage {
   event_id: string;
   event_type: EnvelopeEventType;
   user_id: string;
-  /** The envelope JSON (from the outbox: jsonb's text form, its key order and spacing). */
+  /** The envelope JSON, the text the server wrote into the outbox (a json column). */
   json: string;
 }
 
@@ -74,7 +74,7 @@ export async function insertOutboxRows(trx: Db, rows: OutboxRowInput[]): Promise
 export function outboxInsert(rows: OutboxRowInput[], when?: RawBuilder<boolean>) {
   const values = sql.join(
     outboxValues(rows).map(
-      (r) => sql`(${r.event_id}::uuid, ${r.event_type}::text, ${r.user_id}::uuid, ${r.envelope}::jsonb, ${r.created_at}::timestamptz)`,
+      (r) => sql`(${r.event_id}::uuid, ${r.event_type}::text, ${r.user_id}::uuid, ${r.envelope}::json, ${r.created_at}::timestamptz)`,
     ),
   );
   return sql`INSERT INTO outbox (event_id, event_type, user_id, envelope, created_at)
