@@ -125,7 +125,7 @@ export function createOutboxRelay(options: RelayOptions) {
     const pending = ahead;
     ahead = null;
     const rows = await pending?.catch(() => [] as ClaimedRow[]);
-    if (rows && rows.length > 0) await releaseOutboxLease(db, rows.map((r) => r.id)).catch(() => {});
+    if (rows && rows.length > 0) await releaseOutboxLease(db, { owner, ids: rows.map((r) => r.id) }).catch(() => {});
   }
 
   /**
@@ -155,7 +155,7 @@ export function createOutboxRelay(options: RelayOptions) {
       await publisher.publish(rows);
     } catch (err) {
       await releaseAhead();
-      await releaseOutboxLease(db, ids).catch(() => {});
+      await releaseOutboxLease(db, { owner, ids }).catch(() => {});
       await marking;
       throw err;
     }
@@ -164,7 +164,7 @@ export function createOutboxRelay(options: RelayOptions) {
     const previousMarkError = markError;
     markError = null;
     const publishedAt = clock.now();
-    marking = markOutboxPublished(db, ids, publishedAt).catch((err: unknown) => {
+    marking = markOutboxPublished(db, { owner, ids }, publishedAt).catch((err: unknown) => {
       markError = err;
     });
     lastPublishedAt = publishedAt;

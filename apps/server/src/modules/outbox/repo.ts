@@ -15,9 +15,6 @@ export interface OutboxTable {
   envelope: ColumnType<unknown, string, string>;
   created_at: Timestamp;
   published_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
-  lease_until: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
-  lease_owner: ColumnType<string | null, string | null | undefined, string | null>;
-  attempts: Generated<number>;
 }
 
 const withOutbox = (db: Db) => db.withTables<{ outbox: OutboxTable }>();
@@ -94,12 +91,13 @@ export function withOutboxRows(trx: Db, rows: OutboxRowInput[]): QueryCreator<DB
 
 /**
  * Claims up to `limit` of the oldest unpublished rows under a lease until `leaseUntil`, held by
- * `owner`, in a short transaction. Only one relay has batches in flight across all nodes (an
- * advisory lock serialises claims, and none is made while another owner's lease is live), so rows
- * reach the bus in id order. The owner's own live leases (the batch it is publishing while it
- * claims the next) do not block it and are not claimed twice. Rows are locked FOR UPDATE SKIP
- * LOCKED so a claim never waits on a row another claim is taking. Returns [] when there is nothing
- * to do or another node holds a batch.
+ * `owner`, in a short transaction: one `outbox_leases` row names the batch (owner, first and last
+ * id), the outbox rows themselves are only read. Only one relay has batches in flight across all
+ * nodes (an advisory lock serialises claims, and none is made while another owner's lease is
+ * live), so rows reach the bus in id order. The owner's own live leases (the batch it is
+ * publishing while it claims the next) do not block it, and the rows in their id ranges are not
+ * claimed again. Expired leases are dropped here: their rows are claimable again. Returns [] when
+ * there is nothing to do or another node holds a batch.
  */
 export async function claimOutboxBatch(
   db: Db,
@@ -110,44 +108,51 @@ export async function claimOutboxBatch(
 ): Promise<ClaimedRow[]> {
   return db.transaction().execute(async (trx) => {
     await sql`SELECT pg_advisory_xact_lock(${RELAY_LOCK})`.execute(trx);
-    // Served by outbox_leased_idx (only rows of batches in flight), not a scan of the table.
     const busy = await sql<{ busy: boolean }>`
-      SELECT EXISTS (
-        SELECT 1 FROM outbox
-        WHERE published_at IS NULL AND lease_until IS NOT NULL AND lease_until > ${now}
-          AND lease_owner IS DISTINCT FROM ${owner}::uuid
-      ) AS busy`.execute(trx);
+      WITH expired AS (DELETE FROM outbox_leases WHERE lease_until <= ${now})
+      SELECT EXISTS (SELECT 1 FROM outbox_leases WHERE lease_until > ${now} AND owner <> ${owner}::uuid) AS busy`.execute(trx);
     if (busy.rows[0]?.busy) return [];
     const claimed = await sql<{ id: number | string; event_id: string; event_type: EnvelopeEventType; user_id: string; json: string }>`
-      UPDATE outbox SET lease_until = ${leaseUntil}, lease_owner = ${owner}::uuid, attempts = attempts + 1
-      WHERE id IN (
-        SELECT id FROM outbox
-        WHERE published_at IS NULL AND (lease_until IS NULL OR lease_until <= ${now})
-        ORDER BY id
-        LIMIT ${limit}
-        FOR UPDATE SKIP LOCKED
-      )
-      RETURNING id, event_id, event_type, user_id, envelope::text AS json`.execute(trx);
-    return claimed.rows
-      .map((r) => ({ id: Number(r.id), event_id: String(r.event_id), event_type: r.event_type, user_id: String(r.user_id), json: r.json }))
-      .sort((x, y) => x.id - y.id);
+      SELECT o.id, o.event_id, o.event_type, o.user_id, o.envelope::text AS json
+      FROM outbox o
+      WHERE o.published_at IS NULL
+        AND NOT EXISTS (
+          SELECT 1 FROM outbox_leases l
+          WHERE l.owner = ${owner}::uuid AND l.lease_until > ${now} AND o.id BETWEEN l.first_id AND l.last_id
+        )
+      ORDER BY o.id
+      LIMIT ${limit}`.execute(trx);
+    const rows = claimed.rows.map((r) => ({ id: Number(r.id), event_id: String(r.event_id), event_type: r.event_type, user_id: String(r.user_id), json: r.json }));
+    if (rows.length > 0) {
+      await sql`INSERT INTO outbox_leases (owner, first_id, last_id, lease_until)
+        VALUES (${owner}::uuid, ${rows[0]!.id}, ${rows.at(-1)!.id}, ${leaseUntil})`.execute(trx);
+    }
+    return rows;
   });
+}
+
+/** A claimed batch as its lease names it: the owner and its first id, and the ids it holds. */
+export interface LeasedBatch {
+  owner: string;
+  ids: readonly number[];
 }
 
 // Ids travel as one array parameter: one statement text (one prepared statement) whatever the
 // batch size, instead of a text per size with thousands of parameters.
 const idArray = (ids: readonly number[]) => sql`${`{${ids.join(',')}}`}::bigint[]`;
 
-/** Marks claimed rows published. */
-export async function markOutboxPublished(db: Db, ids: readonly number[], now: Date): Promise<void> {
-  if (ids.length === 0) return;
-  await sql`UPDATE outbox SET published_at = ${now}, lease_until = NULL, lease_owner = NULL WHERE id = ANY(${idArray(ids)})`.execute(db);
+/** Marks a claimed batch published and ends its lease, in one statement. */
+export async function markOutboxPublished(db: Db, batch: LeasedBatch, now: Date): Promise<void> {
+  if (batch.ids.length === 0) return;
+  await sql`
+    WITH ended AS (DELETE FROM outbox_leases WHERE owner = ${batch.owner}::uuid AND first_id = ${batch.ids[0]!})
+    UPDATE outbox SET published_at = ${now} WHERE id = ANY(${idArray(batch.ids)})`.execute(db);
 }
 
-/** Gives claimed rows back after a failed publish, so the next attempt takes them again at once. */
-export async function releaseOutboxLease(db: Db, ids: readonly number[]): Promise<void> {
-  if (ids.length === 0) return;
-  await sql`UPDATE outbox SET lease_until = NULL, lease_owner = NULL WHERE id = ANY(${idArray(ids)}) AND published_at IS NULL`.execute(db);
+/** Gives a claimed batch back after a failed publish, so the next attempt takes it again at once. */
+export async function releaseOutboxLease(db: Db, batch: LeasedBatch): Promise<void> {
+  if (batch.ids.length === 0) return;
+  await sql`DELETE FROM outbox_leases WHERE owner = ${batch.owner}::uuid AND first_id = ${batch.ids[0]!}`.execute(db);
 }
 
 export interface OutboxBacklog {
@@ -196,7 +201,7 @@ export async function prunePublishedOutbox(db: Db, publishedBefore: Date, limit 
 
 /** Marks rows unpublished again so the relay sends them once more (the runbook's replay). */
 export async function requeueOutbox(db: Db, range: { fromId?: number; sinceCreatedAt?: Date }): Promise<number> {
-  let query = withOutbox(db).updateTable('outbox').set({ published_at: null, lease_until: null, lease_owner: null });
+  let query = withOutbox(db).updateTable('outbox').set({ published_at: null });
   if (range.fromId !== undefined) query = query.where('id', '>=', range.fromId);
   if (range.sinceCreatedAt) query = query.where('created_at', '>=', range.sinceCreatedAt);
   const result = await query.executeTakeFirst();
