@@ -5,15 +5,18 @@ let sequence = 0;
 
 // Random bytes drawn from the system 4 KiB at a time, as crypto.randomUUID does for its own
 // ids: one call into the system per 256 ids instead of two per id, which the pipeline bench
-// profiled at ~4 µs an id.
-const POOL = Buffer.alloc(4096);
-let poolAt = POOL.length;
+// profiled at ~4 µs an id. Allocated on first use: the web app imports this module too (the
+// contracts are shared), and a browser has no Buffer.
+const POOL_BYTES = 4096;
+let pool: Buffer | undefined;
+let poolAt = POOL_BYTES;
 function randomBytes(n: number): Buffer {
-  if (poolAt + n > POOL.length) {
-    randomFillSync(POOL);
+  pool ??= Buffer.alloc(POOL_BYTES);
+  if (poolAt + n > POOL_BYTES) {
+    randomFillSync(pool);
     poolAt = 0;
   }
-  const out = Buffer.from(POOL.subarray(poolAt, poolAt + n));
+  const out = Buffer.from(pool.subarray(poolAt, poolAt + n));
   poolAt += n;
   return out;
 }
