@@ -36,6 +36,7 @@ export const DEFAULT_LOGIN_LIMITS: LoginLimits = { windowMs: 15 * 60_000, perHan
  */
 export type SignupHook = (trx: Db, user: UserRow, at: RequestMoment) => Promise<void>;
 export type LoginHook = (trx: Db, user: UserRow, at: RequestMoment) => Promise<void>;
+/** When a request made its change and under which trace: what its analytics events carry. */
 export interface RequestMoment {
   now: Date;
   traceId: string | undefined;

@@ -1,8 +1,7 @@
+import { sql } from 'kysely';
 import type { EnvelopeEventType, Metric, ProgressUpdate } from '@playloop/contracts';
 import type { Db } from '../../db/database.ts';
-import { sql } from 'kysely';
-import { advanceMissionsCtes } from '../missions/repo.ts';
-import type { CurrentPeriods } from '../missions/repo.ts';
+import { advanceMissionsCtes, type CurrentPeriods } from '../missions/repo.ts';
 import { currentPeriods, resetTimezoneOrDefault } from '../missions/service.ts';
 import type { OutboxEvent } from '../outbox/service.ts';
 import { addExp } from '../rewards/service.ts';
@@ -102,8 +101,8 @@ async function advance(
   const rows = await advanceMatching(trx, { ...p, periods });
   if (rows.length === 0) return [];
   const updates = rows.map(updateOf);
-  const outbox: OutboxEvent<EnvelopeEventType>[] = rows.map((row) => {
-    const { id, kind: _kind, ...state } = updateOf(row);
+  const outbox: OutboxEvent<EnvelopeEventType>[] = rows.map((row, i) => {
+    const { id, kind: _kind, ...state } = updates[i]!;
     return row.kind === 'event'
       ? { eventType: 'event.progress' as const, userId: p.userId, payload: { event_id: id, metric: row.metric, delta: row.delta, ...state }, now: p.now, traceId: p.traceId }
       : {

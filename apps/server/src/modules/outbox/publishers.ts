@@ -111,13 +111,12 @@ export interface KafkaPublisher extends Publisher {
  * still consumes with KafkaJS; the wire format is Kafka's, so either side can change alone.
  */
 export function createKafkaPublisher(options: KafkaPublisherOptions): KafkaPublisher {
-  const timeout = options.requestTimeoutMs ?? 10_000;
   const producer = new Producer({
     clientId: options.clientId ?? 'playloop-relay',
     bootstrapBrokers: options.brokers,
     serializers: stringSerializers,
     connectTimeout: 3_000,
-    timeout,
+    timeout: options.requestTimeoutMs ?? 10_000,
     retries: 2,
     retryDelay: 200,
     // One request in flight per connection keeps per-partition order across the client's retries.

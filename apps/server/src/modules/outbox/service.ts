@@ -10,6 +10,7 @@ import {
 import type { QueryCreator } from 'kysely';
 import type { Db } from '../../db/database.ts';
 import type { DB } from '../../db/schema.ts';
+import type { RequestMoment } from '../auth/service.ts';
 import { insertOutboxRow, insertOutboxRows, prunePublishedOutbox, withOutboxRows, type OutboxRowInput } from './repo.ts';
 
 export interface OutboxEvent<T extends EnvelopeEventType> {
@@ -77,12 +78,12 @@ function toEnvelope<T extends EnvelopeEventType>(event: OutboxEvent<T>): Envelop
 }
 
 /** Signup hook: `user.signup`, in the signup transaction. */
-export async function recordSignup(trx: Db, user: { id: string; site_id: string }, at: { now: Date; traceId: string | undefined }): Promise<void> {
+export async function recordSignup(trx: Db, user: { id: string; site_id: string }, at: RequestMoment): Promise<void> {
   await appendOutbox(trx, { eventType: 'user.signup', userId: user.id, payload: { site_id: user.site_id }, ...at });
 }
 
 /** Login hook: `user.login`, in the login transaction (a token refresh is not a login). */
-export async function recordLogin(trx: Db, user: { id: string; site_id: string }, at: { now: Date; traceId: string | undefined }): Promise<void> {
+export async function recordLogin(trx: Db, user: { id: string; site_id: string }, at: RequestMoment): Promise<void> {
   await appendOutbox(trx, { eventType: 'user.login', userId: user.id, payload: { site_id: user.site_id }, ...at });
 }
 
