@@ -17,11 +17,20 @@ export interface EventsLogRow {
 }
 
 /**
+ * `ts` as `YYYY-MM-DDThh:mm:ss…`. The envelope schema admits only that shape (UTC, `Z`, seconds
+ * present), so a validated envelope's `ts` is used as it is: no Date per event on the sink's hot
+ * path. Anything else goes through Date.
+ */
+function utcIso(ts: string): string {
+  return ts.length >= 20 && ts[10] === 'T' && ts[16] === ':' ? ts : new Date(ts).toISOString();
+}
+
+/**
  * Maps a validated envelope to its events_log row: the UTC day and second of `ts`, the payload
  * as JSON text, and the few payload fields the KPI queries group or sum by.
  */
 export function toEventsLogRow(envelope: Envelope): EventsLogRow {
-  const iso = new Date(envelope.ts).toISOString();
+  const iso = utcIso(envelope.ts);
   let gameType = '';
   let currency = '';
   let amount = 0;

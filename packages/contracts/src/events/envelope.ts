@@ -87,12 +87,16 @@ export function parseEnvelope(value: unknown): EnvelopeParseResult {
   return { ok: false, reason: 'invalid_envelope', detail };
 }
 
+// One decoder for every message: `decode` without `stream` starts fresh each call, and making a
+// decoder per message was a visible share of the sink's CPU.
+let utf8: InstanceType<typeof TextDecoder> | undefined;
+
 /** Decodes message bytes (UTF-8 JSON) and validates them as an envelope v1. */
 export function parseEnvelopeBytes(bytes: Uint8Array | string | null | undefined): EnvelopeParseResult {
   if (bytes === null || bytes === undefined) return { ok: false, reason: 'invalid_json', detail: 'empty message' };
   let value: unknown;
   try {
-    value = JSON.parse(typeof bytes === 'string' ? bytes : new TextDecoder('utf-8', { fatal: true }).decode(bytes));
+    value = JSON.parse(typeof bytes === 'string' ? bytes : (utf8 ??= new TextDecoder('utf-8', { fatal: true })).decode(bytes));
   } catch (err) {
     return { ok: false, reason: 'invalid_json', detail: (err as Error).message.slice(0, 200) };
   }

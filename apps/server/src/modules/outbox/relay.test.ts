@@ -64,6 +64,15 @@ describe('backoffDelay', () => {
 });
 
 describe('outbox relay', () => {
+  it('has its queue tables vacuumed after 1 % of their rows change, not the default 20 %', async () => {
+    const options = await sql<{ relname: string; reloptions: string[] }>`
+      SELECT relname, reloptions FROM pg_class WHERE relname IN ('outbox', 'outbox_leases') ORDER BY relname`.execute(ctx.db);
+    expect(options.rows).toEqual([
+      { relname: 'outbox', reloptions: expect.arrayContaining(['autovacuum_vacuum_scale_factor=0.01', 'autovacuum_vacuum_insert_scale_factor=0.01']) },
+      { relname: 'outbox_leases', reloptions: ['autovacuum_vacuum_scale_factor=0.01'] },
+    ]);
+  });
+
   it('publishes every row once, in id order, in batches, and marks them published', async () => {
     await settle();
     const userId = (await makePlayer(ctx.app)).user.id;
