@@ -7,7 +7,7 @@ import { advanceProgressForMetric } from '../modules/events/progress.ts';
 import { outboxRowsOf, withOutboxEvents, type OutboxEvent } from '../modules/outbox/service.ts';
 import { grantReward } from '../modules/rewards/service.ts';
 import { insufficientFunds, purchaseLimitReached, quantityTooLarge, soldOut } from '../modules/shop/errors.ts';
-import { addToPurchaseCount, findOfferAndTakeStock, insertPaidPurchase, insertPurchase } from '../modules/shop/repo.ts';
+import { findOfferTakeStockAndCount, insertPaidPurchase, insertPurchase } from '../modules/shop/repo.ts';
 import { multiplyBundle } from '../modules/shop/service.ts';
 import { lockPlayerAccounts, movesBetween } from '../modules/wallet/ledger.ts';
 
@@ -39,7 +39,7 @@ export async function purchaseSku(deps: { db: Db; clock: Clock }, input: Purchas
 
   try {
     return await deps.db.transaction().execute(async (trx) => {
-      const offer = await findOfferAndTakeStock(trx, userId, skuId, quantity, now);
+      const offer = await findOfferTakeStockAndCount(trx, userId, skuId, quantity, now);
       if (!offer) throw notFound('sku');
       attempt = { price: offer.price, currency: offer.currency_type };
 
@@ -47,16 +47,16 @@ export async function purchaseSku(deps: { db: Db; clock: Clock }, input: Purchas
       const granted = multiplyBundle(offer.bundle, quantity);
       if (!granted || totalPrice > MAX_AMOUNT) throw quantityTooLarge();
       if (offer.stock_remaining !== null && !offer.stock_taken) throw soldOut(skuId);
-      // A buyer past their limit, or who cannot pay, as of the committed state this statement saw
-      // is refused before anything of theirs is locked: an empty wallet under a storm of attempts
-      // then answers its 402s side by side instead of one at a time behind the locks. Only
-      // refusals are decided here; the guarded count and the CHECK on the balance, under the
-      // locks, stay the guards for purchases racing each other.
+      // A buyer past their limit, or who cannot pay, as of the committed state the statement saw
+      // is refused before anything of theirs is locked (the statement counted nothing for them):
+      // an empty wallet under a storm of attempts then answers its 402s side by side instead of
+      // one at a time behind the locks. Only refusals are decided here; the guarded count and the
+      // CHECK on the balance, under the locks, stay the guards for purchases racing each other.
       const limit = offer.per_user_limit;
       if (limit !== null && offer.buyer_purchased + quantity > limit) throw purchaseLimitReached(skuId, limit);
       if (offer.buyer_balance < totalPrice) throw insufficientFunds(offer.currency_type, totalPrice);
-      const counted = await addToPurchaseCount(trx, { userId, skuId, quantity, limit });
-      if (counted === undefined) throw purchaseLimitReached(skuId, limit ?? 0);
+      // Not counted although nothing above refused it: a concurrent purchase took the limit.
+      if (offer.counted === null) throw purchaseLimitReached(skuId, limit ?? 0);
 
       // A pack paid in one currency that grants the other would lock the player's two accounts
       // in either order: it locks both first, in currency order, as claims do. Any other purchase

@@ -39,13 +39,58 @@ export async function findEvent(db: Db, id: string, forUpdate = false): Promise<
   return query.executeTakeFirst();
 }
 
-/** An event, with the claiming player's accounts locked first (`playerAccountsLocked`) when it exists. */
-export async function findEventLockingAccounts(trx: Db, id: string, userId: string): Promise<EventRow | undefined> {
-  const row = await trx.selectFrom('events').selectAll().select(playerAccountsLocked(userId).as('accounts_locked')).where('id', '=', id).executeTakeFirst();
-  if (!row) return undefined;
-  const { accounts_locked: _locked, ...event } = row;
-  return event;
+/** A claim's first read: the event, and the participation it moved to claimed, if it did. */
+export interface EventClaimRead {
+  event: EventRow;
+  claimed: ParticipationRow | undefined;
 }
+
+/**
+ * A claim's first statement: the event, with the claiming player's accounts locked first
+ * (`playerAccountsLocked`, in `e`, which the UPDATE reads before it locks the participation), and,
+ * while the event runs, the player's participation moved claimable → claimed. That conditional
+ * UPDATE decides the one winner of concurrent claims; when nothing moved, the caller reads why
+ * (outside the window, not joined, not complete, claimed already). Undefined: no such event.
+ */
+export async function findEventAndMarkClaimed(trx: Db, eventId: string, userId: string, now: Date): Promise<EventClaimRead | undefined> {
+  const result = await sql<EventRow & { accounts_locked: number } & Prefixed<'c_', Omit<ParticipationRow, 'user_id' | 'event_id'>>>`
+    WITH e AS (
+      SELECT events.*, ${playerAccountsLocked(userId)} AS accounts_locked FROM events WHERE id = ${eventId}
+    ),
+    claimed AS (
+      UPDATE event_participations p
+      SET status = 'claimed', claimed_at = ${now}::timestamptz, progress_version = p.progress_version + 1
+      FROM e
+      WHERE p.user_id = ${userId} AND p.event_id = e.id AND p.status = 'claimable'
+        AND e.starts_at <= ${now}::timestamptz AND e.ends_at > ${now}::timestamptz
+      RETURNING p.*
+    )
+    SELECT e.*, c.status AS c_status, c.progress AS c_progress, c.target AS c_target,
+      c.progress_version AS c_progress_version, c.joined_at AS c_joined_at,
+      c.last_progress_at AS c_last_progress_at, c.claimed_at AS c_claimed_at, c.expired_at AS c_expired_at
+    FROM e LEFT JOIN claimed c ON true`.execute(trx);
+  const row = result.rows[0];
+  if (!row) return undefined;
+  const { accounts_locked: _locked, c_status, c_progress, c_target, c_progress_version, c_joined_at, c_last_progress_at, c_claimed_at, c_expired_at, ...event } = row;
+  const claimed: ParticipationRow | undefined = c_status
+    ? {
+        user_id: userId,
+        event_id: eventId,
+        status: c_status,
+        progress: c_progress,
+        target: c_target,
+        progress_version: c_progress_version,
+        joined_at: c_joined_at,
+        last_progress_at: c_last_progress_at,
+        claimed_at: c_claimed_at,
+        expired_at: c_expired_at,
+      }
+    : undefined;
+  return { event, claimed };
+}
+
+/** `T` with every key prefixed, as a query returns a joined row's columns under aliases. */
+export type Prefixed<P extends string, T> = { [K in keyof T as `${P}${K & string}`]: T[K] };
 
 export interface EventWithParticipationRow extends EventRow {
   p_status: ParticipationRow['status'] | null;
@@ -143,18 +188,6 @@ export async function addProgress(
     .where('status', '=', 'active');
   if (p.expectedVersion !== undefined) query = query.where('progress_version', '=', p.expectedVersion);
   return query.returningAll().executeTakeFirst();
-}
-
-/** Moves a claimable participation to claimed; undefined when it was not claimable (the loser of a race). */
-export async function markClaimed(trx: Db, userId: string, eventId: string, now: Date): Promise<ParticipationRow | undefined> {
-  return trx
-    .updateTable('event_participations')
-    .set({ status: 'claimed', claimed_at: now, progress_version: sql`progress_version + 1` })
-    .where('user_id', '=', userId)
-    .where('event_id', '=', eventId)
-    .where('status', '=', 'claimable')
-    .returningAll()
-    .executeTakeFirst();
 }
 
 /**

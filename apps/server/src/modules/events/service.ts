@@ -22,14 +22,13 @@ import {
   countParticipations,
   expireParticipations,
   findEvent,
-  findEventLockingAccounts,
+  findEventAndMarkClaimed,
   findParticipation,
   insertEvent,
   insertParticipation,
   listClaimableEvents,
   listEventsWithCounts,
   listEventsWithParticipation,
-  markClaimed,
   retargetActiveParticipations,
   updateEvent,
   type EventRow,
@@ -241,17 +240,17 @@ export async function reportProgress(deps: EventsDeps, userId: string, eventId: 
 export async function claimEvent(deps: EventsDeps, userId: string, eventId: string, traceId?: string): Promise<EventClaimResponse> {
   const now = deps.clock.now();
   const outcome = await deps.db.transaction().execute(async (trx) => {
-    // The accounts first, as every flow that pays locks them, in the statement that reads the event.
-    const event = await findEventLockingAccounts(trx, eventId, userId);
-    if (!event) throw notFound('event');
+    // The accounts first, as every flow that pays locks them, then the claim itself, in the
+    // statement that reads the event.
+    const read = await findEventAndMarkClaimed(trx, eventId, userId, now);
+    if (!read) throw notFound('event');
+    const { event, claimed } = read;
     if (now < event.starts_at) throw eventNotActive();
     if (now >= event.ends_at) {
       // Refused whatever the participation's state, and an open one is written expired now.
       await expireParticipations(trx, now, { userId, eventId });
       return EXPIRED;
     }
-
-    const claimed = await markClaimed(trx, userId, eventId, now);
     if (!claimed) {
       const current = await findParticipation(trx, userId, eventId);
       if (!current) throw new DomainError('NOT_CLAIMABLE', 'you have not joined this event');

@@ -2,7 +2,7 @@ import { sql, type RawBuilder, type Selectable } from 'kysely';
 import type { Db } from '../../db/database.ts';
 import type { MissionProgressTable, MissionsTable } from '../../db/schema.ts';
 import { playerAccountsLocked } from '../wallet/ledger.ts';
-import { playMatches, type PlayFilter } from '../events/repo.ts';
+import { playMatches, type PlayFilter, type Prefixed } from '../events/repo.ts';
 import type { PeriodWindow } from './period.ts';
 
 export type MissionRow = Selectable<MissionsTable>;
@@ -21,12 +21,59 @@ export async function findMission(db: Db, id: string, forUpdate = false): Promis
   return query.executeTakeFirst();
 }
 
-/** A mission, with the claiming player's accounts locked first (`playerAccountsLocked`) when it exists. */
-export async function findMissionLockingAccounts(trx: Db, id: string, userId: string): Promise<MissionRow | undefined> {
-  const row = await trx.selectFrom('missions').selectAll().select(playerAccountsLocked(userId).as('accounts_locked')).where('id', '=', id).executeTakeFirst();
+/** A claim's first read: the mission, and its current period's row it moved to claimed, if it did. */
+export interface MissionClaimRead {
+  mission: MissionRow;
+  claimed: MissionProgressRow | undefined;
+}
+
+/**
+ * A claim's first statement: the mission, with the claiming player's accounts locked first
+ * (`playerAccountsLocked`, in `m`, which the UPDATE reads before it locks the progress row), and,
+ * when the mission is active, the player's row of its current period (daily or weekly, by the
+ * mission's period) moved claimable → claimed. That conditional UPDATE decides the one winner of
+ * concurrent claims; when nothing moved, the caller reads why. Undefined: no such mission.
+ */
+export async function findMissionAndMarkClaimed(
+  trx: Db,
+  p: { missionId: string; userId: string; periods: CurrentPeriods; now: Date },
+): Promise<MissionClaimRead | undefined> {
+  const result = await sql<MissionRow & { accounts_locked: number } & Prefixed<'c_', Omit<MissionProgressRow, 'user_id' | 'mission_id'>>>`
+    WITH m AS (
+      SELECT missions.*, ${playerAccountsLocked(p.userId)} AS accounts_locked FROM missions WHERE id = ${p.missionId}
+    ),
+    claimed AS (
+      UPDATE mission_progress mp
+      SET status = 'claimed', claimed_at = ${p.now}::timestamptz, progress_version = mp.progress_version + 1
+      FROM m
+      WHERE mp.user_id = ${p.userId} AND mp.mission_id = m.id AND m.active AND mp.status = 'claimable'
+        AND mp.period_key = CASE m.period WHEN 'daily' THEN ${p.periods.daily.key}::text ELSE ${p.periods.weekly.key}::text END
+      RETURNING mp.*
+    )
+    SELECT m.*, c.period_key AS c_period_key, c.period_ends_at AS c_period_ends_at, c.status AS c_status,
+      c.progress AS c_progress, c.target AS c_target, c.progress_version AS c_progress_version,
+      c.last_progress_at AS c_last_progress_at, c.claimed_at AS c_claimed_at, c.created_at AS c_created_at
+    FROM m LEFT JOIN claimed c ON true`.execute(trx);
+  const row = result.rows[0];
   if (!row) return undefined;
-  const { accounts_locked: _locked, ...mission } = row;
-  return mission;
+  const { accounts_locked: _locked, c_period_key, c_period_ends_at, c_status, c_progress, c_target, c_progress_version, c_last_progress_at, c_claimed_at, c_created_at, ...mission } =
+    row;
+  const claimed: MissionProgressRow | undefined = c_status
+    ? {
+        user_id: p.userId,
+        mission_id: p.missionId,
+        period_key: c_period_key,
+        period_ends_at: c_period_ends_at,
+        status: c_status,
+        progress: c_progress,
+        target: c_target,
+        progress_version: c_progress_version,
+        last_progress_at: c_last_progress_at,
+        claimed_at: c_claimed_at,
+        created_at: c_created_at,
+      }
+    : undefined;
+  return { mission, claimed };
 }
 
 export interface MissionWithProgressRow extends MissionRow {
@@ -100,22 +147,6 @@ export async function findMissionProgress(db: Db, userId: string, missionId: str
     .where('user_id', '=', userId)
     .where('mission_id', '=', missionId)
     .where('period_key', '=', periodKey)
-    .executeTakeFirst();
-}
-
-/** Moves a claimable period to claimed; undefined when it was not claimable (the loser of a race). */
-export async function markMissionClaimed(
-  trx: Db,
-  p: { userId: string; missionId: string; periodKey: string; now: Date },
-): Promise<MissionProgressRow | undefined> {
-  return trx
-    .updateTable('mission_progress')
-    .set({ status: 'claimed', claimed_at: p.now, progress_version: sql`progress_version + 1` })
-    .where('user_id', '=', p.userId)
-    .where('mission_id', '=', p.missionId)
-    .where('period_key', '=', p.periodKey)
-    .where('status', '=', 'claimable')
-    .returningAll()
     .executeTakeFirst();
 }
 

@@ -16,13 +16,12 @@ import { grantReward } from '../rewards/service.ts';
 import { periodOf } from './period.ts';
 import {
   findMission,
-  findMissionLockingAccounts,
+  findMissionAndMarkClaimed,
   findMissionProgress,
   insertMission,
   listAllMissions,
   listClaimableMissions,
   listMissionsWithProgress,
-  markMissionClaimed,
   retargetCurrentMissionProgress,
   updateMission,
   type CurrentPeriods,
@@ -98,12 +97,13 @@ export async function listMissions(deps: MissionsDeps, userId: string): Promise<
 export async function claimMission(deps: MissionsDeps, userId: string, missionId: string, traceId?: string): Promise<MissionClaimResponse> {
   const now = deps.clock.now();
   return deps.db.transaction().execute(async (trx) => {
-    // The accounts first, as every flow that pays locks them, in the statement that reads the mission.
-    const mission = await findMissionLockingAccounts(trx, missionId, userId);
-    if (!mission || !mission.active) throw notFound('mission');
-    const period = periodOf(mission.period, now, deps.resetTimezone);
-
-    const claimed = await markMissionClaimed(trx, { userId, missionId, periodKey: period.key, now });
+    // The accounts first, as every flow that pays locks them, then the claim itself, in the
+    // statement that reads the mission.
+    const periods = currentPeriods(now, deps.resetTimezone);
+    const read = await findMissionAndMarkClaimed(trx, { missionId, userId, periods, now });
+    if (!read || !read.mission.active) throw notFound('mission');
+    const { mission, claimed } = read;
+    const period = periods[mission.period];
     if (!claimed) {
       const current = await findMissionProgress(trx, userId, missionId, period.key);
       if (!current) throw new DomainError('NOT_CLAIMABLE', 'nothing counted toward this mission in this period yet');

@@ -48,7 +48,7 @@ export async function listOffers(db: Db, userId: string, now: Date): Promise<Off
     .execute();
 }
 
-/** The offer a purchase found, and whether it took the stock (always false when unlimited). */
+/** The offer a purchase found, whether it took the stock (always false when unlimited) and counted it. */
 export interface TakenOffer {
   sku_id: string;
   name: string;
@@ -62,19 +62,32 @@ export interface TakenOffer {
   buyer_balance: number;
   /** How many the buyer had bought before, as this statement saw it. */
   buyer_purchased: number;
+  /**
+   * The buyer's count of this SKU with this purchase added, or null when it was not added: the
+   * purchase was refused already (sold out, over the limit or the balance as the statement saw
+   * them), or a concurrent purchase by the same buyer took the limit first.
+   */
+  counted: number | null;
 }
 
 /**
- * Finds a SKU on sale at `now` and, if it has stock, takes `quantity` of it in the same
- * statement: `stock_remaining >= quantity` is re-checked on the latest row version after any
- * concurrent buyer commits, so stock can never be oversold. Undefined when no such SKU is on sale.
+ * A purchase's first statement. Finds a SKU on sale at `now`; if it has stock, takes `quantity`
+ * of it (`stock_remaining >= quantity` is re-checked on the latest row version after any
+ * concurrent buyer commits, so stock can never be oversold); and, unless the purchase is refused
+ * already by what the statement saw (sold out, past the buyer's limit, more than their balance),
+ * adds `quantity` to the buyer's count of the SKU. With a limit, that upsert only updates while
+ * the new count stays within it (the guard is evaluated on the locked, latest row), so concurrent
+ * purchases by one player cannot pass the limit together. A refusal leaves the count row unlocked:
+ * a storm of attempts on an empty wallet answers its 402s side by side. Undefined when no such SKU
+ * is on sale; whatever was written is undone by the caller's rollback of a refused purchase.
  *
  * An unlimited SKU's row is not written but held FOR KEY SHARE until the purchase ends (its
  * purchases row's foreign key would take the same lock, only later). Buyers do not block each
  * other with it, but an operator's change of the SKU (FOR UPDATE) waits for every purchase in
  * flight, so when an unlimited SKU is made limited its count of units sold includes them.
  */
-export async function findOfferAndTakeStock(trx: Db, buyerId: string, skuId: string, quantity: number, now: Date): Promise<TakenOffer | undefined> {
+export async function findOfferTakeStockAndCount(trx: Db, buyerId: string, skuId: string, quantity: number, now: Date): Promise<TakenOffer | undefined> {
+  const q = sql`${quantity}::bigint`;
   const result = await sql<TakenOffer>`
     WITH offer AS (
       SELECT sku_id, name, price, currency_type, bundle, stock_remaining, per_user_limit
@@ -85,36 +98,32 @@ export async function findOfferAndTakeStock(trx: Db, buyerId: string, skuId: str
       FOR KEY SHARE
     ),
     taken AS (
-      UPDATE skus s SET stock_remaining = s.stock_remaining - ${quantity}::bigint
+      UPDATE skus s SET stock_remaining = s.stock_remaining - ${q}
       FROM offer o
-      WHERE s.sku_id = o.sku_id AND s.stock_remaining >= ${quantity}::bigint
+      WHERE s.sku_id = o.sku_id AND s.stock_remaining >= ${q}
       RETURNING s.sku_id
+    ),
+    buyer AS (
+      SELECT
+        COALESCE((SELECT balance FROM accounts WHERE owner = ${playerAccount(buyerId)} AND currency = o.currency_type), 0) AS balance,
+        COALESCE((SELECT purchased FROM sku_purchase_counts WHERE user_id = ${buyerId}::uuid AND sku_id = o.sku_id), 0) AS purchased
+      FROM offer o
+    ),
+    counted AS (
+      INSERT INTO sku_purchase_counts AS c (user_id, sku_id, purchased)
+      SELECT ${buyerId}::uuid, o.sku_id, ${q}
+      FROM offer o, buyer b
+      WHERE (o.stock_remaining IS NULL OR EXISTS (SELECT 1 FROM taken))
+        AND (o.per_user_limit IS NULL OR b.purchased + ${q} <= o.per_user_limit)
+        AND b.balance >= o.price * ${q}
+      ON CONFLICT (user_id, sku_id) DO UPDATE SET purchased = c.purchased + excluded.purchased
+        WHERE (SELECT per_user_limit FROM offer) IS NULL OR c.purchased + excluded.purchased <= (SELECT per_user_limit FROM offer)
+      RETURNING c.purchased
     )
-    SELECT o.*, EXISTS (SELECT 1 FROM taken) AS stock_taken,
-      COALESCE((SELECT balance FROM accounts WHERE owner = ${playerAccount(buyerId)} AND currency = o.currency_type), 0) AS buyer_balance,
-      COALESCE((SELECT purchased FROM sku_purchase_counts WHERE user_id = ${buyerId} AND sku_id = o.sku_id), 0) AS buyer_purchased
-    FROM offer o`.execute(trx);
+    SELECT o.*, EXISTS (SELECT 1 FROM taken) AS stock_taken, b.balance AS buyer_balance, b.purchased AS buyer_purchased,
+      (SELECT purchased FROM counted) AS counted
+    FROM offer o, buyer b`.execute(trx);
   return result.rows[0];
-}
-
-/**
- * Adds `quantity` to the player's count of a SKU. With a limit, the upsert only updates while
- * the new count stays within it (the guard is evaluated on the locked, latest row), so
- * concurrent purchases by one player cannot pass the limit together. Undefined when refused;
- * the caller checks `quantity <= limit` for the first purchase, which the guard does not see.
- */
-export async function addToPurchaseCount(
-  trx: Db,
-  row: { userId: string; skuId: string; quantity: number; limit: number | null },
-): Promise<number | undefined> {
-  const guard = row.limit === null ? sql`` : sql`WHERE c.purchased + excluded.purchased <= ${row.limit}::bigint`;
-  const result = await sql<{ purchased: number }>`
-    INSERT INTO sku_purchase_counts AS c (user_id, sku_id, purchased)
-    VALUES (${row.userId}, ${row.skuId}, ${row.quantity}::bigint)
-    ON CONFLICT (user_id, sku_id) DO UPDATE SET purchased = c.purchased + excluded.purchased
-    ${guard}
-    RETURNING purchased`.execute(trx);
-  return result.rows[0]?.purchased;
 }
 
 export interface PurchaseRecord {

@@ -110,7 +110,7 @@ const dateOrNull = (value: string | null) => (value === null ? null : new Date(v
  * sold. The SKU row is locked first, so a concurrent purchase taking stock either commits before
  * the change (and counts as sold) or waits and then takes from the new stock. For a SKU that was
  * unlimited, the units sold are its succeeded purchases, counted once those in flight have ended
- * (each holds the row FOR KEY SHARE, see findOfferAndTakeStock). null makes a SKU unlimited.
+ * (each holds the row FOR KEY SHARE, see findOfferTakeStockAndCount). null makes a SKU unlimited.
  *
  * The window is checked whole, a lone available_from or available_until against the stored half.
  */
