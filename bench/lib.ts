@@ -1,6 +1,6 @@
 /** Helpers shared by the benches and the chaos suite: free ports, child servers, HTTP, percentiles. */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -88,6 +88,74 @@ export function rssMiB(pid: number): number {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
   const kb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
   return Math.round((kb / 1024) * 10) / 10;
+}
+
+// Linux's USER_HZ: /proc reports CPU time in these ticks (100 on every mainstream distribution).
+const TICKS_PER_SECOND = 100;
+
+/** `[comm, utime + stime in seconds]` of a process from /proc, or undefined once it has gone. */
+function procCpu(pid: string | number): [string, number] | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // comm is in parentheses and may hold spaces; the numeric fields follow the last ')'.
+    const close = stat.lastIndexOf(')');
+    const fields = stat.slice(close + 2).split(' ');
+    return [stat.slice(stat.indexOf('(') + 1, close), (Number(fields[11]) + Number(fields[12])) / TICKS_PER_SECOND];
+  } catch {
+    return undefined;
+  }
+}
+
+/** CPU seconds every PostgreSQL process on this machine has used so far, by pid. */
+function postgresCpu(): Map<string, number> {
+  const byPid = new Map<string, number>();
+  for (const pid of readdirSync('/proc')) {
+    if (!/^\d+$/.test(pid)) continue;
+    const cpu = procCpu(pid);
+    if (cpu?.[0] === 'postgres') byPid.set(pid, cpu[1]);
+  }
+  return byPid;
+}
+
+/** Busy CPU seconds of the whole machine so far (every core, every process, the kernel), from /proc/stat. */
+function machineBusy(): number {
+  const fields = readFileSync('/proc/stat', 'utf8').split('\n', 1)[0]!.trim().split(/\s+/).slice(1).map(Number);
+  // user nice system idle iowait irq softirq steal: everything but idle and iowait is work.
+  const [user = 0, nice = 0, system = 0, , , irq = 0, softirq = 0, steal = 0] = fields;
+  return (user + nice + system + irq + softirq + steal) / TICKS_PER_SECOND;
+}
+
+export interface CpuSplit {
+  /** Busy CPU seconds of the whole machine over the measured span. */
+  machine: number;
+  /** CPU seconds over the measured span, per side. */
+  server: number;
+  postgres: number;
+  /** This process: autocannon runs in it. */
+  loadGenerator: number;
+}
+
+/**
+ * Starts measuring where the CPU goes: the server process, every PostgreSQL process (backends that
+ * exit before the end are not counted: measure runs whose connections stay open) and this
+ * process. Call the result to read the split since the start.
+ */
+export function cpuMeter(serverPid: number | undefined): () => CpuSplit {
+  const server0 = serverPid === undefined ? 0 : (procCpu(serverPid)?.[1] ?? 0);
+  const pg0 = postgresCpu();
+  const self0 = process.cpuUsage();
+  const machine0 = machineBusy();
+  return () => {
+    const self = process.cpuUsage(self0);
+    let postgres = 0;
+    for (const [pid, seconds] of postgresCpu()) postgres += seconds - (pg0.get(pid) ?? 0);
+    return {
+      machine: machineBusy() - machine0,
+      server: serverPid === undefined ? 0 : (procCpu(serverPid)?.[1] ?? server0) - server0,
+      postgres,
+      loadGenerator: (self.user + self.system) / 1e6,
+    };
+  };
 }
 
 /** The p-th percentile (0–100) of a list of numbers. */

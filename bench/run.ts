@@ -20,7 +20,7 @@ import os from 'node:os';
 import path from 'node:path';
 import autocannon from 'autocannon';
 import pg from 'pg';
-import { adminQuery, call, freePort, mapLimit, percentile, ROOT, rssMiB, sleep, startServer, waitForHttp, withDatabase, type ServerChild } from './lib.ts';
+import { adminQuery, call, cpuMeter, freePort, mapLimit, percentile, ROOT, rssMiB, sleep, startServer, waitForHttp, withDatabase, type ServerChild } from './lib.ts';
 
 const PG_URL = process.env.BENCH_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
@@ -56,6 +56,24 @@ const statusCounts = (r: Cannon) =>
 
 function cannon(opts: autocannon.Options): Promise<Cannon> {
   return autocannon({ connections: CONNECTIONS, duration: SECONDS, ...opts });
+}
+
+/**
+ * A timed run with where its CPU went, reported per request: the server process, PostgreSQL (all
+ * its processes) and this process (autocannon). Everything shares the machine's cores, so this says
+ * which side a path's cost is on, and how far it is from the floor's.
+ */
+async function measured(bench: string, name: string, serverPid: number | undefined, run: () => Promise<Cannon>): Promise<Cannon> {
+  const cpu = cpuMeter(serverPid);
+  const result = await run();
+  const split = cpu();
+  const perRequest = (seconds: number) => fmt((seconds / Math.max(1, result.requests.total)) * 1e6);
+  report({
+    bench,
+    figure: `${name}: CPU µs per request, machine (server / PostgreSQL / autocannon)`,
+    value: `${perRequest(split.machine)} (${perRequest(split.server)} / ${perRequest(split.postgres)} / ${perRequest(split.loadGenerator)})`,
+  });
+  return result;
 }
 
 /** Machine facts for RESULTS.md. */
@@ -116,7 +134,7 @@ async function httpFloor(server: ServerChild, players: Player[]) {
   try {
     await waitForHttp(`http://127.0.0.1:${port}/`, 30_000, hello);
     await cannon({ url: `http://127.0.0.1:${port}/`, duration: 2 }); // warm-up
-    const floor = await cannon({ url: `http://127.0.0.1:${port}/` });
+    const floor = await measured('a) HTTP floor', 'hello world', hello.pid, () => cannon({ url: `http://127.0.0.1:${port}/` }));
     report({ bench: 'a) HTTP floor', figure: 'Fastify hello world req/s', value: fmt(rps(floor)) });
     report({ bench: 'a) HTTP floor', figure: 'Fastify hello world p99 ms', value: fmt(floor.latency.p99, 1) });
 
@@ -131,27 +149,31 @@ async function httpFloor(server: ServerChild, players: Player[]) {
     // a kept body (see the notes).
     let i = 0;
     const base = `${server.url}/api/dashboard`;
-    const ok = await cannon({
-      url: base,
-      requests: [{ setupRequest: (req) => ({ ...req, headers: { authorization: `Bearer ${players[i++ % players.length]!.token}` } }) }],
-    });
+    const ok = await measured('a) HTTP floor', 'dashboard 200', server.child.pid, () =>
+      cannon({
+        url: base,
+        requests: [{ setupRequest: (req) => ({ ...req, headers: { authorization: `Bearer ${players[i++ % players.length]!.token}` } }) }],
+      }),
+    );
     // The tag holds the minute: start the 304 run where the whole run fits in one minute, with the
     // tags read just before, or the rest of the run would be 200s for a changed tag.
     const intoMinute = Date.now() % 60_000;
     if (intoMinute > 60_000 - (SECONDS + 3) * 1000) await sleep(60_000 - intoMinute + 200);
     const etags = await Promise.all(players.map(async (p) => (await call(server.url, 'GET', '/api/dashboard', { token: p.token })).headers.get('etag') ?? ''));
     let j = 0;
-    const notModified = await cannon({
-      url: base,
-      requests: [
-        {
-          setupRequest: (req) => {
-            const k = j++ % players.length;
-            return { ...req, headers: { authorization: `Bearer ${players[k]!.token}`, 'if-none-match': etags[k]! } };
+    const notModified = await measured('a) HTTP floor', 'dashboard 304', server.child.pid, () =>
+      cannon({
+        url: base,
+        requests: [
+          {
+            setupRequest: (req) => {
+              const k = j++ % players.length;
+              return { ...req, headers: { authorization: `Bearer ${players[k]!.token}`, 'if-none-match': etags[k]! } };
+            },
           },
-        },
-      ],
-    });
+        ],
+      }),
+    );
     const codes304 = statusCounts(notModified);
     const r304 = rps(notModified) / rps(floor);
     const r200 = rps(ok) / rps(floor);
@@ -188,7 +210,7 @@ INSERT INTO pgb_entries (transaction_id, owner, amount) VALUES (currval('pgb_tra
 END;
 `;
 
-async function pgbenchFloor(dbUrl: string): Promise<{ tps: number; p99: number }> {
+async function pgbenchFloor(dbUrl: string): Promise<{ tps: number; p99: number; machineCpuUs: number }> {
   const client = new pg.Client({ connectionString: dbUrl });
   await client.connect();
   await client.query(PGBENCH_SCHEMA);
@@ -197,11 +219,13 @@ async function pgbenchFloor(dbUrl: string): Promise<{ tps: number; p99: number }
   try {
     const script = path.join(dir, 'purchase.sql');
     writeFileSync(script, PGBENCH_SCRIPT);
+    const cpu = cpuMeter(undefined);
     const out = execFileSync(
       pgbenchPath(),
       ['-n', '-M', 'prepared', '-c', String(CONNECTIONS), '-j', '2', '-T', String(SECONDS), '-f', script, '-l', '--log-prefix', path.join(dir, 'log'), dbUrl],
       { encoding: 'utf8', cwd: dir },
     );
+    const machineSeconds = cpu().machine;
     const tps = Number(/tps = ([\d.]+)/.exec(out)?.[1]);
     // Per-transaction log: client_id transaction_no time(µs) script_no time_epoch time_us
     const latencies: number[] = [];
@@ -211,7 +235,7 @@ async function pgbenchFloor(dbUrl: string): Promise<{ tps: number; p99: number }
         if (Number.isFinite(us) && line) latencies.push(us / 1000);
       }
     }
-    return { tps, p99: percentile(latencies, 99) };
+    return { tps, p99: percentile(latencies, 99), machineCpuUs: (machineSeconds / Math.max(1, latencies.length)) * 1e6 };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -244,24 +268,28 @@ async function databaseFloor(server: ServerChild, dbUrl: string, admin: string, 
   const floor = await pgbenchFloor(dbUrl);
   report({ bench: 'b) DB floor', figure: `pgbench purchase-shaped script tps (${CONNECTIONS} clients)`, value: fmt(floor.tps) });
   report({ bench: 'b) DB floor', figure: 'pgbench p99 ms', value: fmt(floor.p99, 1) });
+  // pgbench's backends have exited by the time it returns, so only the machine's total is known.
+  report({ bench: 'b) DB floor', figure: 'pgbench: CPU µs per transaction, machine (pgbench and PostgreSQL)', value: fmt(floor.machineCpuUs) });
 
   const sku = await makeSku(server.url, admin);
   await mapLimit(players, 10, (p) => fund(server.url, admin, p, 100_000_000));
   let i = 0;
-  const buy = await cannon({
-    url: `${server.url}/api/shop/purchase`,
-    method: 'POST',
-    requests: [
-      {
-        setupRequest: (req) => ({
-          ...req,
-          method: 'POST',
-          headers: { authorization: `Bearer ${players[i++ % players.length]!.token}`, 'content-type': 'application/json' },
-          body: JSON.stringify({ sku_id: sku }),
-        }),
-      },
-    ],
-  });
+  const buy = await measured('b) DB floor', 'purchase', server.child.pid, () =>
+    cannon({
+      url: `${server.url}/api/shop/purchase`,
+      method: 'POST',
+      requests: [
+        {
+          setupRequest: (req) => ({
+            ...req,
+            method: 'POST',
+            headers: { authorization: `Bearer ${players[i++ % players.length]!.token}`, 'content-type': 'application/json' },
+            body: JSON.stringify({ sku_id: sku }),
+          }),
+        },
+      ],
+    }),
+  );
   const buyCodes = statusCounts(buy);
   const buyRatio = rps(buy) / floor.tps;
   report({ bench: 'b) DB floor', figure: `POST /api/shop/purchase req/s ${JSON.stringify(buyCodes)}`, value: fmt(rps(buy)) });
@@ -295,21 +323,23 @@ async function databaseFloor(server: ServerChild, dbUrl: string, admin: string, 
     await must(call(server.url, 'POST', `/api/events/${e}/progress`, { token: p.token, body: { metric: 'games_played', delta: 1 } }), 200);
   });
   let n = 0;
-  const claims = await cannon({
-    url: server.url,
-    amount: pairs.length,
-    // A run bounded by a count ends at the next sample tick: at the default 1 s ticks its
-    // duration, and so its rate, would be rounded up to whole seconds.
-    sampleInt: 10,
-    requests: [
-      {
-        setupRequest: (req) => {
-          const { p, e } = pairs[n++ % pairs.length]!;
-          return { ...req, method: 'POST', path: `/api/events/${e}/claim`, headers: { authorization: `Bearer ${p.token}` } };
+  const claims = await measured('b) DB floor', 'claim', server.child.pid, () =>
+    cannon({
+      url: server.url,
+      amount: pairs.length,
+      // A run bounded by a count ends at the next sample tick: at the default 1 s ticks its
+      // duration, and so its rate, would be rounded up to whole seconds.
+      sampleInt: 10,
+      requests: [
+        {
+          setupRequest: (req) => {
+            const { p, e } = pairs[n++ % pairs.length]!;
+            return { ...req, method: 'POST', path: `/api/events/${e}/claim`, headers: { authorization: `Bearer ${p.token}` } };
+          },
         },
-      },
-    ],
-  });
+      ],
+    }),
+  );
   const claimCodes = statusCounts(claims);
   const claimRatio = rps(claims) / floor.tps;
   report({ bench: 'b) DB floor', figure: `POST /api/events/{id}/claim req/s ${JSON.stringify(claimCodes)}`, value: fmt(rps(claims)) });
