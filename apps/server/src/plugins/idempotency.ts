@@ -177,15 +177,20 @@ export default fp<IdempotencyOptions>(
       route.preHandler = [...(own === undefined ? [] : Array.isArray(own) ? own : [own]), step];
     });
 
-    // Every response passes here, errors included, so the claim is settled whatever happened.
-    app.addHook('onSend', async (request, reply, payload) => {
+    // Every response passes here, errors included, so the claim is settled whatever happened. Most
+    // carry no claim (every GET): they go on at once, without a promise of their own.
+    app.addHook('onSend', (request, reply, payload, done) => {
       const claim = claims.get(request);
-      if (!claim) return payload;
+      if (!claim) return done(null, payload);
       claims.delete(request);
+      void settle(request, reply, claim, payload).then(() => done(null, payload));
+    });
+
+    async function settle(request: FastifyRequest, reply: FastifyReply, claim: IdempotencyClaim, payload: unknown): Promise<void> {
       try {
         if (!isOutcome(reply.statusCode, payload)) {
           await releaseIdempotencyKey(db, claim);
-          return payload;
+          return;
         }
         const contentType = reply.getHeader('content-type');
         const stored = await completeIdempotencyKey(
@@ -200,8 +205,7 @@ export default fp<IdempotencyOptions>(
         // The row stays in progress and becomes stale, the same as after a crash.
         request.log.error({ err, idempotencyKey: claim.key }, 'could not settle idempotency key');
       }
-      return payload;
-    });
+    }
 
     let purgeTimer: NodeJS.Timeout | undefined;
     app.addHook('onReady', async () => {

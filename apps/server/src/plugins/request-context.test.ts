@@ -1,6 +1,8 @@
+import type { IncomingMessage } from 'node:http';
+import Fastify from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildTestApp, type TestContext } from '../../test/build-app.ts';
-import { traceIdFrom } from './request-context.ts';
+import { childLoggerWithTrace, traceIdFrom } from './request-context.ts';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
@@ -72,5 +74,48 @@ describe('request ids through the app', () => {
     const unauth = await ctx.app.inject({ method: 'GET', url: '/api/auth/me', headers: { 'x-request-id': 'anon-1' } });
     expect(unauth.statusCode).toBe(401);
     expect(unauth.headers['x-request-id']).toBe('anon-1');
+  });
+});
+
+describe('the per-request logger', () => {
+  const TRACEPARENT = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01';
+  const rawReq = () => ({ headers: { traceparent: TRACEPARENT } }) as unknown as IncomingMessage;
+
+  /** A pino logger at `level` whose lines land in the returned array, parsed. */
+  function capture(level: string) {
+    const lines: Record<string, unknown>[] = [];
+    const { log: logger } = Fastify({ logger: { level, base: null, timestamp: false, stream: { write: (line: string) => lines.push(JSON.parse(line)) } } });
+    return { logger, lines };
+  }
+
+  it.each(['warn', 'info'])('at %s writes the lines the eager child would, with the request id and trace bound', (level) => {
+    const { logger, lines } = capture(level);
+    const child = childLoggerWithTrace.call(null as never, logger, { reqId: 'r-1' }, {}, rawReq());
+    child.info({ step: 'a' }, 'info line');
+    child.warn({ step: 'b' }, 'warn line');
+    child.child({ sub: 1 }).error('error line');
+    const expected = [
+      { level: 40, reqId: 'r-1', traceId: '4bf92f35-77b3-4da6-a3ce-929d0e0e4736', step: 'b', msg: 'warn line' },
+      { level: 50, reqId: 'r-1', traceId: '4bf92f35-77b3-4da6-a3ce-929d0e0e4736', sub: 1, msg: 'error line' },
+    ];
+    if (level === 'info') expected.unshift({ level: 30, reqId: 'r-1', traceId: '4bf92f35-77b3-4da6-a3ce-929d0e0e4736', step: 'a', msg: 'info line' });
+    expect(lines).toEqual(expected);
+  });
+
+  it('at warn makes no pino child for a request that logs nothing', () => {
+    const { logger } = capture('warn');
+    let children = 0;
+    const child = logger.child.bind(logger);
+    logger.child = ((...args: Parameters<typeof child>) => {
+      children += 1;
+      return child(...args);
+    }) as typeof logger.child;
+    const requestLogger = childLoggerWithTrace.call(null as never, logger, { reqId: 'r-2' }, {}, rawReq());
+    requestLogger.info('dropped');
+    requestLogger.debug('dropped');
+    expect(children).toBe(0);
+    requestLogger.warn('kept');
+    requestLogger.error('kept');
+    expect(children).toBe(1);
   });
 });
