@@ -1,6 +1,7 @@
 import { sql, type RawBuilder, type Selectable } from 'kysely';
 import type { Metric } from '@playloop/contracts';
 import type { Db } from '../../db/database.ts';
+import { splitJoined, type Prefixed } from '../../db/joined-row.ts';
 import type { EventParticipationsTable, EventsTable } from '../../db/schema.ts';
 import { playerAccountsLocked } from '../wallet/ledger.ts';
 
@@ -53,7 +54,7 @@ export interface EventClaimRead {
  * (outside the window, not joined, not complete, claimed already). Undefined: no such event.
  */
 export async function findEventAndMarkClaimed(trx: Db, eventId: string, userId: string, now: Date): Promise<EventClaimRead | undefined> {
-  const result = await sql<EventRow & { accounts_locked: number } & Prefixed<'c_', Omit<ParticipationRow, 'user_id' | 'event_id'>>>`
+  const result = await sql<EventRow & { accounts_locked: number } & Prefixed<'c_', ClaimedParticipation>>`
     WITH e AS (
       SELECT events.*, ${playerAccountsLocked(userId)} AS accounts_locked FROM events WHERE id = ${eventId}
     ),
@@ -71,26 +72,12 @@ export async function findEventAndMarkClaimed(trx: Db, eventId: string, userId: 
     FROM e LEFT JOIN claimed c ON true`.execute(trx);
   const row = result.rows[0];
   if (!row) return undefined;
-  const { accounts_locked: _locked, c_status, c_progress, c_target, c_progress_version, c_joined_at, c_last_progress_at, c_claimed_at, c_expired_at, ...event } = row;
-  const claimed: ParticipationRow | undefined = c_status
-    ? {
-        user_id: userId,
-        event_id: eventId,
-        status: c_status,
-        progress: c_progress,
-        target: c_target,
-        progress_version: c_progress_version,
-        joined_at: c_joined_at,
-        last_progress_at: c_last_progress_at,
-        claimed_at: c_claimed_at,
-        expired_at: c_expired_at,
-      }
-    : undefined;
-  return { event, claimed };
+  const { own, joined } = splitJoined<EventRow & { accounts_locked: number }, 'c_', ClaimedParticipation>(row, 'c_', 'status');
+  const { accounts_locked: _locked, ...event } = own;
+  return { event, claimed: joined && { ...joined, user_id: userId, event_id: eventId } };
 }
 
-/** `T` with every key prefixed, as a query returns a joined row's columns under aliases. */
-export type Prefixed<P extends string, T> = { [K in keyof T as `${P}${K & string}`]: T[K] };
+type ClaimedParticipation = Omit<ParticipationRow, 'user_id' | 'event_id'>;
 
 export interface EventWithParticipationRow extends EventRow {
   p_status: ParticipationRow['status'] | null;

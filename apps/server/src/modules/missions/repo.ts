@@ -1,8 +1,9 @@
 import { sql, type RawBuilder, type Selectable } from 'kysely';
 import type { Db } from '../../db/database.ts';
+import { splitJoined, type Prefixed } from '../../db/joined-row.ts';
 import type { MissionProgressTable, MissionsTable } from '../../db/schema.ts';
 import { playerAccountsLocked } from '../wallet/ledger.ts';
-import { playMatches, type PlayFilter, type Prefixed } from '../events/repo.ts';
+import { playMatches, type PlayFilter } from '../events/repo.ts';
 import type { PeriodWindow } from './period.ts';
 
 export type MissionRow = Selectable<MissionsTable>;
@@ -38,7 +39,7 @@ export async function findMissionAndMarkClaimed(
   trx: Db,
   p: { missionId: string; userId: string; periods: CurrentPeriods; now: Date },
 ): Promise<MissionClaimRead | undefined> {
-  const result = await sql<MissionRow & { accounts_locked: number } & Prefixed<'c_', Omit<MissionProgressRow, 'user_id' | 'mission_id'>>>`
+  const result = await sql<MissionRow & { accounts_locked: number } & Prefixed<'c_', ClaimedPeriod>>`
     WITH m AS (
       SELECT missions.*, ${playerAccountsLocked(p.userId)} AS accounts_locked FROM missions WHERE id = ${p.missionId}
     ),
@@ -56,25 +57,12 @@ export async function findMissionAndMarkClaimed(
     FROM m LEFT JOIN claimed c ON true`.execute(trx);
   const row = result.rows[0];
   if (!row) return undefined;
-  const { accounts_locked: _locked, c_period_key, c_period_ends_at, c_status, c_progress, c_target, c_progress_version, c_last_progress_at, c_claimed_at, c_created_at, ...mission } =
-    row;
-  const claimed: MissionProgressRow | undefined = c_status
-    ? {
-        user_id: p.userId,
-        mission_id: p.missionId,
-        period_key: c_period_key,
-        period_ends_at: c_period_ends_at,
-        status: c_status,
-        progress: c_progress,
-        target: c_target,
-        progress_version: c_progress_version,
-        last_progress_at: c_last_progress_at,
-        claimed_at: c_claimed_at,
-        created_at: c_created_at,
-      }
-    : undefined;
-  return { mission, claimed };
+  const { own, joined } = splitJoined<MissionRow & { accounts_locked: number }, 'c_', ClaimedPeriod>(row, 'c_', 'status');
+  const { accounts_locked: _locked, ...mission } = own;
+  return { mission, claimed: joined && { ...joined, user_id: p.userId, mission_id: p.missionId } };
 }
+
+type ClaimedPeriod = Omit<MissionProgressRow, 'user_id' | 'mission_id'>;
 
 export interface MissionWithProgressRow extends MissionRow {
   mp_status: MissionProgressRow['status'] | null;
