@@ -259,6 +259,38 @@ INSERT INTO pgb_entries (transaction_id, owner, amount) VALUES (currval('pgb_tra
 END;
 `;
 
+// The same transaction three ways, to show what announcing a live update costs its commit
+// (migration 0017): not at all, by a NOTIFY inside it, or collected and NOTIFYed after COMMIT in
+// the same round trip, as the server's transactions do. Simple protocol for all three: the last
+// sends BEGIN and COMMIT with a second statement each, which prepared statements cannot hold.
+const ANNOUNCE_VARIANTS: { name: string; begin: string; announce: string; end: string }[] = [
+  { name: 'no announcement', begin: 'BEGIN;', announce: '', end: 'END;' },
+  { name: 'NOTIFY in the transaction', begin: 'BEGIN;', announce: "SELECT pg_notify('pgb_bench', 'x' || :aid);", end: 'END;' },
+  {
+    name: 'announced after COMMIT (0017)',
+    begin: 'BEGIN\\; SET LOCAL playloop.defer_notify = on;',
+    announce: "SELECT playloop_announce('pgb_bench', 'x' || :aid);",
+    end: 'END\\; SELECT playloop_publish_changes();',
+  },
+];
+
+async function announceCost(dbUrl: string): Promise<{ name: string; tps: number }[]> {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'playloop-pgbench-'));
+  try {
+    const out: { name: string; tps: number }[] = [];
+    for (const v of ANNOUNCE_VARIANTS) {
+      const script = path.join(dir, 'announce.sql');
+      writeFileSync(script, PGBENCH_SCRIPT.replace('BEGIN;', v.begin).replace('END;', `${v.announce}\n${v.end}`));
+      const seconds = String(Math.max(3, Math.ceil(SECONDS / 2)));
+      const res = execFileSync(pgbenchPath(), ['-n', '-M', 'simple', '-c', String(CONNECTIONS), '-j', '2', '-T', seconds, '-f', script, dbUrl], { encoding: 'utf8', cwd: dir });
+      out.push({ name: v.name, tps: Number(/tps = ([\d.]+)/.exec(res)?.[1]) });
+    }
+    return out;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 async function pgbenchFloor(dbUrl: string): Promise<{ tps: number; p99: number; machineCpuUs: number }> {
   const client = new pg.Client({ connectionString: dbUrl });
   await client.connect();
@@ -319,6 +351,7 @@ async function databaseFloor(server: ServerChild, dbUrl: string, admin: string, 
   report({ bench: 'b) DB floor', figure: 'pgbench p99 ms', value: fmt(floor.p99, 1) });
   // pgbench's backends have exited by the time it returns, so only the machine's total is known.
   report({ bench: 'b) DB floor', figure: 'pgbench: CPU µs per transaction, machine (pgbench and PostgreSQL)', value: fmt(floor.machineCpuUs) });
+  for (const { name, tps } of await announceCost(dbUrl)) report({ bench: 'b) DB floor', figure: `pgbench, simple protocol, ${name}: tps`, value: fmt(tps) });
 
   const sku = await makeSku(server.url, admin);
   await mapLimit(players, 10, (p) => fund(server.url, admin, p, 100_000_000));

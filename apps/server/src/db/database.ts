@@ -3,6 +3,7 @@ import path from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
+import { announceAfterCommit } from './announce-after-commit.ts';
 import { PGlitePool } from './pglite-pool.ts';
 import type { DB } from './schema.ts';
 
@@ -55,6 +56,7 @@ function openPostgres(url: string, max: number): Database {
   pool.on('connect', (client) => {
     client.on('error', () => {});
     preparePerConnection(client);
+    announceAfterCommit(client);
   });
   const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
   return {
