@@ -477,7 +477,7 @@ describe('dashboard query count', () => {
 
     const one = await run(player.user.id);
     expect(one.reply.notModified).toBe(false);
-    const small = one.reply.notModified ? undefined : (JSON.parse(one.reply.json) as Dashboard);
+    const small = one.reply.notModified ? undefined : (JSON.parse(one.reply.body.toString('utf8')) as Dashboard);
     expect(small?.active_events).toHaveLength(1);
     expect(small?.missions.daily).toHaveLength(1);
 
@@ -489,7 +489,7 @@ describe('dashboard query count', () => {
     await h.play(player);
 
     const twenty = await run(player.user.id);
-    const large = twenty.reply.notModified ? undefined : (JSON.parse(twenty.reply.json) as Dashboard);
+    const large = twenty.reply.notModified ? undefined : (JSON.parse(twenty.reply.body.toString('utf8')) as Dashboard);
     expect(large?.active_events).toHaveLength(20);
     expect(large?.active_events.every((e) => e.participation !== null)).toBe(true);
     expect((large?.missions.daily.length ?? 0) + (large?.missions.weekly.length ?? 0)).toBe(20);

@@ -11,7 +11,7 @@ const security = [{ bearerAuth: [] }];
 // A 304 has no body at all: send() with no payload writes the headers only (send(null) would
 // serialize "null"), which the typed reply of a route with a 304 schema does not allow.
 const sendNotModified = (reply: FastifyReply) => reply.code(304).send();
-const sendJson = (reply: FastifyReply, json: string) => reply.type('application/json; charset=utf-8').send(json);
+const sendJson = (reply: FastifyReply, body: Buffer) => reply.type('application/json; charset=utf-8').send(body);
 
 /** The main screen in one round trip, revalidated with ETag / If-None-Match. */
 export const dashboardRoutes: FastifyPluginAsyncZod<DashboardDeps> = async (app, options) => {
@@ -40,7 +40,7 @@ export const dashboardRoutes: FastifyPluginAsyncZod<DashboardDeps> = async (app,
       if (answer.notModified) return sendNotModified(reply as unknown as FastifyReply);
       // Already checked against the contract and serialized (see DashboardBodies): a string with a
       // JSON content type is sent as it is.
-      return sendJson(reply as unknown as FastifyReply, answer.json);
+      return sendJson(reply as unknown as FastifyReply, answer.body);
     },
   );
 };

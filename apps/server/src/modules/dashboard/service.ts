@@ -39,17 +39,17 @@ export interface DashboardDeps {
  * The body is kept as the JSON the route sends, checked against the contract once when built:
  * validating and serializing it again was most of a kept answer's cost.
  */
-export type DashboardBodies = LRUCache<string, { etag: string; json: string }>;
+export type DashboardBodies = LRUCache<string, { etag: string; body: Buffer }>;
 
 export function createDashboardBodies(max = 10_000): DashboardBodies {
   return new LRUCache({ max });
 }
 
 /** What a conditional GET answers: always the current tag; the body only when the client's copy is stale. */
-export type DashboardReply = { etag: string; notModified: true } | { etag: string; notModified: false; json: string };
+export type DashboardReply = { etag: string; notModified: true } | { etag: string; notModified: false; body: Buffer };
 
-/** The body as the route sends it: checked against the response contract, then serialized. */
-export const serializeDashboard = (dashboard: Dashboard): string => JSON.stringify(DashboardResponseSchema.parse(dashboard));
+/** The body as the route sends it: checked against the response contract, serialized, UTF-8. */
+export const serializeDashboard = (dashboard: Dashboard): Buffer => Buffer.from(JSON.stringify(DashboardResponseSchema.parse(dashboard)), 'utf8');
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
@@ -78,10 +78,10 @@ export async function getDashboard(
   const etag = versions ? dashboardEtag(versions, now) : await dashboardEtagOf(deps.db, userId, now);
   if (ifNoneMatchMatches(ifNoneMatch, etag)) return { etag, notModified: true };
   const kept = deps.bodies?.get(userId);
-  if (kept?.etag === etag) return { etag, notModified: false, json: kept.json };
-  const json = serializeDashboard(await loadDashboard(deps, userId, now));
-  deps.bodies?.set(userId, { etag, json });
-  return { etag, notModified: false, json };
+  if (kept?.etag === etag) return { etag, notModified: false, body: kept.body };
+  const body = serializeDashboard(await loadDashboard(deps, userId, now));
+  deps.bodies?.set(userId, { etag, body });
+  return { etag, notModified: false, body };
 }
 
 function toDashboardEvent(row: EventWithParticipationRow, now: Date): DashboardEvent {
