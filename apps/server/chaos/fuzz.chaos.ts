@@ -1,4 +1,7 @@
 import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import fc from 'fast-check';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -16,15 +19,23 @@ import {
   RefreshBodySchema,
   SignupBodySchema,
   StartSessionBodySchema,
+  UpdateEventBodySchema,
+  UpdateItemBodySchema,
+  UpdateMissionBodySchema,
+  UpdateSkuBodySchema,
 } from '@playloop/contracts';
+import { openAnalyticsStore } from '@playloop/analytics';
+import { inProcessPipeline, type Pipeline } from '../src/modules/outbox/pipeline.ts';
 import { buildTestApp, type TestContext } from '../test/build-app.ts';
 import { makeEvent, makeMission } from '../test/factories/live-ops.ts';
 import { makeAdmin, makePlayer, type TestPlayer } from '../test/factories/players.ts';
 import { expectLedgerClean } from '../test/ledger.ts';
 
-// Property-based fuzzing of every POST route, with bodies built from the zod contracts (their
-// field names, with valid values mutated into wrong types, boundaries, unknown keys and junk),
-// random path params and random headers. Two properties: never a 5xx; a 4xx changes no state.
+// Property-based fuzzing of every route. POST and PATCH: bodies built from the zod contracts
+// (their field names, with valid values mutated into wrong types, boundaries, unknown keys and
+// junk), random path params and random headers. GET: random query strings (the contract's names
+// with junk values, unknown and repeated keys, broken escapes) and headers. Two properties: never a
+// 5xx; a 4xx changes no state. A route the OpenAPI document lists and this file does not fails.
 let ctx: TestContext;
 let player: TestPlayer;
 let admin: TestPlayer;
@@ -32,8 +43,14 @@ let admin: TestPlayer;
 let leaver: TestPlayer;
 const ids: Record<string, string> = {};
 
+// The analytics routes read the embedded store (chDB), as `npm start` has them.
+let pipeline: Pipeline;
+let storeDir: string;
+
 beforeAll(async () => {
-  ctx = await buildTestApp();
+  storeDir = mkdtempSync(path.join(tmpdir(), 'playloop-fuzz-'));
+  pipeline = inProcessPipeline(await openAnalyticsStore({ dataDir: storeDir }), { autoStart: false });
+  ctx = await buildTestApp({ pipeline });
   player = await makePlayer(ctx.app);
   admin = await makeAdmin(ctx);
   leaver = await makePlayer(ctx.app);
@@ -41,6 +58,16 @@ beforeAll(async () => {
   const mission = await makeMission(ctx);
   ids.event = event.id;
   ids.mission = mission.id;
+  // What the PATCH routes edit: their own, so edits do not move what the POST routes act on.
+  ids.patchEvent = (await makeEvent(ctx, { rules: { metric: 'wins', target: 3 } })).id;
+  ids.patchMission = (await makeMission(ctx)).id;
+  const gem = await ctx.app.inject({
+    method: 'POST',
+    url: '/api/admin/items',
+    headers: { ...admin.headers, 'content-type': 'application/json' },
+    payload: JSON.stringify({ item_id: 'fuzz_gem', name: 'Gem', kind: 'cosmetic' }),
+  });
+  expect(gem.statusCode).toBe(201);
   await ctx.app.inject({ method: 'POST', url: `/api/events/${event.id}/participate`, headers: player.headers });
   const start = await ctx.app.inject({ method: 'POST', url: '/api/game/sessions/start', headers: { ...player.headers, 'content-type': 'application/json' }, payload: '{"game_type":"reaction"}' });
   ids.session = start.json().session_id;
@@ -52,7 +79,11 @@ beforeAll(async () => {
   });
   expect(sku.statusCode).toBe(201);
 });
-afterAll(() => ctx?.close());
+afterAll(async () => {
+  await ctx?.close();
+  await pipeline?.close(); // closes the store too
+  if (storeDir) rmSync(storeDir, { recursive: true, force: true });
+});
 
 /** Everything a request could change that matters: counts, sums and versions of the domain tables. */
 async function snapshot(): Promise<string> {
@@ -70,7 +101,12 @@ async function snapshot(): Promise<string> {
     (SELECT string_agg(status || progress || ':' || progress_version, ',' ORDER BY event_id, user_id) FROM event_participations) AS participations,
     (SELECT count(*) FROM missions) AS missions,
     (SELECT string_agg(status || progress || ':' || progress_version, ',' ORDER BY mission_id, user_id) FROM mission_progress) AS mission_progress,
-    (SELECT string_agg(level || ':' || exp || ':' || tier, ',' ORDER BY id) FROM users) AS progression`.execute(ctx.db);
+    (SELECT string_agg(level || ':' || exp || ':' || tier, ',' ORDER BY id) FROM users) AS progression,
+    (SELECT md5(coalesce(string_agg(e::text, ',' ORDER BY e.id), '')) FROM events e) AS event_rows,
+    (SELECT md5(coalesce(string_agg(m::text, ',' ORDER BY m.id), '')) FROM missions m) AS mission_rows,
+    (SELECT md5(coalesce(string_agg(i::text, ',' ORDER BY i.item_id), '')) FROM items i) AS item_rows,
+    (SELECT md5(coalesce(string_agg(k::text, ',' ORDER BY k.sku_id), '')) FROM skus k) AS sku_rows,
+    (SELECT version FROM content_version) AS content_version`.execute(ctx.db);
   return JSON.stringify(r.rows[0]);
 }
 
@@ -116,52 +152,60 @@ const headers = fc.record({
 const iso = (ms: number) => new Date(Date.now() + ms).toISOString();
 interface Route {
   name: string;
-  url: (p: string) => string;
+  method: 'POST' | 'PATCH';
+  /** As the OpenAPI document names it; `{param}` is filled by the fuzzed param. */
+  path: string;
   realParam: () => string;
   body: fc.Arbitrary<string>;
 }
+const urlOf = (path: string, p: string) => path.replace(/\{[^}]+\}/, p);
 const routes: Route[] = [
-  { name: 'signup', url: () => '/api/auth/signup', realParam: () => '', body: bodies(SignupBodySchema, { site_id: 'fuzz_new', nickname: 'F', password: 'fuzz-password' }) },
-  { name: 'login', url: () => '/api/auth/login', realParam: () => '', body: bodies(LoginBodySchema, { site_id: 'fuzz_new', password: 'fuzz-password' }) },
-  { name: 'refresh', url: () => '/api/auth/refresh', realParam: () => '', body: bodies(RefreshBodySchema, { refresh_token: 'x'.repeat(43) }) },
-  { name: 'logout', url: () => '/api/auth/logout', realParam: () => '', body: fc.constantFrom('{}', '', '{"all":true}', '[]', 'null') },
-  { name: 'participate', url: (p) => `/api/events/${p}/participate`, realParam: () => ids.event!, body: fc.constantFrom('', '{}', '[]', '{"x":1}') },
-  { name: 'progress', url: (p) => `/api/events/${p}/progress`, realParam: () => ids.event!, body: bodies(EventProgressBodySchema, { metric: 'games_played', delta: 1, expected_version: 0 }) },
-  { name: 'claim', url: (p) => `/api/events/${p}/claim`, realParam: () => ids.event!, body: fc.constantFrom('', '{}', '{"a":1}') },
-  { name: 'mission-claim', url: (p) => `/api/events/missions/${p}/claim`, realParam: () => ids.mission!, body: fc.constantFrom('', '{}', '{"a":1}') },
-  { name: 'session-start', url: () => '/api/game/sessions/start', realParam: () => '', body: bodies(StartSessionBodySchema, { game_type: 'reaction' }) },
-  { name: 'session-end', url: (p) => `/api/game/sessions/${p}/end`, realParam: () => ids.session!, body: bodies(EndSessionBodySchema, { score: 10, duration: 1 }) },
-  { name: 'purchase', url: () => '/api/shop/purchase', realParam: () => '', body: bodies(PurchaseBodySchema, { sku_id: 'fuzz_sku', quantity: 1 }) },
-  { name: 'item-use', url: (p) => `/api/inventory/${p}/use`, realParam: () => 'fuzz_box', body: fc.constantFrom('', '{}', '{"a":1}', 'null') },
-  { name: 'distribute', url: () => '/api/rewards/distribute', realParam: () => '', body: bodies(DistributeBodySchema, { user_id: randomUUID(), bundle: { currencies: { soft: 1 } }, reason: 'fuzz' }) },
+  { name: 'signup', method: 'POST', path: '/api/auth/signup', realParam: () => '', body: bodies(SignupBodySchema, { site_id: 'fuzz_new', nickname: 'F', password: 'fuzz-password' }) },
+  { name: 'login', method: 'POST', path: '/api/auth/login', realParam: () => '', body: bodies(LoginBodySchema, { site_id: 'fuzz_new', password: 'fuzz-password' }) },
+  { name: 'refresh', method: 'POST', path: '/api/auth/refresh', realParam: () => '', body: bodies(RefreshBodySchema, { refresh_token: 'x'.repeat(43) }) },
+  { name: 'logout', method: 'POST', path: '/api/auth/logout', realParam: () => '', body: fc.constantFrom('{}', '', '{"all":true}', '[]', 'null') },
+  { name: 'participate', method: 'POST', path: '/api/events/{id}/participate', realParam: () => ids.event!, body: fc.constantFrom('', '{}', '[]', '{"x":1}') },
+  { name: 'progress', method: 'POST', path: '/api/events/{id}/progress', realParam: () => ids.event!, body: bodies(EventProgressBodySchema, { metric: 'games_played', delta: 1, expected_version: 0 }) },
+  { name: 'claim', method: 'POST', path: '/api/events/{id}/claim', realParam: () => ids.event!, body: fc.constantFrom('', '{}', '{"a":1}') },
+  { name: 'mission-claim', method: 'POST', path: '/api/events/missions/{id}/claim', realParam: () => ids.mission!, body: fc.constantFrom('', '{}', '{"a":1}') },
+  { name: 'session-start', method: 'POST', path: '/api/game/sessions/start', realParam: () => '', body: bodies(StartSessionBodySchema, { game_type: 'reaction' }) },
+  { name: 'session-end', method: 'POST', path: '/api/game/sessions/{id}/end', realParam: () => ids.session!, body: bodies(EndSessionBodySchema, { score: 10, duration: 1 }) },
+  { name: 'purchase', method: 'POST', path: '/api/shop/purchase', realParam: () => '', body: bodies(PurchaseBodySchema, { sku_id: 'fuzz_sku', quantity: 1 }) },
+  { name: 'item-use', method: 'POST', path: '/api/inventory/{item_id}/use', realParam: () => 'fuzz_box', body: fc.constantFrom('', '{}', '{"a":1}', 'null') },
+  { name: 'distribute', method: 'POST', path: '/api/rewards/distribute', realParam: () => '', body: bodies(DistributeBodySchema, { user_id: randomUUID(), bundle: { currencies: { soft: 1 } }, reason: 'fuzz' }) },
   {
     name: 'admin-event',
-    url: () => '/api/admin/events',
+    method: 'POST', path: '/api/admin/events',
     realParam: () => '',
     body: bodies(CreateEventBodySchema, { key: 'fuzz_ev', title: 'F', type: 'limited', starts_at: iso(-3600_000), ends_at: iso(3600_000), rules: { metric: 'wins', target: 1 }, reward_bundle: { exp: 1 } }),
   },
-  { name: 'admin-mission', url: () => '/api/admin/missions', realParam: () => '', body: bodies(CreateMissionBodySchema, { key: 'fuzz_mi', title: 'F', period: 'daily', rules: { metric: 'wins', target: 1 }, reward_bundle: { exp: 1 } }) },
-  { name: 'admin-sku', url: () => '/api/admin/shop/skus', realParam: () => '', body: bodies(CreateSkuBodySchema, { sku_id: 'fuzz_sku2', name: 'F', price: 1, currency_type: 'soft', bundle: { exp: 1 } }) },
-  { name: 'admin-item', url: () => '/api/admin/items', realParam: () => '', body: bodies(CreateItemBodySchema, { item_id: 'fuzz_item', name: 'F', kind: 'cosmetic' }) },
+  { name: 'admin-mission', method: 'POST', path: '/api/admin/missions', realParam: () => '', body: bodies(CreateMissionBodySchema, { key: 'fuzz_mi', title: 'F', period: 'daily', rules: { metric: 'wins', target: 1 }, reward_bundle: { exp: 1 } }) },
+  { name: 'admin-sku', method: 'POST', path: '/api/admin/shop/skus', realParam: () => '', body: bodies(CreateSkuBodySchema, { sku_id: 'fuzz_sku2', name: 'F', price: 1, currency_type: 'soft', bundle: { exp: 1 } }) },
+  { name: 'admin-item', method: 'POST', path: '/api/admin/items', realParam: () => '', body: bodies(CreateItemBodySchema, { item_id: 'fuzz_item', name: 'F', kind: 'cosmetic' }) },
+  { name: 'admin-event-edit', method: 'PATCH', path: '/api/admin/events/{id}', realParam: () => ids.patchEvent!, body: bodies(UpdateEventBodySchema, { title: 'Fuzzed' }) },
+  { name: 'admin-mission-edit', method: 'PATCH', path: '/api/admin/missions/{id}', realParam: () => ids.patchMission!, body: bodies(UpdateMissionBodySchema, { title: 'Fuzzed' }) },
+  { name: 'admin-sku-edit', method: 'PATCH', path: '/api/admin/shop/skus/{sku_id}', realParam: () => 'fuzz_sku', body: bodies(UpdateSkuBodySchema, { name: 'Fuzzed' }) },
+  { name: 'admin-item-edit', method: 'PATCH', path: '/api/admin/items/{item_id}', realParam: () => 'fuzz_gem', body: bodies(UpdateItemBodySchema, { name: 'Fuzzed' }) },
 ];
 
 const RUNS = Number(process.env.CHAOS_FUZZ_RUNS ?? 180);
 
-describe('fuzzing the POST routes from the contracts', () => {
+describe('fuzzing the POST and PATCH routes from the contracts', () => {
   it.each(routes)('$name: never a 5xx, never a state change on a 4xx', async (route) => {
     let before = await snapshot();
     const seen: Record<number, number> = {};
     await fc.assert(
       fc.asyncProperty(param(route.realParam), body(route), headers, async (p, payload, h) => {
         const hdrs: Record<string, string> = {};
-        if (h.auth === 'player') hdrs.authorization = (route.name === 'logout' ? leaver : player).headers.authorization;
+        // Logout revokes the session it is called with: whoever calls it, it is the leaver's.
+        if (h.auth === 'player' || (h.auth === 'admin' && route.name === 'logout')) hdrs.authorization = (route.name === 'logout' ? leaver : player).headers.authorization;
         else if (h.auth === 'admin') hdrs.authorization = admin.headers.authorization;
         else if (h.auth !== 'none') hdrs.authorization = h.auth.slice(5);
         if (h.key !== undefined) hdrs['x-idempotency-key'] = h.key;
         if (h.contentType !== 'none' && payload !== '') hdrs['content-type'] = h.contentType;
-        const res = await ctx.app.inject({ method: 'POST', url: route.url(p), headers: hdrs, ...(payload === '' ? {} : { payload }) });
+        const res = await ctx.app.inject({ method: route.method, url: urlOf(route.path, p), headers: hdrs, ...(payload === '' ? {} : { payload }) });
         seen[res.statusCode] = (seen[res.statusCode] ?? 0) + 1;
-        expect(res.statusCode, `${route.url(p)} ${payload.slice(0, 300)} → ${res.body.slice(0, 300)}`).toBeLessThan(500);
+        expect(res.statusCode, `${route.method} ${urlOf(route.path, p)} ${payload.slice(0, 300)} → ${res.body.slice(0, 300)}`).toBeLessThan(500);
         const after = await snapshot();
         if (res.statusCode >= 400) expect(after, `${res.statusCode} ${res.body.slice(0, 200)} changed state`).toBe(before);
         before = after;
@@ -178,3 +222,98 @@ describe('fuzzing the POST routes from the contracts', () => {
 function body(route: Route) {
   return route.body;
 }
+
+interface GetRoute {
+  path: string;
+  /** The query names the contract reads, each with a value it accepts. */
+  query: Record<string, string>;
+  /** Only refused callers: a valid one would hold the connection open (Server-Sent Events). */
+  refusedOnly?: boolean;
+}
+const getRoutes: GetRoute[] = [
+  { path: '/healthz', query: {} },
+  { path: '/readyz', query: {} },
+  { path: '/metrics', query: {} },
+  { path: '/api/auth/me', query: {} },
+  { path: '/api/dashboard', query: {} },
+  { path: '/api/profile', query: {} },
+  { path: '/api/rewards/pending', query: {} },
+  { path: '/api/rewards/history', query: { limit: '20' } },
+  { path: '/api/events', query: { active: 'true' } },
+  { path: '/api/events/missions', query: {} },
+  { path: '/api/game/types', query: {} },
+  { path: '/api/game/sessions/recent', query: { limit: '5' } },
+  { path: '/api/game/sessions/active', query: {} },
+  { path: '/api/shop/catalog', query: {} },
+  { path: '/api/inventory', query: {} },
+  { path: '/api/admin/events', query: {} },
+  { path: '/api/admin/missions', query: {} },
+  { path: '/api/admin/shop/skus', query: {} },
+  { path: '/api/admin/items', query: {} },
+  { path: '/api/admin/pipeline', query: {} },
+  { path: '/api/admin/analytics/kpis', query: { from: '2026-11-01', to: '2026-11-30' } },
+  { path: '/api/stream/', query: { access_token: 'x' }, refusedOnly: true },
+];
+
+const queryPart = fc.oneof(
+  printable.map((s) => encodeURIComponent(s)),
+  fc.constantFrom('', '-1', '0', '1e9', '9'.repeat(40), 'true', 'TRUE', 'null', '[]', '2026-02-30', '%zz', '%00', 'a'.repeat(3000), '__proto__'),
+);
+/** A query string: the contract's names with valid or junk values, unknown names, a name repeated, or raw junk. */
+function queries(route: GetRoute) {
+  const names = Object.keys(route.query);
+  const pair = fc.oneof(
+    ...(names.length ? [fc.constantFrom(...names).chain((n) => fc.oneof(fc.constant(route.query[n]!), queryPart).map((v) => `${n}=${v}`))] : []),
+    fc.tuple(fc.oneof(queryPart, fc.constantFrom('constructor', 'limit', 'active', 'from', 'to', 'access_token')), queryPart).map(([n, v]) => `${n}=${v}`),
+    queryPart,
+  );
+  return fc.oneof({ weight: 1, arbitrary: fc.constant('') }, { weight: 4, arbitrary: fc.array(pair, { minLength: 1, maxLength: 4 }).map((ps) => `?${ps.join('&')}`) });
+}
+const getHeaders = fc.record({
+  auth: headers.map((h) => h.auth),
+  ifNoneMatch: fc.option(fc.oneof(printable, fc.constantFrom('*', 'W/"1-1-1"', '"', 'W/', ',,,', 'x'.repeat(2000))), { freq: 3, nil: undefined }),
+  traceparent: fc.option(fc.oneof(printable, fc.constant('00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01')), { freq: 3, nil: undefined }),
+  requestId: fc.option(printable, { freq: 3, nil: undefined }),
+});
+
+const GET_RUNS = Number(process.env.CHAOS_FUZZ_GET_RUNS ?? 100);
+
+describe('fuzzing the GET routes', () => {
+  it.each(getRoutes)('$path: never a 5xx, never a state change on a 4xx', async (route) => {
+    let before = await snapshot();
+    const seen: Record<number, number> = {};
+    await fc.assert(
+      fc.asyncProperty(queries(route), getHeaders, async (query, h) => {
+        const hdrs: Record<string, string> = {};
+        const auth = route.refusedOnly && (h.auth === 'player' || h.auth === 'admin') ? 'none' : h.auth;
+        if (auth === 'player') hdrs.authorization = player.headers.authorization;
+        else if (auth === 'admin') hdrs.authorization = admin.headers.authorization;
+        else if (auth !== 'none') hdrs.authorization = auth.slice(5);
+        if (h.ifNoneMatch !== undefined) hdrs['if-none-match'] = h.ifNoneMatch;
+        if (h.traceparent !== undefined) hdrs.traceparent = h.traceparent;
+        if (h.requestId !== undefined) hdrs['x-request-id'] = h.requestId;
+        const res = await ctx.app.inject({ method: 'GET', url: `${route.path}${query}`, headers: hdrs });
+        seen[res.statusCode] = (seen[res.statusCode] ?? 0) + 1;
+        expect(res.statusCode, `GET ${route.path}${query.slice(0, 300)} → ${res.body.slice(0, 300)}`).toBeLessThan(500);
+        if (res.statusCode >= 400) expect(res.headers['content-type'], res.body.slice(0, 200)).toMatch(/^application\/problem\+json/);
+        const after = await snapshot();
+        if (res.statusCode >= 400) expect(after, `${res.statusCode} ${res.body.slice(0, 200)} changed state`).toBe(before);
+        before = after;
+      }),
+      { numRuns: GET_RUNS, seed: Number(process.env.CHAOS_FUZZ_SEED ?? 20261128) + 100 + getRoutes.indexOf(route) },
+    );
+    console.log(`fuzz GET ${route.path}: ${JSON.stringify(seen)}`);
+    expect(Object.keys(seen).length).toBeGreaterThan(0);
+  });
+});
+
+describe('the fuzzed routes', () => {
+  it('are every route the OpenAPI document lists', async () => {
+    await ctx.app.ready();
+    const spec = (ctx.app as unknown as { swagger(): { paths: Record<string, Record<string, unknown>> } }).swagger();
+    const listed = Object.entries(spec.paths).flatMap(([path, ops]) => Object.keys(ops).map((m) => `${m.toUpperCase()} ${path}`));
+    const fuzzed = new Set([...routes.map((r) => `${r.method} ${r.path}`), ...getRoutes.map((r) => `GET ${r.path}`)]);
+    expect(listed.filter((op) => !fuzzed.has(op))).toEqual([]);
+    expect(listed.length).toBeGreaterThan(40);
+  });
+});

@@ -270,6 +270,35 @@ describe('GET /api/dashboard', () => {
     });
   });
 
+  it('keeps the ETag through an operator create refused as a duplicate (422), which changed nothing', async () => {
+    const watcher = await makePlayer(ctx.app);
+    const event = await h.createEvent();
+    const mission = await h.createMission();
+    const sku = await h.createSku();
+    const item = { item_id: uniqueKey('dash_dup'), name: 'Badge', kind: 'cosmetic' };
+    expect((await h.call('POST', '/api/admin/items', admin, item)).statusCode).toBe(201);
+    const { etag } = await h.fetchDashboard(watcher);
+
+    const now = ctx.clock.now().getTime();
+    const again = [
+      h.call('POST', '/api/admin/events', admin, {
+        key: event.key,
+        title: 'Again',
+        type: 'limited',
+        starts_at: new Date(now - HOUR_MS).toISOString(),
+        ends_at: new Date(now + DAY_MS).toISOString(),
+        rules: { metric: 'wins', target: 1 },
+        reward_bundle: { exp: 1 },
+      }),
+      h.call('POST', '/api/admin/missions', admin, { key: mission.key, title: 'Again', period: 'daily', rules: { metric: 'wins', target: 1 }, reward_bundle: { exp: 1 } }),
+      h.call('POST', '/api/admin/shop/skus', admin, { sku_id: sku.sku_id, name: 'Again', price: 1, currency_type: 'soft', bundle: { exp: 1 } }),
+      h.call('POST', '/api/admin/items', admin, item),
+    ];
+    for (const res of await Promise.all(again)) expect(res.statusCode, res.body).toBe(422);
+
+    expect((await h.dashboard(watcher, etag)).statusCode).toBe(304);
+  });
+
   it("keeps the ETag through another player's plays, claims and purchases (stock included)", async () => {
     const watcher = await makePlayer(ctx.app);
     const other = await makePlayer(ctx.app);

@@ -98,7 +98,7 @@ describe('POST /api/admin/items', () => {
     const item_id = itemId('dup');
     expect((await create({ item_id, name: 'First', kind: 'cosmetic' })).statusCode).toBe(201);
     const res = await create({ item_id, name: 'Second', kind: 'consumable', opens: { bundle } });
-    const problem = expectProblem(res, 400, 'VALIDATION_FAILED');
+    const problem = expectProblem(res, 422, 'VALIDATION_FAILED');
     expect(problem.errors).toEqual([{ field: 'body.item_id', message: 'already exists' }]);
     const row = await ctx.db.selectFrom('items').select(['name', 'kind']).where('item_id', '=', item_id).executeTakeFirstOrThrow();
     expect(row).toEqual({ name: 'First', kind: 'cosmetic' });
@@ -108,7 +108,7 @@ describe('POST /api/admin/items', () => {
     const item_id = itemId('race');
     const results = await Promise.all(Array.from({ length: 8 }, (_, i) => create({ item_id, name: `Try ${i}`, kind: 'cosmetic' })));
     expect(results.filter((r) => r.statusCode === 201)).toHaveLength(1);
-    for (const r of results.filter((r) => r.statusCode !== 201)) expectProblem(r, 400, 'VALIDATION_FAILED');
+    for (const r of results.filter((r) => r.statusCode !== 201)) expectProblem(r, 422, 'VALIDATION_FAILED');
   });
 
   it('is for operators only: 403 for a player, 401 without a token, nothing written', async () => {

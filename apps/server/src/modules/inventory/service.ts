@@ -144,7 +144,7 @@ export async function listItemDefinitions(db: Db): Promise<{ items: Item[] }> {
 
 /**
  * Defines an item. Ids are permanent: a taken id is refused as a field error on `item_id` (the
- * SPEC has no "already exists" conflict code for items; the client's fix is another id).
+ * SPEC has no "already exists" conflict code for items; the client's fix is another id), 422.
  */
 export async function defineItem(deps: { db: Db; clock: Clock }, body: CreateItemBody): Promise<Item> {
   const row = await insertItem(deps.db, {
@@ -154,11 +154,8 @@ export async function defineItem(deps: { db: Db; clock: Clock }, body: CreateIte
     opens: body.opens ?? null,
     created_at: deps.clock.now(),
   });
-  if (!row) {
-    throw new DomainError('VALIDATION_FAILED', `item ${body.item_id} already exists`, [
-      { field: 'body.item_id', message: 'already exists' },
-    ]);
-  }
+  // 422 as for a taken event key, mission key or SKU id: well-formed, refused for its content.
+  if (!row) throw unprocessable('body.item_id', 'already exists');
   return toItem(row);
 }
 
