@@ -139,25 +139,27 @@ export interface PurchaseRecord {
   now: Date;
 }
 
+/** The purchases row of an attempt. */
+function purchaseValues(p: PurchaseRecord) {
+  return {
+    id: p.id,
+    user_id: p.userId,
+    sku_id: p.skuId,
+    quantity: p.quantity,
+    price: p.price,
+    total_price: p.price * p.quantity,
+    currency_type: p.currency,
+    status: p.status,
+    failure_code: p.failureCode,
+    ledger_transaction_id: p.ledgerTransactionId,
+    created_at: p.now,
+  };
+}
+
 /** Records a purchase attempt, succeeded (with its debit) or failed (with its code). */
 /** `db` may carry outbox rows on this statement (see `withOutboxEvents`). */
 export async function insertPurchase(db: Pick<Db, 'insertInto'>, p: PurchaseRecord): Promise<void> {
-  await db
-    .insertInto('purchases')
-    .values({
-      id: p.id,
-      user_id: p.userId,
-      sku_id: p.skuId,
-      quantity: p.quantity,
-      price: p.price,
-      total_price: p.price * p.quantity,
-      currency_type: p.currency,
-      status: p.status,
-      failure_code: p.failureCode,
-      ledger_transaction_id: p.ledgerTransactionId,
-      created_at: p.now,
-    })
-    .execute();
+  await db.insertInto('purchases').values(purchaseValues(p)).execute();
 }
 
 /**
@@ -166,12 +168,10 @@ export async function insertPurchase(db: Pick<Db, 'insertInto'>, p: PurchaseReco
  */
 export async function insertPaidPurchase(trx: Db, p: Omit<PurchaseRecord, 'status' | 'failureCode' | 'ledgerTransactionId'>, debit: LedgerTransaction, outbox: OutboxRowInput[]): Promise<void> {
   const ledger = ledgerWrites(debit);
+  const row = trx.insertInto('purchases').values(purchaseValues({ ...p, status: 'succeeded', failureCode: null, ledgerTransactionId: debit.id }));
   await sql`
     WITH ${ledger.ctes},
-    purchase AS (
-      INSERT INTO purchases (id, user_id, sku_id, quantity, price, total_price, currency_type, status, failure_code, ledger_transaction_id, created_at)
-      VALUES (${p.id}, ${p.userId}, ${p.skuId}, ${p.quantity}, ${p.price}, ${p.price * p.quantity}, ${p.currency}, 'succeeded', NULL, ${debit.id}, ${p.now})
-    )${outbox.length ? sql`,
+    purchase AS (${row})${outbox.length ? sql`,
     ob AS (${outboxInsert(outbox)})` : sql``}
     SELECT count(*) FROM moved`.execute(trx);
 }
