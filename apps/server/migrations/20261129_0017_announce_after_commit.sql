@@ -15,14 +15,24 @@
 -- flush but its commit record, and synchronous_commit off (a notification needs no durable
 -- commit), it holds the lock for microseconds. Anything else (psql, scripts, PGlite, a statement
 -- outside a transaction) does not set the flag, and its triggers NOTIFY as before.
+--
+-- Each append copies what is collected, so collecting is bounded: past 64 kB (a bulk change, e.g.
+-- an operator's new target moving every player's progress, a few hundred announcements in) the
+-- rest of the transaction's announcements are NOTIFYed at once as before, and that transaction
+-- alone takes the lock at its commit. Its NOTIFYed ones then arrive before its collected ones;
+-- every payload carries its versions.
 CREATE FUNCTION playloop_announce(channel text, payload text) RETURNS void LANGUAGE plpgsql AS $$
+DECLARE
+  pending text;
 BEGIN
   IF current_setting('playloop.defer_notify', true) = 'on' THEN
-    PERFORM set_config('playloop.changes',
-      coalesce(current_setting('playloop.changes', true), '') || channel || E'\t' || payload || E'\n', false);
-  ELSE
-    PERFORM pg_notify(channel, payload);
+    pending := coalesce(current_setting('playloop.changes', true), '');
+    IF length(pending) < 65536 THEN
+      PERFORM set_config('playloop.changes', pending || channel || E'\t' || payload || E'\n', false);
+      RETURN;
+    END IF;
   END IF;
+  PERFORM pg_notify(channel, payload);
 END $$;
 
 -- NOTIFYs what committed transactions of this session left in playloop.changes, in order, and

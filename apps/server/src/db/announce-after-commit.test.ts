@@ -125,6 +125,20 @@ describe.runIf(process.env.DATABASE_URL)('announcements after commit (PostgreSQL
     for (const p of payloads) expect(got.indexOf(p)).toBeLessThan(got.indexOf(`${p}-second`));
   });
 
+  it('bounds what one transaction collects: a bulk change NOTIFYs the rest at once, and every announcement arrives once', async () => {
+    const from = heard.length;
+    const collected = await db.transaction().execute(async (trx) => {
+      await sql`SELECT playloop_announce('t_chan', 'bulk-' || g) FROM generate_series(1, 5000) g`.execute(trx);
+      return (await pending(trx))?.length ?? 0;
+    });
+    // Appending copies the collected text: unbounded, a bulk change would take quadratic time.
+    expect(collected).toBeGreaterThan(60_000);
+    expect(collected).toBeLessThan(65_536 + 100);
+    const got = await heardUpToMarker(from);
+    expect(got).toHaveLength(5000);
+    expect(new Set(got).size).toBe(5000);
+  });
+
   it('is how the live-update triggers announce: a state change is collected, then heard on playloop_user', async () => {
     const { id } = await db
       .insertInto('users')
