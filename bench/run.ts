@@ -276,21 +276,41 @@ const ANNOUNCE_VARIANTS: { name: string; begin: string; announce: string; end: s
   },
 ];
 
-async function announceCost(dbUrl: string): Promise<{ name: string; tps: number }[]> {
+/**
+ * One pgbench run of `script` (CONNECTIONS clients, 2 threads) from a scratch directory: its tps
+ * and, with `latencies`, every transaction's latency in ms from pgbench's per-transaction log.
+ */
+function runPgbench(dbUrl: string, script: string, opts: { mode: 'prepared' | 'simple'; seconds: number; latencies?: boolean }): { tps: number; latenciesMs: number[] } {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'playloop-pgbench-'));
   try {
-    const out: { name: string; tps: number }[] = [];
-    for (const v of ANNOUNCE_VARIANTS) {
-      const script = path.join(dir, 'announce.sql');
-      writeFileSync(script, PGBENCH_SCRIPT.replace('BEGIN;', v.begin).replace('END;', `${v.announce}\n${v.end}`));
-      const seconds = String(Math.max(3, Math.ceil(SECONDS / 2)));
-      const res = execFileSync(pgbenchPath(), ['-n', '-M', 'simple', '-c', String(CONNECTIONS), '-j', '2', '-T', seconds, '-f', script, dbUrl], { encoding: 'utf8', cwd: dir });
-      out.push({ name: v.name, tps: Number(/tps = ([\d.]+)/.exec(res)?.[1]) });
+    const file = path.join(dir, 'script.sql');
+    writeFileSync(file, script);
+    const log = opts.latencies ? ['-l', '--log-prefix', path.join(dir, 'log')] : [];
+    const out = execFileSync(
+      pgbenchPath(),
+      ['-n', '-M', opts.mode, '-c', String(CONNECTIONS), '-j', '2', '-T', String(opts.seconds), '-f', file, ...log, dbUrl],
+      { encoding: 'utf8', cwd: dir },
+    );
+    // Per-transaction log: client_id transaction_no time(µs) script_no time_epoch time_us
+    const latenciesMs: number[] = [];
+    for (const f of readdirSync(dir).filter((f) => f.startsWith('log'))) {
+      for (const line of readFileSync(path.join(dir, f), 'utf8').split('\n')) {
+        const us = Number(line.split(' ')[2]);
+        if (Number.isFinite(us) && line) latenciesMs.push(us / 1000);
+      }
     }
-    return out;
+    return { tps: Number(/tps = ([\d.]+)/.exec(out)?.[1]), latenciesMs };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+function announceCost(dbUrl: string): { name: string; tps: number }[] {
+  const seconds = Math.max(3, Math.ceil(SECONDS / 2));
+  return ANNOUNCE_VARIANTS.map((v) => ({
+    name: v.name,
+    tps: runPgbench(dbUrl, PGBENCH_SCRIPT.replace('BEGIN;', v.begin).replace('END;', `${v.announce}\n${v.end}`), { mode: 'simple', seconds }).tps,
+  }));
 }
 
 async function pgbenchFloor(dbUrl: string): Promise<{ tps: number; p99: number; machineCpuUs: number }> {
@@ -298,30 +318,10 @@ async function pgbenchFloor(dbUrl: string): Promise<{ tps: number; p99: number; 
   await client.connect();
   await client.query(PGBENCH_SCHEMA);
   await client.end();
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'playloop-pgbench-'));
-  try {
-    const script = path.join(dir, 'purchase.sql');
-    writeFileSync(script, PGBENCH_SCRIPT);
-    const cpu = cpuMeter(undefined);
-    const out = execFileSync(
-      pgbenchPath(),
-      ['-n', '-M', 'prepared', '-c', String(CONNECTIONS), '-j', '2', '-T', String(SECONDS), '-f', script, '-l', '--log-prefix', path.join(dir, 'log'), dbUrl],
-      { encoding: 'utf8', cwd: dir },
-    );
-    const machineSeconds = cpu().machine;
-    const tps = Number(/tps = ([\d.]+)/.exec(out)?.[1]);
-    // Per-transaction log: client_id transaction_no time(µs) script_no time_epoch time_us
-    const latencies: number[] = [];
-    for (const f of readdirSync(dir).filter((f) => f.startsWith('log'))) {
-      for (const line of readFileSync(path.join(dir, f), 'utf8').split('\n')) {
-        const us = Number(line.split(' ')[2]);
-        if (Number.isFinite(us) && line) latencies.push(us / 1000);
-      }
-    }
-    return { tps, p99: percentile(latencies, 99), machineCpuUs: (machineSeconds / Math.max(1, latencies.length)) * 1e6 };
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+  const cpu = cpuMeter(undefined);
+  const { tps, latenciesMs } = runPgbench(dbUrl, PGBENCH_SCRIPT, { mode: 'prepared', seconds: SECONDS, latencies: true });
+  const machineSeconds = cpu().machine;
+  return { tps, p99: percentile(latenciesMs, 99), machineCpuUs: (machineSeconds / Math.max(1, latenciesMs.length)) * 1e6 };
 }
 
 async function makeSku(base: string, admin: string, overrides: Record<string, unknown> = {}): Promise<string> {
@@ -353,7 +353,7 @@ async function databaseFloor(server: ServerChild, dbUrl: string, admin: string, 
   report({ bench: 'b) DB floor', figure: 'pgbench p99 ms', value: fmt(floor.p99, 1) });
   // pgbench's backends have exited by the time it returns, so only the machine's total is known.
   report({ bench: 'b) DB floor', figure: 'pgbench: CPU µs per transaction, machine (pgbench and PostgreSQL)', value: fmt(floor.machineCpuUs) });
-  for (const { name, tps } of await announceCost(dbUrl)) report({ bench: 'b) DB floor', figure: `pgbench, simple protocol, ${name}: tps`, value: fmt(tps) });
+  for (const { name, tps } of announceCost(dbUrl)) report({ bench: 'b) DB floor', figure: `pgbench, simple protocol, ${name}: tps`, value: fmt(tps) });
 
   const sku = await makeSku(server.url, admin);
   await mapLimit(players, 10, (p) => fund(server.url, admin, p, 100_000_000));

@@ -188,40 +188,57 @@ const routes: Route[] = [
   { name: 'admin-item-edit', method: 'PATCH', path: '/api/admin/items/{item_id}', realParam: () => 'fuzz_gem', body: bodies(UpdateItemBodySchema, { name: 'Fuzzed' }) },
 ];
 
+/** The Authorization header a generated `auth` stands for: the player's or admin's token, junk, or none. */
+function authorization(auth: string, as: { player: TestPlayer; admin: TestPlayer }): string | undefined {
+  if (auth === 'player') return as.player.headers.authorization;
+  if (auth === 'admin') return as.admin.headers.authorization;
+  return auth === 'none' ? undefined : auth.slice(5);
+}
+
+/**
+ * One route's fuzzing run: counts the statuses, and checks each answer: never a 5xx, and after a
+ * 4xx the domain snapshot is what it was before the request.
+ */
+async function routeRun() {
+  let before = await snapshot();
+  const seen: Record<number, number> = {};
+  return {
+    seen,
+    async check(request: string, res: { statusCode: number; body: string }) {
+      seen[res.statusCode] = (seen[res.statusCode] ?? 0) + 1;
+      expect(res.statusCode, `${request} → ${res.body.slice(0, 300)}`).toBeLessThan(500);
+      const after = await snapshot();
+      if (res.statusCode >= 400) expect(after, `${res.statusCode} ${res.body.slice(0, 200)} changed state`).toBe(before);
+      before = after;
+    },
+  };
+}
+
 const RUNS = Number(process.env.CHAOS_FUZZ_RUNS ?? 180);
 
 describe('fuzzing the POST and PATCH routes from the contracts', () => {
   it.each(routes)('$name: never a 5xx, never a state change on a 4xx', async (route) => {
-    let before = await snapshot();
-    const seen: Record<number, number> = {};
+    const run = await routeRun();
     await fc.assert(
-      fc.asyncProperty(param(route.realParam), body(route), headers, async (p, payload, h) => {
+      fc.asyncProperty(param(route.realParam), route.body, headers, async (p, payload, h) => {
         const hdrs: Record<string, string> = {};
         // Logout revokes the session it is called with: whoever calls it, it is the leaver's.
-        if (h.auth === 'player' || (h.auth === 'admin' && route.name === 'logout')) hdrs.authorization = (route.name === 'logout' ? leaver : player).headers.authorization;
-        else if (h.auth === 'admin') hdrs.authorization = admin.headers.authorization;
-        else if (h.auth !== 'none') hdrs.authorization = h.auth.slice(5);
+        const auth = authorization(h.auth, route.name === 'logout' ? { player: leaver, admin: leaver } : { player, admin });
+        if (auth !== undefined) hdrs.authorization = auth;
         if (h.key !== undefined) hdrs['x-idempotency-key'] = h.key;
         if (h.contentType !== 'none' && payload !== '') hdrs['content-type'] = h.contentType;
-        const res = await ctx.app.inject({ method: route.method, url: urlOf(route.path, p), headers: hdrs, ...(payload === '' ? {} : { payload }) });
-        seen[res.statusCode] = (seen[res.statusCode] ?? 0) + 1;
-        expect(res.statusCode, `${route.method} ${urlOf(route.path, p)} ${payload.slice(0, 300)} → ${res.body.slice(0, 300)}`).toBeLessThan(500);
-        const after = await snapshot();
-        if (res.statusCode >= 400) expect(after, `${res.statusCode} ${res.body.slice(0, 200)} changed state`).toBe(before);
-        before = after;
+        const url = urlOf(route.path, p);
+        const res = await ctx.app.inject({ method: route.method, url, headers: hdrs, ...(payload === '' ? {} : { payload }) });
+        await run.check(`${route.method} ${url} ${payload.slice(0, 300)}`, res);
       }),
       { numRuns: RUNS, seed: Number(process.env.CHAOS_FUZZ_SEED ?? 20261128) + routes.indexOf(route) },
     );
-    console.log(`fuzz ${route.name}: ${JSON.stringify(seen)}`);
+    console.log(`fuzz ${route.name}: ${JSON.stringify(run.seen)}`);
     // The generators reach past validation too, not only 400s.
-    expect(Object.keys(seen).length).toBeGreaterThan(0);
+    expect(Object.keys(run.seen).length).toBeGreaterThan(0);
     await expectLedgerClean(ctx.db);
   });
 });
-
-function body(route: Route) {
-  return route.body;
-}
 
 interface GetRoute {
   path: string;
@@ -280,30 +297,23 @@ const GET_RUNS = Number(process.env.CHAOS_FUZZ_GET_RUNS ?? 100);
 
 describe('fuzzing the GET routes', () => {
   it.each(getRoutes)('$path: never a 5xx, never a state change on a 4xx', async (route) => {
-    let before = await snapshot();
-    const seen: Record<number, number> = {};
+    const run = await routeRun();
     await fc.assert(
       fc.asyncProperty(queries(route), getHeaders, async (query, h) => {
         const hdrs: Record<string, string> = {};
-        const auth = route.refusedOnly && (h.auth === 'player' || h.auth === 'admin') ? 'none' : h.auth;
-        if (auth === 'player') hdrs.authorization = player.headers.authorization;
-        else if (auth === 'admin') hdrs.authorization = admin.headers.authorization;
-        else if (auth !== 'none') hdrs.authorization = auth.slice(5);
+        const auth = authorization(route.refusedOnly && (h.auth === 'player' || h.auth === 'admin') ? 'none' : h.auth, { player, admin });
+        if (auth !== undefined) hdrs.authorization = auth;
         if (h.ifNoneMatch !== undefined) hdrs['if-none-match'] = h.ifNoneMatch;
         if (h.traceparent !== undefined) hdrs.traceparent = h.traceparent;
         if (h.requestId !== undefined) hdrs['x-request-id'] = h.requestId;
         const res = await ctx.app.inject({ method: 'GET', url: `${route.path}${query}`, headers: hdrs });
-        seen[res.statusCode] = (seen[res.statusCode] ?? 0) + 1;
-        expect(res.statusCode, `GET ${route.path}${query.slice(0, 300)} → ${res.body.slice(0, 300)}`).toBeLessThan(500);
+        await run.check(`GET ${route.path}${query.slice(0, 300)}`, res);
         if (res.statusCode >= 400) expect(res.headers['content-type'], res.body.slice(0, 200)).toMatch(/^application\/problem\+json/);
-        const after = await snapshot();
-        if (res.statusCode >= 400) expect(after, `${res.statusCode} ${res.body.slice(0, 200)} changed state`).toBe(before);
-        before = after;
       }),
       { numRuns: GET_RUNS, seed: Number(process.env.CHAOS_FUZZ_SEED ?? 20261128) + 100 + getRoutes.indexOf(route) },
     );
-    console.log(`fuzz GET ${route.path}: ${JSON.stringify(seen)}`);
-    expect(Object.keys(seen).length).toBeGreaterThan(0);
+    console.log(`fuzz GET ${route.path}: ${JSON.stringify(run.seen)}`);
+    expect(Object.keys(run.seen).length).toBeGreaterThan(0);
   });
 });
 

@@ -156,8 +156,10 @@ function purchaseValues(p: PurchaseRecord) {
   };
 }
 
-/** Records a purchase attempt, succeeded (with its debit) or failed (with its code). */
-/** `db` may carry outbox rows on this statement (see `withOutboxEvents`). */
+/**
+ * Records a purchase attempt, succeeded (with its debit) or failed (with its code). `db` may carry
+ * outbox rows on this statement (see `withOutboxEvents`).
+ */
 export async function insertPurchase(db: Pick<Db, 'insertInto'>, p: PurchaseRecord): Promise<void> {
   await db.insertInto('purchases').values(purchaseValues(p)).execute();
 }
