@@ -46,7 +46,7 @@ describe('ledger', () => {
     await expectLedgerClean(ctx.db);
   });
 
-  it('refuses an unbalanced transaction at commit', async () => {
+  it('refuses an unbalanced transaction', async () => {
     const player = await makePlayer(ctx.app);
     const attempt = ctx.db.transaction().execute((trx) =>
       postTransaction(trx, {
@@ -58,6 +58,34 @@ describe('ledger', () => {
     );
     await expect(attempt).rejects.toThrow(/does not balance/);
     expect(await getBalances(ctx.db, player.user.id)).toEqual({ soft: 1000, premium: 0 });
+  });
+
+  it('checks each transaction a statement touches, including one written before it, once per statement', async () => {
+    const player = await makePlayer(ctx.app);
+    const posted = await ctx.db.transaction().execute((trx) =>
+      postTransaction(trx, {
+        kind: 'grant',
+        reference: `balanced:${player.user.id}`,
+        moves: movesBetween(player.user.id, 'system:operator', { soft: 5, premium: 2 }, 'to_player'),
+        now: ctx.clock.now(),
+      }),
+    );
+    // A later statement adding one more entry to that transaction leaves it unbalanced.
+    const addOne = sql`INSERT INTO ledger_entries (transaction_id, owner, currency, amount, created_at)
+      VALUES (${posted.id}::uuid, 'system:operator', 'premium', 1, now())`.execute(ctx.db);
+    await expect(addOne).rejects.toThrow(`ledger transaction ${posted.id} does not balance`);
+    // Checked when the statement ends, not at commit: a second statement cannot balance the first.
+    const twoSteps = ctx.db.transaction().execute(async (trx) => {
+      await sql`INSERT INTO ledger_entries (transaction_id, owner, currency, amount, created_at)
+        VALUES (${posted.id}::uuid, 'system:operator', 'soft', 1, now())`.execute(trx);
+      await sql`INSERT INTO ledger_entries (transaction_id, owner, currency, amount, created_at)
+        VALUES (${posted.id}::uuid, 'system:shop', 'soft', -1, now())`.execute(trx);
+    });
+    await expect(twoSteps).rejects.toThrow('does not balance');
+    // Two entries in one statement that balance each other keep it balanced.
+    await sql`INSERT INTO ledger_entries (transaction_id, owner, currency, amount, created_at)
+      VALUES (${posted.id}::uuid, 'system:operator', 'premium', 1, now()), (${posted.id}::uuid, 'system:shop', 'premium', -1, now())`.execute(ctx.db);
+    await expectLedgerClean(ctx.db);
   });
 
   it('answers the balances after the move, including a currency it did not move and earlier moves of the same transaction', async () => {
