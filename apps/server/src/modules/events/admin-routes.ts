@@ -7,7 +7,6 @@ import {
   IdParamsSchema,
   UpdateEventBodySchema,
 } from '@playloop/contracts';
-import { sendProblem } from '../../plugins/errors.ts';
 import { changeEvent, createEvent, listEventsForOperator, type EventsDeps } from './service.ts';
 
 const tags = ['events', 'admin'];
@@ -32,17 +31,7 @@ export const eventsAdminRoutes: FastifyPluginAsyncZod<EventsDeps> = async (app, 
       schema: { tags, security, headers: AuthHeadersSchema, body: CreateEventBodySchema, response: { 201: AdminEventSchema } },
       preHandler: app.requireAdmin,
     },
-    async (request, reply) => {
-      const event = await createEvent(deps, request.body);
-      if (!event) {
-        // As for SKUs: a well-formed body naming a taken key is the SPEC's 422 VALIDATION_FAILED.
-        return sendProblem(reply, 'VALIDATION_FAILED', 'an event with this key already exists', {
-          status: 422,
-          errors: [{ field: 'body.key', message: 'already exists' }],
-        });
-      }
-      return reply.code(201).send(event);
-    },
+    async (request, reply) => reply.code(201).send(await createEvent(deps, request.body)),
   );
 
   app.patch(

@@ -73,7 +73,8 @@ describe('POST /api/admin/events', () => {
     const player = await makePlayer(ctx.app);
     const list = await ctx.app.inject({ method: 'GET', url: '/api/events?active=true', headers: player.headers });
     expect((list.json() as { items: { id: string }[] }).items.map((e) => e.id)).toContain(created.id);
-    expectProblem(await send('POST', '/api/admin/events', { ...validBody(), key: body.key }), 422, 'VALIDATION_FAILED');
+    const taken = expectProblem(await send('POST', '/api/admin/events', { ...validBody(), key: body.key }), 422, 'VALIDATION_FAILED');
+    expect(taken.errors).toEqual([{ field: 'body.key', message: 'already exists' }]);
   });
 
   it.each([

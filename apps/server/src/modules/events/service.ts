@@ -12,7 +12,7 @@ import {
 } from '@playloop/contracts';
 import type { Db } from '../../db/database.ts';
 import type { Clock } from '../../lib/clock.ts';
-import { DomainError, notFound } from '../../lib/domain-error.ts';
+import { DomainError, notFound, unprocessable } from '../../lib/domain-error.ts';
 import { gameTypes } from '../games/registry.ts';
 import { appendOutbox } from '../outbox/service.ts';
 import { addExp, grantReward } from '../rewards/service.ts';
@@ -329,8 +329,11 @@ export async function listEventsForOperator(deps: EventsDeps): Promise<AdminEven
   return (await listEventsWithCounts(deps.db)).map((row: EventWithCountsRow) => toAdminEvent(row, now));
 }
 
-/** Creates an event; undefined when its key is taken (nothing written). */
-export async function createEvent(deps: EventsDeps, body: CreateEventBody): Promise<AdminEvent | undefined> {
+/**
+ * Creates an event. A taken key is a well-formed body breaking a content rule: 422
+ * VALIDATION_FAILED on body.key, nothing written (as for SKUs and items).
+ */
+export async function createEvent(deps: EventsDeps, body: CreateEventBody): Promise<AdminEvent> {
   assertKnownGameType(body.rules);
   const now = deps.clock.now();
   const row = await insertEvent(
@@ -347,7 +350,8 @@ export async function createEvent(deps: EventsDeps, body: CreateEventBody): Prom
     },
     now,
   );
-  return row && toAdminEvent({ ...row, participants: 0, claims: 0 }, now);
+  if (!row) throw unprocessable('body.key', 'already exists');
+  return toAdminEvent({ ...row, participants: 0, claims: 0 }, now);
 }
 
 /**

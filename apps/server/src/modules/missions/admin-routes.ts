@@ -9,7 +9,6 @@ import {
 } from '@playloop/contracts';
 import type { Db } from '../../db/database.ts';
 import type { Clock } from '../../lib/clock.ts';
-import { sendProblem } from '../../plugins/errors.ts';
 import { changeMission, createMission, listMissionsForOperator } from './service.ts';
 
 const tags = ['missions', 'admin'];
@@ -34,17 +33,7 @@ export const missionsAdminRoutes: FastifyPluginAsyncZod<{ db: Db; clock: Clock }
       schema: { tags, security, headers: AuthHeadersSchema, body: CreateMissionBodySchema, response: { 201: AdminMissionSchema } },
       preHandler: app.requireAdmin,
     },
-    async (request, reply) => {
-      const mission = await createMission(deps, request.body);
-      if (!mission) {
-        // As for SKUs: a well-formed body naming a taken key is the SPEC's 422 VALIDATION_FAILED.
-        return sendProblem(reply, 'VALIDATION_FAILED', 'a mission with this key already exists', {
-          status: 422,
-          errors: [{ field: 'body.key', message: 'already exists' }],
-        });
-      }
-      return reply.code(201).send(mission);
-    },
+    async (request, reply) => reply.code(201).send(await createMission(deps, request.body)),
   );
 
   app.patch(

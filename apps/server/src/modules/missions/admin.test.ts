@@ -47,7 +47,8 @@ describe('operator missions', () => {
     const missions = (await ctx.app.inject({ method: 'GET', url: '/api/events/missions', headers: player.headers })).json() as { daily: { id: string }[] };
     expect(missions.daily.map((m) => m.id)).toContain(created.id);
 
-    expectProblem(await send('POST', { ...validBody(), key: body.key }), 422, 'VALIDATION_FAILED');
+    const taken = expectProblem(await send('POST', { ...validBody(), key: body.key }), 422, 'VALIDATION_FAILED');
+    expect(taken.errors).toEqual([{ field: 'body.key', message: 'already exists' }]);
   });
 
   it('keeps an inactive mission from players', async () => {

@@ -9,7 +9,7 @@ import type {
 } from '@playloop/contracts';
 import type { Db } from '../../db/database.ts';
 import type { Clock } from '../../lib/clock.ts';
-import { DomainError, notFound } from '../../lib/domain-error.ts';
+import { DomainError, notFound, unprocessable } from '../../lib/domain-error.ts';
 import { assertKnownGameType } from '../events/service.ts';
 import type { PendingReward } from '../rewards/pending.ts';
 import { grantReward } from '../rewards/service.ts';
@@ -173,11 +173,15 @@ export async function listMissionsForOperator(db: Db): Promise<AdminMission[]> {
   return (await listAllMissions(db)).map(toAdminMission);
 }
 
-/** Creates a mission; undefined when its key is taken (nothing written). */
-export async function createMission(deps: { db: Db; clock: Clock }, body: CreateMissionBody): Promise<AdminMission | undefined> {
+/**
+ * Creates a mission. A taken key is a well-formed body breaking a content rule: 422
+ * VALIDATION_FAILED on body.key, nothing written (as for SKUs and items).
+ */
+export async function createMission(deps: { db: Db; clock: Clock }, body: CreateMissionBody): Promise<AdminMission> {
   assertKnownGameType(body.rules);
   const row = await insertMission(deps.db, body, deps.clock.now());
-  return row && toAdminMission(row);
+  if (!row) throw unprocessable('body.key', 'already exists');
+  return toAdminMission(row);
 }
 
 /**
