@@ -514,6 +514,24 @@ async function sessionEnd(server: ServerChild, admin: string) {
 
 // ---------------------------------------------------------------- f) start time
 
+const ANALYTICS = process.env.CLICKHOUSE_URL ? 'ClickHouse server' : 'embedded chDB';
+
+/**
+ * The same server with the embedded analytics store instead of the ClickHouse server, at rest:
+ * chDB runs inside the server process, and its library alone is about 150 MiB of it.
+ */
+async function embeddedAnalyticsRss(dbUrl: string) {
+  const dataDir = mkdtempSync(path.join(os.tmpdir(), 'playloop-bench-chdb-'));
+  const server = await startServer({ DATABASE_URL: dbUrl, DATA_DIR: dataDir, CLICKHOUSE_URL: '', JWT_SECRET: randomBytes(32).toString('hex') }, { nodeArgs: NODE_ARGS });
+  try {
+    await sleep(1000);
+    report({ bench: 'f) memory', figure: 'server RSS at rest MiB (same database; analytics: embedded chDB)', value: fmt(rssMiB(server.child.pid!), 1) });
+  } finally {
+    await server.stop();
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
 async function startTime() {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'playloop-start-'));
   const port = await freePort();
@@ -561,7 +579,7 @@ async function main() {
     const admin = await adminToken(server.url);
     const players = await mapLimit(Array.from({ length: PLAYERS }, (_, i) => i), 5, (i) => signup(server!.url, 'b', i));
     await sleep(1000);
-    report({ bench: 'f) memory', figure: 'server RSS at rest MiB (after setup)', value: fmt(rssMiB(pid), 1) });
+    report({ bench: 'f) memory', figure: `server RSS at rest MiB (after setup; analytics: ${ANALYTICS})`, value: fmt(rssMiB(pid), 1) });
 
     let peak = 0;
     const sampler = setInterval(() => (peak = Math.max(peak, rssMiB(pid))), 250);
@@ -584,6 +602,7 @@ async function main() {
     await server?.stop();
     rmSync(dataDir, { recursive: true, force: true });
   }
+  if (process.env.CLICKHOUSE_URL) await embeddedAnalyticsRss(dbUrl);
   if (phase('pipeline')) await (await import('./pipeline.ts')).pipelineBench(withDatabase(PG_URL, pipeName), { report, notes });
   if (phase('start')) await startTime();
   await adminQuery(PG_URL, `DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`);

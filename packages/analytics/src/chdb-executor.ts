@@ -1,12 +1,16 @@
 import { mkdirSync } from 'node:fs';
-import { Session } from 'chdb';
 import type { ClickHouseExecutor } from './executor.ts';
 
 /**
  * chDB (ClickHouse in-process) under `path`. chDB allows one open data directory per process, so
  * a process opens this once; calls are queued so one runs at a time on the session.
+ *
+ * chDB is imported here, when an embedded store is opened, not with this package: loading its
+ * library adds about 150 MiB to a process's RSS, which a server or sink writing to a ClickHouse
+ * server (CLICKHOUSE_URL) never needs.
  */
-export function openChdbExecutor(path: string): ClickHouseExecutor {
+export async function openChdbExecutor(path: string): Promise<ClickHouseExecutor> {
+  const { Session } = await import('chdb');
   mkdirSync(path, { recursive: true });
   const session = new Session(path);
   let tail: Promise<unknown> = Promise.resolve();

@@ -82,7 +82,7 @@ describe.each(backends)('analytics store on $name', ({ name, skip }) => {
     if (skip) return;
     if (name === 'chDB') {
       const dir = mkdtempSync(path.join(tmpdir(), 'playloop-chdb-'));
-      store = createAnalyticsStore(openChdbExecutor(dir), 'playloop');
+      store = createAnalyticsStore(await openChdbExecutor(dir), 'playloop');
       cleanup = async () => {
         await store.close();
         rmSync(dir, { recursive: true, force: true });

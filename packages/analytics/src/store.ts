@@ -71,7 +71,7 @@ export interface OpenAnalyticsOptions {
 export async function openAnalyticsStore(options: OpenAnalyticsOptions): Promise<AnalyticsStore> {
   const exec = options.clickhouseUrl
     ? openClickHouseExecutor({ url: options.clickhouseUrl })
-    : openChdbExecutor(path.join(path.resolve(options.dataDir ?? './data'), 'chdb'));
+    : await openChdbExecutor(path.join(path.resolve(options.dataDir ?? './data'), 'chdb'));
   const store = createAnalyticsStore(exec, options.database ?? 'playloop');
   if (options.migrate !== false) {
     try {
