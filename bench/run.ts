@@ -54,7 +54,18 @@ async function main() {
   const pipeName = `playloop_bench_pipe_${runId}`;
   await adminQuery(PG_URL, `CREATE DATABASE ${dbName}`);
   await adminQuery(PG_URL, `CREATE DATABASE ${pipeName}`);
-  const dbUrl = withDatabase(PG_URL, dbName);
+  // Dropped however the run ends: a phase that fails must not leave databases on the server.
+  try {
+    await runPhases(withDatabase(PG_URL, dbName), withDatabase(PG_URL, pipeName));
+  } finally {
+    await adminQuery(PG_URL, `DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`);
+    await adminQuery(PG_URL, `DROP DATABASE IF EXISTS ${pipeName} WITH (FORCE)`);
+  }
+  if (!ONLY) writeResults(facts);
+}
+
+/** Every phase BENCH_ONLY leaves in, in order, on the two throwaway databases. */
+async function runPhases(dbUrl: string, pipeUrl: string) {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'playloop-bench-data-'));
   let server: ServerChild | undefined;
   try {
@@ -89,11 +100,8 @@ async function main() {
     rmSync(dataDir, { recursive: true, force: true });
   }
   if (process.env.CLICKHOUSE_URL) await embeddedAnalyticsRss(dbUrl);
-  if (phase('pipeline')) await (await import('./pipeline.ts')).pipelineBench(withDatabase(PG_URL, pipeName), { report, notes });
+  if (phase('pipeline')) await (await import('./pipeline.ts')).pipelineBench(pipeUrl, { report, notes });
   if (phase('start')) await startTime();
-  await adminQuery(PG_URL, `DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`);
-  await adminQuery(PG_URL, `DROP DATABASE IF EXISTS ${pipeName} WITH (FORCE)`);
-  if (!ONLY) writeResults(facts);
 }
 
 function writeResults(facts: Record<string, string>) {
