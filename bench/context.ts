@@ -60,50 +60,6 @@ export function reportCpu(bench: string, name: string, split: CpuSplit, requests
   });
 }
 
-/**
- * One path's timed slices, taken in turns with other paths' (see httpFloor): how fast the
- * machine is drifts by tens of percent within minutes here, so a ratio is only fair between
- * slices run next to each other.
- */
-export class Slices {
-  readonly runs: Cannon[] = [];
-  private readonly cpu: CpuSplit = { machine: 0, server: 0, postgres: 0, loadGenerator: 0 };
-  constructor(private readonly pid: number | undefined) {}
-
-  async run(go: () => Promise<Cannon>): Promise<void> {
-    const meter = cpuMeter(this.pid);
-    this.runs.push(await go());
-    const split = meter();
-    for (const side of Object.keys(split) as (keyof CpuSplit)[]) this.cpu[side] += split[side];
-  }
-  get requests() {
-    return this.runs.reduce((n, r) => n + r.requests.total, 0);
-  }
-  get rps() {
-    return this.requests / Math.max(0.001, this.runs.reduce((n, r) => n + r.duration, 0));
-  }
-  /** The worst slice's p99: the one a user would have met. */
-  get p99() {
-    return Math.max(...this.runs.map((r) => r.latency.p99));
-  }
-  statuses(): Record<string, number> {
-    const all: Record<string, number> = {};
-    for (const r of this.runs) for (const [code, n] of Object.entries(statusCounts(r))) all[code] = (all[code] ?? 0) + n;
-    return all;
-  }
-  reportCpu(bench: string, name: string) {
-    reportCpu(bench, name, this.cpu, this.requests);
-  }
-  /** This path against another, round by round: the median and every round's ratio. */
-  against(floor: Slices): { median: number; rounds: number[] } {
-    const rounds = this.runs.map((r, i) => rps(r) / rps(floor.runs[i]!));
-    const sorted = [...rounds].sort((a, b) => a - b);
-    const mid = sorted.length >> 1;
-    return { median: sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2, rounds };
-  }
-}
-
-
 export function pgbenchPath(): string {
   const debian = '/usr/lib/postgresql/15/bin/pgbench';
   return spawnSync('test', ['-x', debian]).status === 0 ? debian : 'pgbench';
@@ -148,15 +104,4 @@ export async function makeSku(base: string, admin: string, overrides: Record<str
     201,
   );
   return sku_id;
-}
-
-export async function fund(base: string, admin: string, player: Player, soft: number) {
-  await must(
-    call(base, 'POST', '/api/rewards/distribute', {
-      token: admin,
-      headers: { 'x-idempotency-key': `fund-${player.id}-${soft}-${randomBytes(3).toString('hex')}` },
-      body: { user_id: player.id, bundle: { currencies: { soft } }, reason: 'bench funding' },
-    }),
-    201,
-  );
 }

@@ -1,11 +1,12 @@
 /** b) The database floor: pgbench shaped like a purchase against purchases and event claims through the API. */
 import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import { call, cpuMeter, mapLimit, percentile, type ServerChild } from './lib.ts';
-import { cannon, CONNECTIONS, fmt, fund, makeSku, measured, must, pct, pgbenchPath, PLAYERS, report, rps, runId, SECONDS, statusCounts, window, type Player } from './context.ts';
+import { cannon, CONNECTIONS, fmt, makeSku, measured, must, pct, pgbenchPath, PLAYERS, report, rps, runId, SECONDS, statusCounts, window, type Player } from './context.ts';
 
 const PGBENCH_SCHEMA = `
   CREATE TABLE pgb_accounts (id int PRIMARY KEY, balance bigint NOT NULL CHECK (balance >= 0));
@@ -85,6 +86,17 @@ async function pgbenchFloor(dbUrl: string): Promise<{ tps: number; p99: number; 
   const { tps, latenciesMs } = runPgbench(dbUrl, PGBENCH_SCRIPT, { mode: 'prepared', seconds: SECONDS, latencies: true });
   const machineSeconds = cpu().machine;
   return { tps, p99: percentile(latenciesMs, 99), machineCpuUs: (machineSeconds / Math.max(1, latenciesMs.length)) * 1e6 };
+}
+
+async function fund(base: string, admin: string, player: Player, soft: number) {
+  await must(
+    call(base, 'POST', '/api/rewards/distribute', {
+      token: admin,
+      headers: { 'x-idempotency-key': `fund-${player.id}-${soft}-${randomBytes(3).toString('hex')}` },
+      body: { user_id: player.id, bundle: { currencies: { soft } }, reason: 'bench funding' },
+    }),
+    201,
+  );
 }
 
 export async function databaseFloor(server: ServerChild, dbUrl: string, admin: string, players: Player[]) {

@@ -1,5 +1,5 @@
 /** c) The hot spot: 100 connections buying against one wallet. */
-import { type ServerChild } from './lib.ts';
+import type { ServerChild } from './lib.ts';
 import { cannon, fmt, makeSku, report, rps, signup, statusCounts } from './context.ts';
 
 export async function hotSpot(server: ServerChild, admin: string) {

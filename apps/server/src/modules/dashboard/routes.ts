@@ -38,7 +38,7 @@ export const dashboardRoutes: FastifyPluginAsyncZod<DashboardDeps> = async (app,
       // no-cache: a cache may keep the copy but must revalidate it every time (it is cheap to).
       reply.header('etag', answer.etag).header('cache-control', 'private, no-cache');
       if (answer.notModified) return sendNotModified(reply as unknown as FastifyReply);
-      // Already checked against the contract and serialized (see DashboardBodies): a string with a
+      // Already checked against the contract and serialized (see DashboardBodies): a Buffer with a
       // JSON content type is sent as it is.
       return sendJson(reply as unknown as FastifyReply, answer.body);
     },

@@ -8,8 +8,6 @@ import { OPENS_MODES } from './loot-table';
 
 /** Metrics an event or mission can track, for the rules fields of their forms. */
 export const METRICS = MetricSchema.options;
-/** A date as the `YYYY-MM-DD` day the KPI range speaks. */
-export const day = (d: Date) => d.toISOString().slice(0, 10);
 
 /** Loads a list through the store's client; reload() after a save. */
 export function useList<T>(load: () => Promise<{ data: { items: T[] } }>) {

@@ -1,9 +1,11 @@
 import { useCallback, useEffect, useMemo, useState } from 'react';
-import { type Kpis } from '@playloop/contracts';
+import type { Kpis } from '@playloop/contracts';
 import { Loading, Section } from '../../components/common';
 import { useApp, useAppStore, useT } from '../../hooks';
 import { KpiChart } from './kpi-chart';
-import { day } from './admin-shared';
+
+/** A date as the `YYYY-MM-DD` day the KPI range speaks. */
+const day = (d: Date) => d.toISOString().slice(0, 10);
 
 /** KPI charts over a range of days, from the analytics store. */
 export function KpisAdmin() {

@@ -1,5 +1,5 @@
 import { useEffect, useState } from 'react';
-import { type PipelineStatus } from '@playloop/contracts';
+import type { PipelineStatus } from '@playloop/contracts';
 import { Loading, Section } from '../../components/common';
 import { useApp, useAppStore, useT } from '../../hooks';
 
