@@ -31,8 +31,20 @@ describe('the whole loop in Chromium', () => {
   });
 
   it('a new player signs up, joins an event, plays until it completes, claims, buys and opens a chest', async () => {
-    await page.goto(`${h.baseUrl}/`);
+    const consoleErrors: string[] = [];
+    const onConsole = (m: { type(): string; text(): string }) => void (m.type() === 'error' && consoleErrors.push(m.text()));
+    page.on('console', onConsole);
+    await page.goto(`${h.baseUrl}/`, { waitUntil: 'networkidle' });
     await page.waitForURL('**/login');
+    // The first page a visitor sees loads clean: its icon is served (a missing one is a 404 in
+    // the console on every load) and nothing else fails.
+    expect(await page.locator('link[rel="icon"]').count()).toBe(1);
+    const icon = await page.locator('link[rel="icon"]').getAttribute('href');
+    const served = await page.request.get(new URL(icon ?? '/missing-icon', h.baseUrl).href);
+    expect(served.status()).toBe(200);
+    expect(served.headers()['content-type']).toMatch(/^image\/svg\+xml/);
+    expect(consoleErrors).toEqual([]);
+    page.off('console', onConsole);
     await h.shot(page, 'login');
     await page.getByRole('button', { name: /create an account/i }).click();
     await page.getByLabel('Site ID').fill(siteId);
