@@ -263,6 +263,7 @@ const getRoutes: GetRoute[] = [
   { path: '/api/game/sessions/active', query: {} },
   { path: '/api/shop/catalog', query: {} },
   { path: '/api/inventory', query: {} },
+  { path: '/api/items', query: {} },
   { path: '/api/admin/events', query: {} },
   { path: '/api/admin/missions', query: {} },
   { path: '/api/admin/shop/skus', query: {} },

@@ -6,7 +6,7 @@ import { systemClock, type Clock } from './lib/clock.ts';
 import { MemoryRateLimitStore, type RateLimitStore } from './lib/rate-limit.ts';
 import { cryptoRandom, type RandomSource } from './lib/random.ts';
 import { adminItemRoutes } from './modules/inventory/admin-routes.ts';
-import { inventoryRoutes } from './modules/inventory/routes.ts';
+import { inventoryRoutes, itemCatalogRoutes } from './modules/inventory/routes.ts';
 import { authRoutes } from './modules/auth/routes.ts';
 import { createAuthService, type LoginLimits } from './modules/auth/service.ts';
 import { createTokenSigner } from './modules/auth/tokens.ts';
@@ -123,6 +123,7 @@ export async function buildApp(options: AppOptions) {
   await app.register(shopRoutes, { prefix: '/api/shop', db, clock });
   await app.register(shopAdminRoutes, { prefix: '/api/admin/shop', db, clock });
   await app.register(inventoryRoutes, { prefix: '/api/inventory', db, clock, random: options.random ?? cryptoRandom });
+  await app.register(itemCatalogRoutes, { prefix: '/api/items', db });
   await app.register(adminItemRoutes, { prefix: '/api/admin/items', db, clock });
 
   const userChanges = createUserChangeBus(options.database, (err) => app.log.warn({ err }, 'live update listener failed'));

@@ -89,7 +89,8 @@ describe('the whole loop in Chromium', () => {
 
     await nav(page, 'Shop');
     await page.getByTestId('tab-limited').click();
-    await page.getByTestId('sku-neon_starter_pack').waitFor();
+    // A bundle's items by the names the operator gave them, not their ids.
+    await page.getByTestId('sku-neon_starter_pack').getByText('Neon avatar × 1, Bronze chest × 3').waitFor();
     await h.shot(page, 'shop-limited');
     await page.getByTestId('tab-regular').click();
     const before = await softOf(page);

@@ -35,7 +35,7 @@ export function App() {
   const token = useApp((s) => s.auth.token);
   const lang = useApp((s) => s.ui.lang);
   const busy = useApp((s) => s.ui.networkBusy > 0);
-  const { setLang, logout, restoreSession } = useApp((s) => s);
+  const { setLang, logout, restoreSession, fetchItemNames } = useApp((s) => s);
 
   useEffect(() => {
     document.documentElement.lang = lang;
@@ -43,6 +43,10 @@ export function App() {
   useEffect(() => {
     void restoreSession();
   }, [restoreSession]);
+  // Item names, for bundles shown anywhere, once per login.
+  useEffect(() => {
+    if (user) void fetchItemNames();
+  }, [user, fetchItemNames]);
   // Live updates for as long as someone is logged in.
   useEffect(() => {
     if (!user) return;

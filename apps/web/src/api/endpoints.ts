@@ -15,6 +15,7 @@ import {
   GameSessionListSchema,
   GameTypesResponseSchema,
   InventoryResponseSchema,
+  ItemCatalogResponseSchema,
   ItemListResponseSchema,
   ItemSchema,
   KpisResponseSchema,
@@ -86,6 +87,7 @@ export function endpoints(client: ApiClient) {
     purchase: (skuId: string, quantity: number, key: string) =>
       r('POST', '/api/shop/purchase', { schema: PurchaseResponseSchema, body: { sku_id: skuId, quantity }, idempotencyKey: key }),
     inventory: () => r('GET', '/api/inventory', { schema: InventoryResponseSchema }),
+    itemCatalog: () => r('GET', '/api/items', { schema: ItemCatalogResponseSchema }),
     useItem: (itemId: string, key: string) =>
       r('POST', `/api/inventory/${enc(itemId)}/use`, { schema: UseItemResponseSchema, idempotencyKey: key }),
 

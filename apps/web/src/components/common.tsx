@@ -15,19 +15,21 @@ export function ProgressBar({ value, max, label }: { value: number; max: number;
 /** A reward bundle or granted reward items, in words. */
 export function useRewardText() {
   const t = useT();
+  const names = useApp((s) => s.shop.itemNames);
+  const item = (i: { item_id: string; quantity: number }) => t('reward.item', { item: names[i.item_id] ?? i.item_id, n: i.quantity });
   return {
     bundle(b: RewardBundle) {
       const parts: string[] = [];
       if (b.currencies?.soft) parts.push(t('reward.soft', { n: b.currencies.soft }));
       if (b.currencies?.premium) parts.push(t('reward.premium', { n: b.currencies.premium }));
       if (b.exp) parts.push(t('reward.exp', { n: b.exp }));
-      for (const i of b.items ?? []) parts.push(t('reward.item', { item: i.item_id, n: i.quantity }));
+      for (const i of b.items ?? []) parts.push(item(i));
       return parts.join(', ');
     },
     items(items: RewardItem[]) {
       return items
         .map((i) =>
-          i.type === 'currency' ? t(`reward.${i.currency}`, { n: i.amount }) : i.type === 'exp' ? t('reward.exp', { n: i.amount }) : t('reward.item', { item: i.item_id, n: i.quantity }),
+          i.type === 'currency' ? t(`reward.${i.currency}`, { n: i.amount }) : i.type === 'exp' ? t('reward.exp', { n: i.amount }) : item(i),
         )
         .join(', ');
     },

@@ -53,6 +53,13 @@ describe('store slices against the real server', () => {
     expect(store.getState().dashboard.etag).not.toBe(first.etag);
   });
 
+  it('shop: item names come from the item catalog, for bundles shown by name', async () => {
+    const store = await signedUp();
+    expect(store.getState().shop.itemNames).toEqual({});
+    await store.getState().fetchItemNames();
+    expect(store.getState().shop.itemNames).toMatchObject({ chest_bronze: 'Bronze chest', avatar_neon: 'Neon avatar', xp_potion: 'XP potion' });
+  });
+
   it('shop: a double click buys once', async () => {
     const store = await signedUp();
     await store.getState().fetchCatalog();

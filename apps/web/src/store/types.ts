@@ -114,12 +114,15 @@ export interface ShopSlice {
     purchasingSku: string | null;
     purchaseResult: PurchaseResponse | null;
     inventory: InventoryEntry[] | null;
+    /** Every defined item's name by id, to show bundles by name (an unknown id shows as itself). */
+    itemNames: Record<string, string>;
     usingItem: string | null;
     useResult: { item_id: string; reward_items: RewardItem[] } | null;
   };
   fetchCatalog(): Promise<void>;
   purchase(skuId: string): Promise<PurchaseResponse | null>;
   fetchInventory(): Promise<void>;
+  fetchItemNames(): Promise<void>;
   useItem(itemId: string): Promise<void>;
 }
 

@@ -75,6 +75,14 @@ export const InventoryEntrySchema = z
   .meta({ id: 'InventoryEntry' });
 export const InventoryResponseSchema = z.object({ items: z.array(InventoryEntrySchema) });
 
+/**
+ * The item catalog a player sees (GET /api/items): each defined item's name and kind, so a bundle
+ * of a SKU, an event or a history entry can be shown by name rather than by id. What an item
+ * opens stays on the operator's side.
+ */
+export const ItemCatalogEntrySchema = z.object({ item_id: z.string(), name: z.string(), kind: ItemKindSchema }).meta({ id: 'ItemCatalogEntry' });
+export const ItemCatalogResponseSchema = z.object({ items: z.array(ItemCatalogEntrySchema) });
+
 export const ItemParamsSchema = z.strictObject({ item_id: ItemIdSchema });
 /**
  * Using an item takes no input: no body (Fastify validates that as null) or an empty object, for
@@ -94,4 +102,5 @@ export type Item = z.infer<typeof ItemSchema>;
 export type CreateItemBody = z.infer<typeof CreateItemBodySchema>;
 export type UpdateItemBody = z.infer<typeof UpdateItemBodySchema>;
 export type InventoryEntry = z.infer<typeof InventoryEntrySchema>;
+export type ItemCatalogEntry = z.infer<typeof ItemCatalogEntrySchema>;
 export type UseItemResponse = z.infer<typeof UseItemResponseSchema>;

@@ -2,6 +2,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   InventoryResponseSchema,
+  ItemCatalogResponseSchema,
   ItemOpensSchema,
   UseItemResponseSchema,
   type CreateItemBody,
@@ -123,6 +124,42 @@ describe('GET /api/inventory', () => {
   it('needs a token', async () => {
     expectProblem(await ctx.app.inject({ method: 'GET', url: '/api/inventory' }), 401, 'UNAUTHENTICATED');
     const bad = await ctx.app.inject({ method: 'GET', url: '/api/inventory', headers: { authorization: 'Bearer nope' } });
+    expectProblem(bad, 401, 'UNAUTHENTICATED');
+  });
+});
+
+describe('GET /api/items', () => {
+  const catalog = async (player: TestPlayer) => {
+    const res = await ctx.app.inject({ method: 'GET', url: '/api/items', headers: player.headers });
+    expect(res.statusCode).toBe(200);
+    return ItemCatalogResponseSchema.parse(res.json()).items;
+  };
+
+  it('names every defined item with its kind, held or not, and says nothing of what it opens', async () => {
+    const chest = itemId('chest');
+    const frame = itemId('frame');
+    await define({ item_id: chest, name: 'Iron chest', kind: 'consumable', opens: { table: [{ weight: 1, bundle: { exp: 5 } }] } });
+    await define({ item_id: frame, name: 'Iron frame', kind: 'cosmetic' });
+    const player = await makePlayer(ctx.app);
+    const items = await catalog(player);
+    expect(items).toContainEqual({ item_id: chest, name: 'Iron chest', kind: 'consumable' });
+    expect(items).toContainEqual({ item_id: frame, name: 'Iron frame', kind: 'cosmetic' });
+    expect(items.map((i) => i.item_id)).toEqual([...items.map((i) => i.item_id)].sort());
+    const raw = (await ctx.app.inject({ method: 'GET', url: '/api/items', headers: player.headers })).json() as { items: object[] };
+    for (const item of raw.items) expect(Object.keys(item).sort()).toEqual(['item_id', 'kind', 'name']);
+  });
+
+  it("shows an operator's rename at once", async () => {
+    const potion = itemId('potion');
+    await define({ item_id: potion, name: 'Potion', kind: 'consumable', opens: { bundle: { exp: 1 } } });
+    const renamed = await ctx.app.inject({ method: 'PATCH', url: `/api/admin/items/${potion}`, headers: admin.headers, payload: { name: 'Great potion' } });
+    expect(renamed.statusCode, renamed.body).toBe(200);
+    expect(await catalog(await makePlayer(ctx.app))).toContainEqual({ item_id: potion, name: 'Great potion', kind: 'consumable' });
+  });
+
+  it('needs a token', async () => {
+    expectProblem(await ctx.app.inject({ method: 'GET', url: '/api/items' }), 401, 'UNAUTHENTICATED');
+    const bad = await ctx.app.inject({ method: 'GET', url: '/api/items', headers: { authorization: 'Bearer nope' } });
     expectProblem(bad, 401, 'UNAUTHENTICATED');
   });
 });

@@ -3,12 +3,13 @@ import {
   AuthHeadersSchema,
   IdempotencyHeadersSchema,
   InventoryResponseSchema,
+  ItemCatalogResponseSchema,
   ItemParamsSchema,
   UseItemBodySchema,
   UseItemResponseSchema,
 } from '@playloop/contracts';
 import { caller } from '../../plugins/auth.ts';
-import { getInventory, useItem, type InventoryDeps } from './service.ts';
+import { getInventory, listItemCatalog, useItem, type InventoryDeps } from './service.ts';
 
 const tags = ['inventory'];
 const security = [{ bearerAuth: [] }];
@@ -47,5 +48,18 @@ export const inventoryRoutes: FastifyPluginAsyncZod<InventoryDeps> = async (app,
       if (outcome.replayed) reply.header('idempotent-replayed', 'true');
       return outcome.response;
     },
+  );
+};
+
+/** The item catalog players name bundles with (GET /api/items). */
+export const itemCatalogRoutes: FastifyPluginAsyncZod<Pick<InventoryDeps, 'db'>> = async (app, deps) => {
+  app.get(
+    '/',
+    {
+      prefixTrailingSlash: 'no-slash',
+      schema: { tags, security, headers: AuthHeadersSchema, response: { 200: ItemCatalogResponseSchema } },
+      preHandler: app.authenticate,
+    },
+    async () => listItemCatalog(deps.db),
   );
 };

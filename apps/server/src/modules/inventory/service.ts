@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { ItemOpensSchema, type CreateItemBody, type InventoryEntry, type Item, type UpdateItemBody, type UseItemResponse } from '@playloop/contracts';
+import { ItemOpensSchema, type CreateItemBody, type InventoryEntry, type Item, type ItemCatalogEntry, type UpdateItemBody, type UseItemResponse } from '@playloop/contracts';
 import type { Db } from '../../db/database.ts';
 import type { Clock } from '../../lib/clock.ts';
 import { DomainError, notFound, unprocessable } from '../../lib/domain-error.ts';
@@ -135,6 +135,11 @@ function toItem(row: ItemRow): Item {
     opens: row.opens === null ? null : ItemOpensSchema.parse(row.opens),
     created_at: row.created_at.toISOString(),
   };
+}
+
+/** Every defined item's name and kind, by id: what players need to name the items of a bundle. */
+export async function listItemCatalog(db: Db): Promise<{ items: ItemCatalogEntry[] }> {
+  return { items: (await listItems(db)).map(({ item_id, name, kind }) => ({ item_id, name, kind })) };
 }
 
 /** Every item definition, by id. */

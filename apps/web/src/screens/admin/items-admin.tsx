@@ -10,9 +10,16 @@ import { CancelEdit, EditButton, EditDialog, opensModeField, rewardEditFields, u
 /** Items: their definitions and what a consumable opens. */
 export function ItemsAdmin() {
   const t = useT();
-  const { api } = useAppStore().deps;
+  const store = useAppStore();
+  const { api } = store.deps;
   const save = useSave();
-  const { items, reload } = useList<Item>(api.admin.items);
+  const list = useList<Item>(api.admin.items);
+  const { items } = list;
+  // A new or renamed item is named by its new name everywhere bundles are shown, at once.
+  const reload = () => {
+    list.reload();
+    void store.getState().fetchItemNames();
+  };
   const saveEdit = useSaveEdit(reload);
   const editing = useEditing('item', items, (i) => i.item_id);
   // A consumable's edit may switch between a fixed bundle and a table; a cosmetic opens nothing

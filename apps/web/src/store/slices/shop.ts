@@ -2,7 +2,7 @@ import type { ShopSlice, SliceCreator } from '../types';
 
 /** shop {catalog, purchasingSku, purchaseResult} and the inventory it fills. */
 export const createShopSlice: SliceCreator<ShopSlice> = (set, get, { api, once }) => ({
-  shop: { catalog: null, purchasingSku: null, purchaseResult: null, inventory: null, usingItem: null, useResult: null },
+  shop: { catalog: null, purchasingSku: null, purchaseResult: null, inventory: null, itemNames: {}, usingItem: null, useResult: null },
 
   async fetchCatalog() {
     try {
@@ -42,6 +42,16 @@ export const createShopSlice: SliceCreator<ShopSlice> = (set, get, { api, once }
       set((s) => ({ shop: { ...s.shop, inventory: data.items } }));
     } catch (err) {
       get().toastError(err);
+    }
+  },
+
+  async fetchItemNames() {
+    try {
+      const { data } = await api.itemCatalog();
+      set((s) => ({ shop: { ...s.shop, itemNames: Object.fromEntries(data.items.map((i) => [i.item_id, i.name])) } }));
+    } catch {
+      // Names are a nicety on top of screens that work without them (ids show instead); a lost
+      // session is already handled by the client.
     }
   },
 
