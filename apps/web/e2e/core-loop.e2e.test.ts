@@ -163,6 +163,12 @@ describe('the whole loop in Chromium', () => {
     await h.shot(op, 'console-kpis');
     await op.getByTestId('admin-tab-pipeline').click();
     await op.getByTestId('pipeline').waitFor();
+    // The sink's figures in words: where events go and whether the store answers.
+    await op.getByTestId('pipeline').getByText('Relay: running (in-process)').waitFor();
+    expect(await op.getByTestId('sink-mode').locator('dd').innerText()).toBe('in-process');
+    expect(await op.getByTestId('sink-store').locator('dt').innerText()).toBe('Analytics store');
+    expect(await op.getByTestId('sink-store_reachable').locator('dd').innerText()).toBe('yes');
+    expect(Number((await op.getByTestId('sink-written_total').locator('dd').innerText()).replace(/\D/g, ''))).toBeGreaterThan(0);
     await h.shot(op, 'console-pipeline');
     await operator.close();
 
