@@ -32,6 +32,7 @@ import { grantSignupBonus } from './modules/rewards/signup-bonus.ts';
 import { openPlayerAccounts } from './modules/wallet/ledger.ts';
 import authPlugin from './plugins/auth.ts';
 import docsPlugin from './plugins/docs.ts';
+import drainingPlugin from './plugins/draining.ts';
 import errorsPlugin from './plugins/errors.ts';
 import idempotencyPlugin from './plugins/idempotency.ts';
 import metricsPlugin from './plugins/metrics.ts';
@@ -75,6 +76,8 @@ export async function buildApp(options: AppOptions) {
     ajv: { customOptions: { removeAdditional: false } },
     trustProxy: false,
     childLoggerFactory: childLoggerWithTrace,
+    // A request arriving while the server shuts down is answered by the draining plugin, as a problem.
+    return503OnClosing: false,
   }).withTypeProvider<ZodTypeProvider>();
 
   // The API speaks JSON only; a text body is refused with 415 instead of failing validation.
@@ -103,6 +106,7 @@ export async function buildApp(options: AppOptions) {
   });
 
   await app.register(errorsPlugin);
+  await app.register(drainingPlugin);
   await app.register(requestContextPlugin);
   await app.register(metricsPlugin);
   await app.register(docsPlugin);

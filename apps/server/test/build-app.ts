@@ -9,6 +9,8 @@ export interface TestContext {
   db: TestDatabase['database']['db'];
   database: TestDatabase['database'];
   clock: ManualClock;
+  /** The test database's connection string on PostgreSQL (for a second session, e.g. to hold a lock); undefined on PGlite. */
+  url: string | undefined;
   close(): Promise<void>;
 }
 
@@ -30,6 +32,7 @@ export async function buildTestApp(
     db: testDb.database.db,
     database: testDb.database,
     clock,
+    url: testDb.url,
     async close() {
       await app.close();
       await testDb.drop();
