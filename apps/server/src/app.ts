@@ -33,7 +33,7 @@ import { openPlayerAccounts } from './modules/wallet/ledger.ts';
 import authPlugin from './plugins/auth.ts';
 import docsPlugin from './plugins/docs.ts';
 import drainingPlugin from './plugins/draining.ts';
-import errorsPlugin from './plugins/errors.ts';
+import errorsPlugin, { clientErrorHandler, frameworkErrors } from './plugins/errors.ts';
 import idempotencyPlugin from './plugins/idempotency.ts';
 import metricsPlugin from './plugins/metrics.ts';
 import requestContextPlugin, { childLoggerWithTrace } from './plugins/request-context.ts';
@@ -78,6 +78,10 @@ export async function buildApp(options: AppOptions) {
     childLoggerFactory: childLoggerWithTrace,
     // A request arriving while the server shuts down is answered by the draining plugin, as a problem.
     return503OnClosing: false,
+    // Fastify's own refusals before routing (a broken %-escape, an overlong path parameter), as problems.
+    frameworkErrors,
+    // And Node's HTTP parser's refusals (headers over the size limit, not HTTP at all).
+    clientErrorHandler,
   }).withTypeProvider<ZodTypeProvider>();
 
   // The API speaks JSON only; a text body is refused with 415 instead of failing validation.

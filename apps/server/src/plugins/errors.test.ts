@@ -1,3 +1,4 @@
+import { connect, type AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { errorStatus, type ErrorCode } from '@playloop/contracts';
 import { sql } from 'kysely';
@@ -91,6 +92,46 @@ describe('unknown routes', () => {
   ] as const)('answers a wrong method (%s %s) with a 404 problem', async (method, url) => {
     const res = await app.inject({ method, url });
     expectProblem(res, 404, 'NOT_FOUND');
+  });
+});
+
+describe("Fastify's refusals before routing", () => {
+  it.each([
+    ['/%', 'the URL is not valid'],
+    ['/api/events/%E0%A4%A/claim', 'the URL is not valid'],
+    ['/api/inventory/%zz/use', 'the URL is not valid'],
+    [`/api/events/${'a'.repeat(300)}/claim`, 'a path segment is too long'],
+  ])('answers POST %s with a 400 problem (%s)', async (url, detail) => {
+    const res = await app.inject({ method: 'POST', url, payload: {} });
+    const problem = expectProblem(res, 400, 'VALIDATION_FAILED');
+    expect(problem).toMatchObject({ detail, errors: [{ field: 'url', message: detail }] });
+  });
+});
+
+describe("Node's HTTP parser's refusals", () => {
+  /** Sends raw bytes on a fresh connection and reads everything until the server closes it. */
+  async function raw(bytes: string): Promise<{ status: number; contentType: string; body: string }> {
+    if (!app.server.listening) await app.listen({ port: 0, host: '127.0.0.1' });
+    const { port } = app.server.address() as AddressInfo;
+    const text = await new Promise<string>((resolve, reject) => {
+      const socket = connect(port, '127.0.0.1', () => socket.write(bytes));
+      let got = '';
+      socket.on('data', (d) => (got += d.toString()));
+      socket.on('close', () => resolve(got));
+      socket.on('error', reject);
+    });
+    const [head = '', body = ''] = text.split('\r\n\r\n');
+    return { status: Number(head.split(' ')[1]), contentType: /content-type: ([^\r]+)/i.exec(head)?.[1] ?? '', body };
+  }
+
+  it.each([
+    ['headers over the size limit', `GET /healthz HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${'a'.repeat(20_000)}\r\n\r\n`, 431],
+    ['bytes that are not HTTP', 'HELLO THERE\r\n\r\n', 400],
+  ])('answers %s with a problem and closes the connection', async (_what, bytes, status) => {
+    const res = await raw(bytes);
+    expect(res.status).toBe(status);
+    expect(res.contentType).toBe('application/problem+json');
+    expect(JSON.parse(res.body)).toMatchObject({ status, code: 'VALIDATION_FAILED' });
   });
 });
 

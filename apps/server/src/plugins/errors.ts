@@ -1,5 +1,7 @@
+import { STATUS_CODES } from 'node:http';
+import type { Duplex } from 'node:stream';
 import fp from 'fastify-plugin';
-import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyError, FastifyReply, FastifyRequest, FastifyServerOptions } from 'fastify';
 import { hasZodFastifySchemaValidationErrors, isResponseSerializationError } from 'fastify-type-provider-zod';
 import { errorStatus, problemType, type ErrorCode, type FieldError, type Problem } from '@playloop/contracts';
 import { DomainError } from '../lib/domain-error.ts';
@@ -17,17 +19,23 @@ const titles: Partial<Record<ErrorCode, string>> = {
 const titleOf = (code: ErrorCode) =>
   titles[code] ?? code.charAt(0) + code.slice(1).toLowerCase().replaceAll('_', ' ');
 
-/** Sends one RFC 9457 problem; the only place an error body is written. */
+/** One RFC 9457 problem; the only place an error body is made. */
+function problemOf(code: ErrorCode, detail: string, extra: { status?: number; errors?: FieldError[] } = {}): Problem {
+  const status = extra.status ?? errorStatus[code];
+  const body: Problem = { type: problemType(code), title: titleOf(code), status, detail, code };
+  if (extra.errors) body.errors = extra.errors;
+  return body;
+}
+
+/** Sends one RFC 9457 problem. */
 export function sendProblem(
   reply: FastifyReply,
   code: ErrorCode,
   detail: string,
   extra: { status?: number; errors?: FieldError[] } = {},
 ): FastifyReply {
-  const status = extra.status ?? errorStatus[code];
-  const body: Problem = { type: problemType(code), title: titleOf(code), status, detail, code };
-  if (extra.errors) body.errors = extra.errors;
-  return reply.code(status).type('application/problem+json').serializer(JSON.stringify).send(body);
+  const body = problemOf(code, detail, extra);
+  return reply.code(body.status).type('application/problem+json').serializer(JSON.stringify).send(body);
 }
 
 // PostgreSQL SQLSTATEs that mean "the database is not there right now" rather than a bug.
@@ -105,6 +113,39 @@ function classify(error: unknown): { code: ErrorCode; detail: string; status?: n
 function isPoolTimeout(error: unknown): boolean {
   const message = (error as Error)?.message ?? '';
   return /timeout exceeded when trying to connect|Connection terminated|connect ECONNREFUSED|Client has encountered a connection error/i.test(message);
+}
+
+/**
+ * Fastify's refusals made before routing (a path with a broken %-escape, a path parameter over the
+ * router's length limit) as problems too: its own answers are plain JSON outside the API's error
+ * contract. Set as the app's `frameworkErrors` option.
+ */
+export const frameworkErrors: NonNullable<FastifyServerOptions['frameworkErrors']> = (error, request, reply) => {
+  const detail = error.code === 'FST_ERR_MAX_PARAM_LENGTH' ? 'a path segment is too long' : 'the URL is not valid';
+  request.log.info({ code: error.code }, 'request refused');
+  sendProblem(reply, 'VALIDATION_FAILED', detail, { errors: [{ field: 'url', message: detail }] });
+};
+
+/**
+ * Requests Node's HTTP parser refuses before Fastify sees them (headers over the size limit, a
+ * request that is not HTTP, one that took too long to arrive), answered as problems on the socket,
+ * which is then closed (Fastify's own answer is plain JSON). Set as the app's `clientErrorHandler`.
+ */
+export function clientErrorHandler(error: Error & { code?: string }, socket: Duplex): void {
+  if (error.code === 'ECONNRESET' || socket.destroyed) return;
+  const [status, detail] =
+    error.code === 'HPE_HEADER_OVERFLOW'
+      ? [431, 'the request headers are too large']
+      : error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+        ? [408, 'the request took too long to arrive']
+        : [400, 'the request is not valid HTTP'];
+  const body = JSON.stringify(problemOf('VALIDATION_FAILED', detail, { status }));
+  if (socket.writable) {
+    socket.write(
+      `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: application/problem+json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+    );
+  }
+  socket.destroy(error);
 }
 
 export default fp(
