@@ -2,6 +2,7 @@ import type { ServerResponse } from 'node:http';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { Clock } from '../../lib/clock.ts';
+import { DomainError } from '../../lib/domain-error.ts';
 import { caller } from '../../plugins/auth.ts';
 import type { UserChange, UserChangeBus } from './bus.ts';
 
@@ -13,7 +14,16 @@ export interface StreamRoutesOptions {
   etagOf?: (userId: string) => Promise<string>;
   /** Comment lines that keep proxies from closing an idle stream. */
   heartbeatMs?: number;
+  /** Streams one player may hold open on this node at once (default 10). */
+  maxPerPlayer?: number;
 }
+
+/**
+ * A player with a tab per screen has a handful of streams; each holds a socket, a subscription
+ * and two timers on this node, so past this many the next is refused rather than letting one
+ * account (or a leaked token in a loop) hold connections without bound.
+ */
+export const DEFAULT_STREAMS_PER_PLAYER = 10;
 
 const StreamQuerySchema = z.strictObject({
   access_token: z.string().min(1).max(4096).regex(/^[A-Za-z0-9_\-.]+$/).optional(),
@@ -25,8 +35,12 @@ const StreamQuerySchema = z.strictObject({
  * EventSource cannot set headers, so on this route only the access token may come as the
  * `access_token` query parameter; it is checked exactly as the bearer header is.
  */
-export const streamRoutes: FastifyPluginAsyncZod<StreamRoutesOptions> = async (app, { bus, clock, etagOf, heartbeatMs = 25_000 }) => {
+export const streamRoutes: FastifyPluginAsyncZod<StreamRoutesOptions> = async (
+  app,
+  { bus, clock, etagOf, heartbeatMs = 25_000, maxPerPlayer = DEFAULT_STREAMS_PER_PLAYER },
+) => {
   const open = new Set<ServerResponse>();
+  const openByPlayer = new Map<string, number>();
 
   // Open streams would hold app.close() forever; end them first.
   app.addHook('preClose', async () => {
@@ -53,6 +67,9 @@ export const streamRoutes: FastifyPluginAsyncZod<StreamRoutesOptions> = async (a
     },
     async (request, reply) => {
       const userId = caller(request).userId;
+      const held = openByPlayer.get(userId) ?? 0;
+      if (held >= maxPerPlayer) throw new DomainError('RATE_LIMITED', `at most ${maxPerPlayer} open streams per player; close one first`);
+      openByPlayer.set(userId, held + 1);
       const res = reply.raw;
       reply.hijack();
       res.writeHead(200, {
@@ -108,6 +125,9 @@ export const streamRoutes: FastifyPluginAsyncZod<StreamRoutesOptions> = async (a
         clearTimeout(expiry);
         unsubscribe?.();
         open.delete(res);
+        const left = (openByPlayer.get(userId) ?? 1) - 1;
+        if (left > 0) openByPlayer.set(userId, left);
+        else openByPlayer.delete(userId);
       });
       unsubscribe = await bus.subscribe(userId, onChange);
       if (closed) unsubscribe();

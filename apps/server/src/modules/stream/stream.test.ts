@@ -5,6 +5,7 @@ import { ManualClock } from '../../lib/clock.ts';
 import { TEST_JWT_SECRET } from '../../../test/build-app.ts';
 import { createTestDatabase, type TestDatabase } from '../../../test/database.ts';
 import { makePlayer, uniqueSiteId, type TestPlayer } from '../../../test/factories/players.ts';
+import { DEFAULT_STREAMS_PER_PLAYER } from './routes.ts';
 
 interface SseEvent {
   event: string;
@@ -161,6 +162,43 @@ describe('GET /api/stream across two server nodes on one database', () => {
       expect(stream.events.every((e) => e.event !== 'purchase.succeeded')).toBe(true);
     } finally {
       stream.close();
+    }
+  });
+
+  it('refuses a player a stream past the limit per node with 429, and takes one again when one closes', async () => {
+    const player = await makePlayer(nodeA);
+    const streams = [];
+    try {
+      for (let i = 0; i < DEFAULT_STREAMS_PER_PLAYER; i++) {
+        const stream = await openStream(urlA, player.access_token);
+        streams.push(stream);
+        await stream.waitFor('ready');
+      }
+      const refused = await fetch(`${urlA}/api/stream?access_token=${encodeURIComponent(player.access_token)}`);
+      expect(refused.status).toBe(429);
+      expect(refused.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+      expect(await refused.json()).toMatchObject({ code: 'RATE_LIMITED' });
+
+      // The limit is per player and per node: another player, and the same player on node B, still get theirs.
+      const other = await openStream(urlA, (await makePlayer(nodeA)).access_token);
+      streams.push(other);
+      await other.waitFor('ready');
+      const onB = await openStream(urlB, player.access_token);
+      streams.push(onB);
+      await onB.waitFor('ready');
+
+      // A closed stream frees its place once the server has seen it close.
+      streams.shift()!.close();
+      for (;;) {
+        const again = await openStream(urlA, player.access_token);
+        streams.push(again);
+        if (again.res.status === 200) break;
+        expect(again.res.status).toBe(429);
+        await new Promise((r) => setImmediate(r));
+      }
+      await streams.at(-1)!.waitFor('ready');
+    } finally {
+      for (const stream of streams) stream.close();
     }
   });
 
