@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
 import path from 'node:path';
+import { ConfigError } from './startup.ts';
 
 /** Everything the server reads from its environment, resolved once at start. */
 export interface Config {
@@ -27,20 +28,20 @@ export interface Config {
 function intFrom(value: string | undefined, fallback: number, name: string): number {
   if (value === undefined || value === '') return fallback;
   const n = Number(value);
-  if (!Number.isSafeInteger(n) || n < 0) throw new Error(`${name} must be a non-negative integer, got "${value}"`);
+  if (!Number.isSafeInteger(n) || n < 0) throw new ConfigError(`${name} must be a non-negative integer, got "${value}"`);
   return n;
 }
 
 function portFrom(value: string | undefined): number {
   const port = intFrom(value, 3000, 'PORT');
-  if (port > 65_535) throw new Error(`PORT must be at most 65535, got "${value}"`);
+  if (port > 65_535) throw new ConfigError(`PORT must be at most 65535, got "${value}"`);
   return port;
 }
 
 /** Reads JWT_SECRET, or the secret kept in DATA_DIR, creating it on first start. */
 function resolveJwtSecret(env: NodeJS.ProcessEnv, dataDir: string): string {
   if (env.JWT_SECRET) {
-    if (env.JWT_SECRET.length < 32) throw new Error('JWT_SECRET must be at least 32 characters');
+    if (env.JWT_SECRET.length < 32) throw new ConfigError('JWT_SECRET must be at least 32 characters');
     return env.JWT_SECRET;
   }
   const file = path.join(dataDir, 'jwt-secret');
@@ -55,7 +56,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const dataDir = path.resolve(env.DATA_DIR || './data');
   const resetTimezone = env.RESET_TIMEZONE || 'UTC';
   // Fail at start, not at the first mission reset, on a zone the runtime does not know.
-  new Intl.DateTimeFormat('en-US', { timeZone: resetTimezone });
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: resetTimezone });
+  } catch {
+    throw new ConfigError(`RESET_TIMEZONE must be an IANA time zone such as Asia/Seoul, got "${resetTimezone}"`);
+  }
   return {
     port: portFrom(env.PORT),
     host: env.HOST || '0.0.0.0',

@@ -6,11 +6,15 @@ import { systemClock } from './lib/clock.ts';
 import { expireEndedParticipations } from './modules/events/service.ts';
 import { openPipeline } from './modules/outbox/pipeline.ts';
 import { pruneOutbox } from './modules/outbox/service.ts';
+import { startStep, startupFailureText } from './startup.ts';
 
 /** Starts the server: config, migrations, operator account, listen, graceful shutdown. */
 async function main() {
   const config = loadConfig();
-  const database = await openMigratedDatabase(config);
+  const database = await startStep(
+    config.databaseUrl ? 'open the database at DATABASE_URL' : `open the embedded database in DATA_DIR (${config.dataDir})`,
+    () => openMigratedDatabase(config),
+  );
   await ensureAdmin(database, config, systemClock);
   if (config.seedDemo && (await seedDemoContent(database, systemClock))) {
     console.log('seeded demo content');
@@ -18,7 +22,9 @@ async function main() {
     if (operator) console.log(`demo operator account: ${operator.site_id} / ${operator.password} (kept in ${operator.file})`);
   }
   // Analytics: chDB under DATA_DIR, or CLICKHOUSE_URL; relayed in-process, or through KAFKA_BROKERS.
-  const pipeline = await openPipeline(config, { warn: (message) => console.warn(message) });
+  const pipeline = await startStep('open the analytics store (CLICKHOUSE_URL, or chDB in DATA_DIR)', () =>
+    openPipeline(config, { warn: (message) => console.warn(message) }),
+  );
   const app = await buildApp({
     pipeline,
     config,
@@ -60,11 +66,11 @@ async function main() {
   process.on('SIGTERM', () => shutdown('SIGTERM'));
   process.on('SIGINT', () => shutdown('SIGINT'));
 
-  await app.listen({ port: config.port, host: config.host });
+  await startStep(`listen on ${config.host}:${config.port} (HOST, PORT)`, () => app.listen({ port: config.port, host: config.host }));
   app.log.info(`Playloop ready on http://localhost:${config.port} (database: ${database.kind})`);
 }
 
 main().catch((err) => {
-  console.error(err);
+  console.error(startupFailureText(err));
   process.exit(1);
 });

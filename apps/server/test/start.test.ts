@@ -97,6 +97,21 @@ async function stopServer(server: Server): Promise<number | null> {
   }
 }
 
+/** Runs the server until it exits by itself (a start that must fail); its exit code and output. */
+async function runToExit(env: Record<string, string>): Promise<{ code: number | null; output: string }> {
+  const childEnv: NodeJS.ProcessEnv = { ...process.env, LOG_LEVEL: 'warn', HOST: '127.0.0.1', ...env };
+  delete childEnv.JWT_SECRET;
+  if (!env.DATABASE_URL) delete childEnv.DATABASE_URL;
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], { cwd: SERVER_DIR, env: childEnv, stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const timer = setTimeout(() => child.kill('SIGKILL'), READY_WITHIN_MS);
+  const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+  clearTimeout(timer);
+  return { code, output };
+}
+
 const api = async (server: Server, method: string, url: string, body?: unknown, token?: string) => {
   const res = await fetch(server.baseUrl + url, {
     method,
@@ -208,4 +223,46 @@ describe('a first `npm start` with nothing configured', () => {
     expect((await api(second, 'POST', '/api/auth/login', { site_id: 'operator', password })).status).toBe(200);
     expect(await stopServer(second)).toBe(0);
   }, 4 * READY_WITHIN_MS);
+});
+
+describe('a start that cannot succeed says why in one line', () => {
+  const dirs: string[] = [];
+  const dataDir = () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'playloop-nostart-'));
+    dirs.push(dir);
+    return dir;
+  };
+  afterAll(() => {
+    for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+  });
+  // A failure an operator can fix is named with the setting behind it, and no stack trace.
+  const expectOneLine = (run: { code: number | null; output: string }, ...parts: string[]) => {
+    expect(run.code, run.output).toBe(1);
+    const line = run.output.split('\n').find((l) => l.startsWith('playloop: ')) ?? '';
+    for (const part of parts) expect(line, run.output).toContain(part);
+    expect(run.output).not.toMatch(/^\s+at /m);
+  };
+
+  it('a setting that cannot be used', async () => {
+    expectOneLine(await runToExit({ DATA_DIR: dataDir(), PORT: 'abc' }), 'PORT must be a non-negative integer, got "abc"');
+    expectOneLine(await runToExit({ DATA_DIR: dataDir(), RESET_TIMEZONE: 'Mars/Olympus_Mons' }), 'RESET_TIMEZONE', 'Mars/Olympus_Mons');
+  });
+
+  it('a database that does not answer', async () => {
+    const port = await freePort();
+    const run = await runToExit({ DATA_DIR: dataDir(), DATABASE_URL: `postgres://postgres@127.0.0.1:${port}/playloop` });
+    expectOneLine(run, 'cannot open the database at DATABASE_URL', `connection refused by 127.0.0.1:${port}`);
+  });
+
+  it('a port another program holds', async () => {
+    const holder = createServer();
+    await new Promise<void>((resolve) => holder.listen(0, '127.0.0.1', resolve));
+    const { port } = holder.address() as { port: number };
+    try {
+      const run = await runToExit({ DATA_DIR: dataDir(), PORT: String(port), SEED_DEMO: 'false' });
+      expectOneLine(run, `cannot listen on 127.0.0.1:${port} (HOST, PORT)`, 'already in use');
+    } finally {
+      holder.close();
+    }
+  }, 2 * READY_WITHIN_MS);
 });
