@@ -40,7 +40,7 @@ import requestContextPlugin, { childLoggerWithTrace } from './plugins/request-co
 import { webPlugin, type WebPluginOptions } from './plugins/web.ts';
 
 export interface AppOptions {
-  config: Pick<Config, 'jwtSecret' | 'signupBonusSoft' | 'resetTimezone'>;
+  config: Pick<Config, 'jwtSecret' | 'signupBonusSoft' | 'resetTimezone'> & Partial<Pick<Config, 'metricsToken'>>;
   database: Database;
   clock?: Clock;
   rateLimits?: RateLimitStore;
@@ -112,7 +112,7 @@ export async function buildApp(options: AppOptions) {
   await app.register(errorsPlugin);
   await app.register(drainingPlugin);
   await app.register(requestContextPlugin);
-  await app.register(metricsPlugin);
+  await app.register(metricsPlugin, { token: options.config.metricsToken });
   await app.register(docsPlugin);
   await app.register(authPlugin, { authService });
   await app.register(outboxPlugin, { db, clock, pipeline: options.pipeline });

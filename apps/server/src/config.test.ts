@@ -63,6 +63,7 @@ describe('loadConfig', () => {
       LOG_LEVEL: 'warn',
       SEED_DEMO: 'false',
       OUTBOX_RETENTION_HOURS: '24',
+      METRICS_TOKEN: 'scrape-token-0123456789',
     });
     expect(config).toMatchObject({
       port: 8080,
@@ -80,6 +81,7 @@ describe('loadConfig', () => {
       logLevel: 'warn',
       seedDemo: false,
       outboxRetentionHours: 24,
+      metricsToken: 'scrape-token-0123456789',
     });
   });
 
@@ -126,6 +128,8 @@ describe('refused at start', () => {
     ['SIGNUP_BONUS_SOFT not a number', { SIGNUP_BONUS_SOFT: 'lots' }, /SIGNUP_BONUS_SOFT/],
     ['OUTBOX_RETENTION_HOURS negative', { OUTBOX_RETENTION_HOURS: '-1' }, /OUTBOX_RETENTION_HOURS/],
     ['RESET_TIMEZONE unknown', { RESET_TIMEZONE: 'Mars/Olympus_Mons' }, /time ?zone/i],
+    ['METRICS_TOKEN short', { METRICS_TOKEN: 'short' }, /METRICS_TOKEN/],
+    ['METRICS_TOKEN with a space', { METRICS_TOKEN: 'long enough but spaced' }, /METRICS_TOKEN/],
   ])('%s', (_name, env, message) => {
     expect(() => loadConfig({ DATA_DIR: tempDataDir(), JWT_SECRET: STRONG_SECRET, ...env })).toThrow(message);
   });

@@ -23,6 +23,8 @@ export interface Config {
   seedDemo: boolean;
   /** Hours a published outbox row is kept for replays before it is deleted; 0 keeps them all. */
   outboxRetentionHours: number;
+  /** When set, GET /metrics asks for `Authorization: Bearer <it>` (a scraper's bearer token). */
+  metricsToken: string | undefined;
 }
 
 function intFrom(value: string | undefined, fallback: number, name: string): number {
@@ -36,6 +38,12 @@ function portFrom(value: string | undefined): number {
   const port = intFrom(value, 3000, 'PORT');
   if (port > 65_535) throw new ConfigError(`PORT must be at most 65535, got "${value}"`);
   return port;
+}
+
+function metricsTokenFrom(value: string | undefined): string | undefined {
+  if (!value) return undefined;
+  if (value.length < 16 || !/^[\x21-\x7e]+$/.test(value)) throw new ConfigError('METRICS_TOKEN must be at least 16 printable characters without spaces');
+  return value;
 }
 
 /** Reads JWT_SECRET, or the secret kept in DATA_DIR, creating it on first start. */
@@ -78,5 +86,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     logLevel: env.LOG_LEVEL || 'info',
     seedDemo: env.SEED_DEMO !== 'false',
     outboxRetentionHours: intFrom(env.OUTBOX_RETENTION_HOURS, 7 * 24, 'OUTBOX_RETENTION_HOURS'),
+    metricsToken: metricsTokenFrom(env.METRICS_TOKEN),
   };
 }

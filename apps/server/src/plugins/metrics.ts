@@ -1,4 +1,6 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
 import fp from 'fastify-plugin';
+import { unauthenticated } from '../lib/domain-error.ts';
 import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
 declare module 'fastify' {
@@ -8,9 +10,17 @@ declare module 'fastify' {
   }
 }
 
-/** `/metrics` in Prometheus text format: requests and latency per route and status, process figures. */
-export default fp(
-  async (app) => {
+const digest = (text: string) => createHash('sha256').update(text).digest();
+
+/**
+ * `/metrics` in Prometheus text format: requests and latency per route and status, process figures.
+ * With `token` (METRICS_TOKEN) a scrape must send it as a bearer token; without, it is open (for a
+ * server whose /metrics is reachable only from inside).
+ */
+export default fp<{ token?: string | undefined }>(
+  async (app, { token }) => {
+    // Compared as digests: equal lengths for timingSafeEqual, whatever the caller sent.
+    const wanted = token ? digest(`Bearer ${token}`) : undefined;
     const registry = new Registry();
     collectDefaultMetrics({ register: registry, prefix: 'playloop_' });
     const labelNames = ['method', 'route', 'status'] as const;
@@ -43,7 +53,8 @@ export default fp(
       done();
     });
 
-    app.get('/metrics', { schema: { hide: true } }, async (_request, reply) => {
+    app.get('/metrics', { schema: { hide: true } }, async (request, reply) => {
+      if (wanted && !timingSafeEqual(digest(request.headers.authorization ?? ''), wanted)) throw unauthenticated('METRICS_TOKEN required');
       reply.type(registry.contentType);
       return registry.metrics();
     });

@@ -4,6 +4,7 @@ import { buildApp } from '../../app.ts';
 import { listMigrations } from '../../db/migrate.ts';
 import { buildTestApp, TEST_JWT_SECRET, type TestContext } from '../../../test/build-app.ts';
 import { createTestDatabase } from '../../../test/database.ts';
+import { expectProblem } from '../../../test/problem.ts';
 
 let ctx: TestContext;
 beforeAll(async () => {
@@ -106,5 +107,28 @@ describe('/metrics', () => {
     // Unknown URLs never become labels, so they cannot blow up the series count.
     expect(res.body).not.toContain('12345');
     expect(res.body).toMatch(/^playloop_process_cpu_seconds_total /m);
+  });
+});
+
+describe('/metrics with METRICS_TOKEN', () => {
+  const token = 'scrape-token-0123456789';
+  let guarded: TestContext;
+  beforeAll(async () => {
+    guarded = await buildTestApp({ config: { metricsToken: token } });
+  });
+  afterAll(() => guarded?.close());
+
+  it('answers a scrape with the bearer token, and 401 problem+json to one without it or with another', async () => {
+    const scrape = (authorization?: string) => guarded.app.inject({ method: 'GET', url: '/metrics', headers: authorization ? { authorization } : {} });
+    const ok = await scrape(`Bearer ${token}`);
+    expect(ok.statusCode).toBe(200);
+    expect(ok.body).toContain('# TYPE playloop_http_requests_total counter');
+    for (const wrong of [undefined, 'Bearer nope', `Bearer ${token}x`, `Basic ${token}`, token]) {
+      const res = await scrape(wrong);
+      expectProblem(res, 401, 'UNAUTHENTICATED');
+      expect(res.body).not.toContain('playloop_http');
+    }
+    // The rest of the API does not ask for it.
+    expect((await guarded.app.inject({ method: 'GET', url: '/healthz' })).statusCode).toBe(200);
   });
 });
