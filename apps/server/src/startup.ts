@@ -14,29 +14,41 @@ export class ConfigError extends StartupError {
   }
 }
 
-/** Runs one step of the start; a failure names the step (and the settings behind it) and the reason. */
+/**
+ * Runs one step of the start. A failure an operator can fix (a taken port, a database that does
+ * not answer, refuses the login or does not exist) names the step, the settings behind it and the
+ * reason; anything else is rethrown as it is, stack and all.
+ */
 export async function startStep<T>(what: string, run: () => Promise<T>): Promise<T> {
   try {
     return await run();
   } catch (err) {
-    if (err instanceof StartupError) throw err;
-    throw new StartupError(`cannot ${what}: ${reasonOf(err)}`, { cause: err });
+    const reason = err instanceof StartupError ? undefined : foreseenReason(err);
+    if (reason === undefined) throw err;
+    throw new StartupError(`cannot ${what}: ${reason}`, { cause: err });
   }
 }
 
-function reasonOf(err: unknown): string {
+// PostgreSQL's answers to a connection it will not take: no such database, a refused login, a
+// server starting or shutting down, too many connections.
+const CONNECTION_SQLSTATES = new Set(['3D000', '28000', '28P01', '57P03', '53300']);
+
+function foreseenReason(err: unknown): string | undefined {
   const e = err as (NodeJS.ErrnoException & { address?: string; port?: number; hostname?: string }) | null;
   switch (e?.code) {
     case 'EADDRINUSE':
       return 'the port is already in use (another Playloop, or another program); choose another PORT';
     case 'EACCES':
-      return e.syscall === 'listen' ? 'not allowed to listen there (ports below 1024 need privileges); choose another PORT' : e.message;
+      return e.syscall === 'listen' ? 'not allowed to listen there (ports below 1024 need privileges); choose another PORT' : undefined;
     case 'ECONNREFUSED':
       return `connection refused by ${e.address}:${e.port} (is the server running?)`;
     case 'ENOTFOUND':
-      return `host ${e.hostname ?? ''} not found`.replace('  ', ' ');
+      return `host ${e.hostname} not found`;
+    case 'ETIMEDOUT':
+    case 'EHOSTUNREACH':
+      return `${e.address ?? 'the host'} did not answer (${e.code})`;
     default:
-      return e?.message ?? String(err);
+      return e?.code && CONNECTION_SQLSTATES.has(e.code) ? e.message : undefined;
   }
 }
 

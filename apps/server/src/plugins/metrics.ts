@@ -1,7 +1,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import fp from 'fastify-plugin';
-import { unauthenticated } from '../lib/domain-error.ts';
 import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { unauthenticated } from '../lib/domain-error.ts';
 
 declare module 'fastify' {
   interface FastifyInstance {
