@@ -89,6 +89,70 @@ describe('api client against the real server', () => {
     expect(client.hasSession()).toBe(true);
   });
 
+  describe('a node shutting down for a deploy', () => {
+    const draining = () =>
+      new Response(JSON.stringify({ type: 'about:blank', title: 'Service unavailable', status: 503, detail: 'shutting down', code: 'UNAVAILABLE' }), {
+        status: 503,
+        headers: { 'content-type': 'application/problem+json', 'retry-after': '1' },
+      });
+    /** A client whose first `fail` requests to paths ending in `suffix` go wrong as `how` says. */
+    const flaky = async (suffix: string, how: 'draining' | 'lost-after', fail = 1) => {
+      const waited: number[] = [];
+      let left = fail;
+      const sent: string[] = [];
+      const flakyFetch: typeof fetch = async (input, init) => {
+        const url = String(input);
+        sent.push(`${init?.method ?? 'GET'} ${url.replace(server.baseUrl, '')}`);
+        if (!url.endsWith(suffix) || left === 0) return fetch(input, init);
+        left -= 1;
+        if (how === 'draining') return draining();
+        await fetch(input, init); // the server did the work; the answer never arrived
+        throw new TypeError('fetch failed');
+      };
+      const client = createApiClient({ baseUrl: server.baseUrl, fetch: flakyFetch, tokens: memoryTokens(), wait: async (ms) => void waited.push(ms) });
+      const api = endpoints(client);
+      const { data } = await api.signup({ site_id: uniqueHandle(), nickname: 'Deploy', password: 'long-enough-pw' }, newIdempotencyKey());
+      client.adopt(data);
+      sent.length = 0;
+      return { api, waited, sent };
+    };
+
+    it('sends a read once more after a 503, waiting the Retry-After', async () => {
+      const { api, waited, sent } = await flaky('/api/auth/me', 'draining');
+      expect((await api.me()).status).toBe(200);
+      expect(waited).toEqual([1000]);
+      expect(sent).toEqual(['GET /api/auth/me', 'GET /api/auth/me']);
+    });
+
+    it('sends an action under an idempotency key once more after a lost answer, and it happens once', async () => {
+      const { api, waited } = await flaky('/api/shop/purchase', 'lost-after');
+      const bought = await api.purchase('chest_bronze', 1, newIdempotencyKey());
+      expect(bought.status).toBe(201);
+      expect(waited).toEqual([500]);
+      const catalog = await api.catalog();
+      expect(catalog.data.regular.find((s) => s.sku_id === 'chest_bronze')!.purchased_count).toBe(1);
+    });
+
+    it('tries only once more: a second refusal reaches the caller as UNAVAILABLE', async () => {
+      const { api, waited, sent } = await flaky('/api/inventory', 'draining', 2);
+      await expect(api.inventory()).rejects.toMatchObject({ code: 'UNAVAILABLE', status: 503 });
+      expect(waited).toHaveLength(1);
+      expect(sent).toHaveLength(2);
+    });
+
+    it('does not send twice what is not safe to: a login, which has no key', async () => {
+      const waited: number[] = [];
+      let sent = 0;
+      const down: typeof fetch = async () => {
+        sent += 1;
+        throw new TypeError('fetch failed');
+      };
+      const client = createApiClient({ baseUrl: server.baseUrl, fetch: down, tokens: memoryTokens(), wait: async (ms) => void waited.push(ms) });
+      await expect(endpoints(client).login({ site_id: 'nobody', password: 'long-enough-pw' })).rejects.toMatchObject({ code: 'NETWORK' });
+      expect({ sent, waited }).toEqual({ sent: 1, waited: [] });
+    });
+  });
+
   it('revalidates the dashboard with If-None-Match: 304 until something changes', async () => {
     const { api } = await newPlayer();
     const first = await api.dashboard(null);

@@ -67,6 +67,18 @@ export interface ApiClientOptions {
   onSessionLost?: () => void;
   /** Called with +1 / -1 around every request, for a busy indicator. */
   onBusy?: (delta: 1 | -1) => void;
+  /** Waits before a retry (tests pass one that records the delay and returns at once). */
+  wait?: (ms: number) => Promise<void>;
+}
+
+// Before the one retry of a request a node refused while shutting down (503 with Retry-After,
+// capped) or lost on the way (a network error).
+const RETRY_DEFAULT_MS = 500;
+const RETRY_MAX_MS = 3000;
+
+function retryDelayMs(retryAfter: string | null): number {
+  const seconds = retryAfter === null ? NaN : Number(retryAfter);
+  return Number.isFinite(seconds) && seconds >= 0 ? Math.min(seconds * 1000, RETRY_MAX_MS) : RETRY_DEFAULT_MS;
 }
 
 /** A fresh idempotency key; made once per user action (click), reused when that action is retried. */
@@ -82,6 +94,7 @@ export function createApiClient(options: ApiClientOptions = {}) {
   const baseUrl = options.baseUrl ?? '';
   const doFetch = options.fetch ?? ((input: RequestInfo | URL, init?: RequestInit) => fetch(input, init));
   const tokens = options.tokens ?? memoryTokens();
+  const wait = options.wait ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
   let refreshing: Promise<boolean> | null = null;
 
   async function send(method: string, path: string, opts: RequestOptions<z.ZodType>, access: string | undefined) {
@@ -102,6 +115,27 @@ export function createApiClient(options: ApiClientOptions = {}) {
     } finally {
       options.onBusy?.(-1);
     }
+  }
+
+  /**
+   * `send`, once more after a node shutting down for a deploy answered 503 UNAVAILABLE, or the
+   * connection failed: the second try most likely reaches another node. Only a request that is
+   * safe to send twice is retried — a read, or an action under an idempotency key, which the
+   * server runs at most once; any other failure is the caller's.
+   */
+  async function sendRetrying(method: string, path: string, opts: RequestOptions<z.ZodType>, access: string | undefined) {
+    const retryable = method === 'GET' || opts.idempotencyKey !== undefined;
+    if (!retryable) return send(method, path, opts, access);
+    try {
+      const res = await send(method, path, opts, access);
+      if (res.status !== 503) return res;
+      await res.body?.cancel();
+      await wait(retryDelayMs(res.headers.get('retry-after')));
+    } catch (err) {
+      if (!(err instanceof ApiError && err.code === 'NETWORK')) throw err;
+      await wait(RETRY_DEFAULT_MS);
+    }
+    return send(method, path, opts, access);
   }
 
   async function toError(res: Response): Promise<ApiError> {
@@ -141,7 +175,7 @@ export function createApiClient(options: ApiClientOptions = {}) {
   async function request<S extends z.ZodType>(method: string, path: string, opts: RequestOptions<S>): Promise<ApiResponse<z.infer<S>>> {
     const needsAuth = opts.auth !== false;
     const sentWith = needsAuth ? tokens.read()?.access : undefined;
-    let res = await send(method, path, opts, sentWith);
+    let res = await sendRetrying(method, path, opts, sentWith);
     if (res.status === 401 && needsAuth) {
       // Another request may have renewed the pair while this one was in flight.
       const current = tokens.read()?.access;
@@ -152,7 +186,7 @@ export function createApiClient(options: ApiClientOptions = {}) {
         throw await toError(res);
       }
       // The retry keeps the same idempotency key: the server runs the action at most once.
-      res = await send(method, path, opts, tokens.read()?.access);
+      res = await sendRetrying(method, path, opts, tokens.read()?.access);
       if (res.status === 401) {
         tokens.write(null);
         options.onSessionLost?.();
