@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildTestApp, type TestContext } from '../../test/build-app.ts';
+import { WEB_SECURITY_HEADERS } from './web.ts';
 
 describe('web plugin: the built SPA served by the API server', () => {
   let ctx: TestContext;
@@ -49,6 +50,18 @@ describe('web plugin: the built SPA served by the API server', () => {
     expect(res.statusCode).toBe(404);
     expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
     expect(res.json()).toMatchObject({ status: 404, code: 'NOT_FOUND' });
+  });
+
+  it('sends the security headers with the page and its files, not with the API', async () => {
+    const page = await ctx.app.inject({ method: 'GET', url: '/shop', headers: { accept: 'text/html' } });
+    const asset = await ctx.app.inject({ method: 'GET', url: '/assets/index-abc123.js' });
+    for (const res of [page, asset]) {
+      expect(res.headers).toMatchObject(WEB_SECURITY_HEADERS);
+      expect(res.headers['content-security-policy']).toContain("frame-ancestors 'none'");
+      expect(res.headers['content-security-policy']).toContain("script-src 'self'");
+    }
+    const api = await ctx.app.inject({ method: 'GET', url: '/healthz' });
+    expect(api.headers).not.toHaveProperty('content-security-policy');
   });
 
   it('leaves the API and the docs as they were', async () => {
