@@ -9,6 +9,8 @@ export const IdParamsSchema = z.strictObject({ id: z.uuid() });
 
 /** A positive whole amount of currency, exp or items. */
 export const AmountSchema = z.number().int().positive().max(MAX_AMOUNT);
+/** The query of a GET that reads none: any parameter is refused, as an unknown body field is. */
+export const NoQuerySchema = z.strictObject({});
 export const LimitQuerySchema = (max: number, fallback: number) =>
   z.strictObject({ limit: z.coerce.number().int().min(1).max(max).default(fallback) });
 

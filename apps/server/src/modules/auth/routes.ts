@@ -5,6 +5,7 @@ import {
   LoginBodySchema,
   LogoutBodySchema,
   MeResponseSchema,
+  NoQuerySchema,
   RefreshBodySchema,
   SignupBodySchema,
 } from '@playloop/contracts';
@@ -48,7 +49,7 @@ export const authRoutes: FastifyPluginAsyncZod<{ authService: AuthService }> = a
   app.get(
     '/me',
     {
-      schema: { tags, security: bearer, headers: AuthHeadersSchema, response: { 200: MeResponseSchema } },
+      schema: { tags, security: bearer, headers: AuthHeadersSchema, querystring: NoQuerySchema, response: { 200: MeResponseSchema } },
       preHandler: app.authenticate,
     },
     async (request) => authService.me(caller(request).userId),

@@ -5,6 +5,7 @@ import {
   AuthHeadersSchema,
   CreateEventBodySchema,
   IdParamsSchema,
+  NoQuerySchema,
   UpdateEventBodySchema,
 } from '@playloop/contracts';
 import { changeEvent, createEvent, listEventsForOperator, type EventsDeps } from './service.ts';
@@ -18,7 +19,7 @@ export const eventsAdminRoutes: FastifyPluginAsyncZod<EventsDeps> = async (app, 
     '/',
     {
       prefixTrailingSlash: 'no-slash',
-      schema: { tags, security, headers: AuthHeadersSchema, response: { 200: AdminEventListResponseSchema } },
+      schema: { tags, security, headers: AuthHeadersSchema, querystring: NoQuerySchema, response: { 200: AdminEventListResponseSchema } },
       preHandler: app.requireAdmin,
     },
     async () => ({ items: await listEventsForOperator(deps) }),

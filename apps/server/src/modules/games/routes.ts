@@ -8,6 +8,7 @@ import {
   IdempotencyHeadersSchema,
   IdParamsSchema,
   LimitQuerySchema,
+  NoQuerySchema,
   StartSessionBodySchema,
   StartSessionResponseSchema,
 } from '@playloop/contracts';
@@ -25,7 +26,7 @@ export const gameRoutes: FastifyPluginAsyncZod<{ db: Db; clock: Clock; resetTime
   app,
   { db, clock, resetTimezone },
 ) => {
-  app.get('/types', { schema: { tags, response: { 200: GameTypesResponseSchema } } }, async () => listGameTypes());
+  app.get('/types', { schema: { tags, querystring: NoQuerySchema, response: { 200: GameTypesResponseSchema } } }, async () => listGameTypes());
 
   app.post(
     '/sessions/start',
@@ -84,7 +85,7 @@ export const gameRoutes: FastifyPluginAsyncZod<{ db: Db; clock: Clock; resetTime
   app.get(
     '/sessions/active',
     {
-      schema: { tags, security, headers: AuthHeadersSchema, response: { 200: GameSessionListSchema } },
+      schema: { tags, security, headers: AuthHeadersSchema, querystring: NoQuerySchema, response: { 200: GameSessionListSchema } },
       preHandler: app.authenticate,
     },
     async (request) => ({ items: await listActive(db, caller(request).userId) }),

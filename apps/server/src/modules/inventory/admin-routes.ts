@@ -6,6 +6,7 @@ import {
   ItemListResponseSchema,
   ItemParamsSchema,
   ItemSchema,
+  NoQuerySchema,
   UpdateItemBodySchema,
 } from '@playloop/contracts';
 import type { Db } from '../../db/database.ts';
@@ -21,7 +22,7 @@ export const adminItemRoutes: FastifyPluginAsyncZod<{ db: Db; clock: Clock }> = 
     '/',
     {
       prefixTrailingSlash: 'no-slash',
-      schema: { tags, security, headers: AuthHeadersSchema, response: { 200: ItemListResponseSchema } },
+      schema: { tags, security, headers: AuthHeadersSchema, querystring: NoQuerySchema, response: { 200: ItemListResponseSchema } },
       preHandler: app.requireAdmin,
     },
     async () => listItemDefinitions(db),

@@ -5,6 +5,7 @@ import {
   InventoryResponseSchema,
   ItemCatalogResponseSchema,
   ItemParamsSchema,
+  NoQuerySchema,
   UseItemBodySchema,
   UseItemResponseSchema,
 } from '@playloop/contracts';
@@ -19,7 +20,7 @@ export const inventoryRoutes: FastifyPluginAsyncZod<InventoryDeps> = async (app,
     '/',
     {
       prefixTrailingSlash: 'no-slash',
-      schema: { tags, security, headers: AuthHeadersSchema, response: { 200: InventoryResponseSchema } },
+      schema: { tags, security, headers: AuthHeadersSchema, querystring: NoQuerySchema, response: { 200: InventoryResponseSchema } },
       preHandler: app.authenticate,
     },
     async (request) => getInventory(deps.db, caller(request).userId),
@@ -57,7 +58,7 @@ export const itemCatalogRoutes: FastifyPluginAsyncZod<Pick<InventoryDeps, 'db'>>
     '/',
     {
       prefixTrailingSlash: 'no-slash',
-      schema: { tags, security, headers: AuthHeadersSchema, response: { 200: ItemCatalogResponseSchema } },
+      schema: { tags, security, headers: AuthHeadersSchema, querystring: NoQuerySchema, response: { 200: ItemCatalogResponseSchema } },
       preHandler: app.authenticate,
     },
     async () => listItemCatalog(deps.db),

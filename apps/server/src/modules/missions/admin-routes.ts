@@ -5,6 +5,7 @@ import {
   AuthHeadersSchema,
   CreateMissionBodySchema,
   IdParamsSchema,
+  NoQuerySchema,
   UpdateMissionBodySchema,
 } from '@playloop/contracts';
 import type { Db } from '../../db/database.ts';
@@ -20,7 +21,7 @@ export const missionsAdminRoutes: FastifyPluginAsyncZod<{ db: Db; clock: Clock }
     '/',
     {
       prefixTrailingSlash: 'no-slash',
-      schema: { tags, security, headers: AuthHeadersSchema, response: { 200: AdminMissionListResponseSchema } },
+      schema: { tags, security, headers: AuthHeadersSchema, querystring: NoQuerySchema, response: { 200: AdminMissionListResponseSchema } },
       preHandler: app.requireAdmin,
     },
     async () => ({ items: await listMissionsForOperator(deps.db) }),

@@ -5,6 +5,7 @@ import {
   IdParamsSchema,
   MissionClaimResponseSchema,
   MissionsResponseSchema,
+  NoQuerySchema,
 } from '@playloop/contracts';
 import { caller } from '../../plugins/auth.ts';
 import { registerPendingSource } from '../rewards/pending.ts';
@@ -28,7 +29,7 @@ export const missionsRoutes: FastifyPluginAsyncZod<MissionsDeps> = async (app, d
     '/',
     {
       prefixTrailingSlash: 'no-slash',
-      schema: { tags, security, headers: AuthHeadersSchema, response: { 200: MissionsResponseSchema } },
+      schema: { tags, security, headers: AuthHeadersSchema, querystring: NoQuerySchema, response: { 200: MissionsResponseSchema } },
       preHandler: app.authenticate,
     },
     async (request) => listMissions(deps, caller(request).userId),

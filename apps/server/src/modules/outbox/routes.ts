@@ -1,5 +1,11 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import { AuthHeadersSchema, KpisQuerySchema, KpisResponseSchema, PipelineResponseSchema } from '@playloop/contracts';
+import {
+  AuthHeadersSchema,
+  KpisQuerySchema,
+  KpisResponseSchema,
+  NoQuerySchema,
+  PipelineResponseSchema,
+} from '@playloop/contracts';
 import { daysBetween } from '@playloop/analytics';
 import type { Clock } from '../../lib/clock.ts';
 import { DomainError } from '../../lib/domain-error.ts';
@@ -23,7 +29,7 @@ export const pipelineRoutes: FastifyPluginAsyncZod<PipelineRoutesOptions> = asyn
   app.get(
     '/pipeline',
     {
-      schema: { tags, security, headers: AuthHeadersSchema, response: { 200: PipelineResponseSchema } },
+      schema: { tags, security, headers: AuthHeadersSchema, querystring: NoQuerySchema, response: { 200: PipelineResponseSchema } },
       preHandler: app.requireAdmin,
     },
     async () => {

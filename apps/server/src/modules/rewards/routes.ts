@@ -5,6 +5,7 @@ import {
   DistributeBodySchema,
   DistributeResponseSchema,
   LimitQuerySchema,
+  NoQuerySchema,
   PendingRewardsResponseSchema,
   RewardHistoryResponseSchema,
 } from '@playloop/contracts';
@@ -26,7 +27,7 @@ export const rewardsRoutes: FastifyPluginAsyncZod<{ db: Db; clock: Clock }> = as
   app.get(
     '/pending',
     {
-      schema: { tags, security, headers: AuthHeadersSchema, response: { 200: PendingRewardsResponseSchema } },
+      schema: { tags, security, headers: AuthHeadersSchema, querystring: NoQuerySchema, response: { 200: PendingRewardsResponseSchema } },
       preHandler: app.authenticate,
     },
     async (request) => {

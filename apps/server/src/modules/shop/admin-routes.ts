@@ -4,6 +4,7 @@ import {
   AdminSkuSchema,
   AuthHeadersSchema,
   CreateSkuBodySchema,
+  NoQuerySchema,
   SkuParamsSchema,
   UpdateSkuBodySchema,
 } from '@playloop/contracts';
@@ -19,7 +20,7 @@ export const shopAdminRoutes: FastifyPluginAsyncZod<{ db: Db; clock: Clock }> = 
   app.get(
     '/skus',
     {
-      schema: { tags, security, headers: AuthHeadersSchema, response: { 200: AdminSkuListResponseSchema } },
+      schema: { tags, security, headers: AuthHeadersSchema, querystring: NoQuerySchema, response: { 200: AdminSkuListResponseSchema } },
       preHandler: app.requireAdmin,
     },
     async () => ({ items: await listSkusForOperator(db) }),

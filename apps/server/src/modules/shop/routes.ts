@@ -3,6 +3,7 @@ import {
   AuthHeadersSchema,
   CatalogResponseSchema,
   IdempotencyHeadersSchema,
+  NoQuerySchema,
   PurchaseBodySchema,
   PurchaseResponseSchema,
 } from '@playloop/contracts';
@@ -20,7 +21,7 @@ export const shopRoutes: FastifyPluginAsyncZod<{ db: Db; clock: Clock }> = async
   app.get(
     '/catalog',
     {
-      schema: { tags, security, headers: AuthHeadersSchema, response: { 200: CatalogResponseSchema } },
+      schema: { tags, security, headers: AuthHeadersSchema, querystring: NoQuerySchema, response: { 200: CatalogResponseSchema } },
       preHandler: app.authenticate,
     },
     async (request) => listCatalog({ db, clock }, caller(request).userId),
