@@ -1,40 +1,20 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { sql } from 'kysely';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { call, mapLimit, sleep, startServer, type ServerChild } from '../../../bench/lib.ts';
-import { openDatabase, type Database } from '../src/db/database.ts';
+import { describe, expect, it } from 'vitest';
+import { call, mapLimit, sleep, startServer } from '../../../bench/lib.ts';
 import { verifyLedger } from '../src/modules/wallet/verify.ts';
-import { createTestDatabase, type TestDatabase } from '../test/database.ts';
+import { serverProcessSetup } from './server-process.ts';
 
 // A rolling deploy: the real server process (node --import tsx apps/server/src/main.ts) gets
 // SIGTERM in the middle of a purchase storm from keep-alive clients, which then go quiet. It must
 // stop by itself, at once and with exit code 0 (not by its 10 s safety timer), answer every request
 // it took, refuse the rest as problems, and leave every answered purchase in the database and no other.
 const ADMIN = { site_id: 'chaos_admin', password: 'chaos-admin-password' };
-let testDb: TestDatabase;
-let dataDir: string;
-let server: ServerChild | undefined;
-let observer: Database;
-
-beforeAll(async () => {
-  testDb = await createTestDatabase();
-  if (!testDb.url) throw new Error('the chaos suite runs on PostgreSQL: set DATABASE_URL');
-  dataDir = mkdtempSync(path.join(tmpdir(), 'playloop-chaos-drain-'));
-  observer = await openDatabase({ url: testDb.url, poolSize: 2 });
-});
-afterAll(async () => {
-  await server?.stop('SIGKILL');
-  await observer?.close();
-  await testDb?.drop();
-  rmSync(dataDir, { recursive: true, force: true });
-});
+const setup = serverProcessSetup('drain');
 
 describe('server SIGTERMed during a purchase storm', () => {
   it('exits 0 on its own, answers or refuses every request, and every 201 is a purchase in the database', async () => {
-    server = await startServer({ DATABASE_URL: testDb.url!, DATA_DIR: dataDir, JWT_SECRET: randomBytes(32).toString('hex'), ADMIN_SITE_ID: ADMIN.site_id, ADMIN_PASSWORD: ADMIN.password });
+    const server = (setup.server = await startServer({ DATABASE_URL: setup.url, DATA_DIR: setup.dataDir, JWT_SECRET: randomBytes(32).toString('hex'), ADMIN_SITE_ID: ADMIN.site_id, ADMIN_PASSWORD: ADMIN.password }));
     const base = server.url;
     const admin = (await call(base, 'POST', '/api/auth/login', { body: ADMIN })).body.access_token as string;
     const players = await mapLimit(Array.from({ length: 20 }, (_, i) => i), 5, async (i) => {
@@ -71,7 +51,7 @@ describe('server SIGTERMed during a purchase storm', () => {
       }),
     );
     await sleep(2_000);
-    const exited = new Promise<number | null>((resolve) => server!.child.once('exit', (code) => resolve(code)));
+    const exited = new Promise<number | null>((resolve) => server.child.once('exit', (code) => resolve(code)));
     server.child.kill('SIGTERM');
     // The clients send nothing more, as when a load balancer has moved them: each waits for the
     // answer it has in flight and keeps its connection. Those connections must not hold the close.
@@ -85,10 +65,10 @@ describe('server SIGTERMed during a purchase storm', () => {
     expect(Object.keys(statuses).every((s) => ['201', '402', '503', 'refused'].includes(s)), JSON.stringify(statuses)).toBe(true);
     expect(statuses['201'] ?? 0).toBeGreaterThan(20);
 
-    expect(await verifyLedger(observer.db)).toEqual([]);
+    expect(await verifyLedger(setup.observer.db)).toEqual([]);
     // What the clients were told is what the database holds: no answered purchase missing, none
     // committed behind a refusal.
-    const succeeded = await sql<{ id: string }>`SELECT id::text FROM purchases WHERE status = 'succeeded'`.execute(observer.db);
+    const succeeded = await sql<{ id: string }>`SELECT id::text FROM purchases WHERE status = 'succeeded'`.execute(setup.observer.db);
     expect(succeeded.rows.map((r) => r.id).sort()).toEqual([...answered].sort());
   });
 });

@@ -1,42 +1,21 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { sql } from 'kysely';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { call, mapLimit, sleep, startServer, type ServerChild } from '../../../bench/lib.ts';
-import { openDatabase, type Database } from '../src/db/database.ts';
+import { describe, expect, it } from 'vitest';
+import { call, mapLimit, sleep, startServer } from '../../../bench/lib.ts';
 import { verifyLedger } from '../src/modules/wallet/verify.ts';
-import { createTestDatabase, type TestDatabase } from '../test/database.ts';
+import { serverProcessSetup } from './server-process.ts';
 
 // The real server process (node --import tsx apps/server/src/main.ts) SIGKILLed in the middle of
 // a purchase storm, then started again on the same database: every transaction either happened
 // whole or not at all.
 const ADMIN = { site_id: 'chaos_admin', password: 'chaos-admin-password' };
-let testDb: TestDatabase;
-let dataDir: string;
-let server: ServerChild | undefined;
-let env: Record<string, string>;
-let observer: Database;
-
-beforeAll(async () => {
-  testDb = await createTestDatabase();
-  if (!testDb.url) throw new Error('the chaos suite runs on PostgreSQL: set DATABASE_URL');
-  dataDir = mkdtempSync(path.join(tmpdir(), 'playloop-chaos-kill-'));
-  // One secret across both lives of the server, so tokens stay valid after the restart.
-  env = { DATABASE_URL: testDb.url, DATA_DIR: dataDir, JWT_SECRET: randomBytes(32).toString('hex'), ADMIN_SITE_ID: ADMIN.site_id, ADMIN_PASSWORD: ADMIN.password };
-  observer = await openDatabase({ url: testDb.url, poolSize: 2 });
-});
-afterAll(async () => {
-  await server?.stop('SIGKILL');
-  await observer?.close();
-  await testDb?.drop();
-  rmSync(dataDir, { recursive: true, force: true });
-});
+const setup = serverProcessSetup('kill');
 
 describe('server SIGKILLed during a purchase storm', () => {
   it('leaves no purchase without its debit and no debit without its purchase; the restarted server serves on', async () => {
-    server = await startServer(env);
+    // One secret across both lives of the server, so tokens stay valid after the restart.
+    const env = { DATABASE_URL: setup.url, DATA_DIR: setup.dataDir, JWT_SECRET: randomBytes(32).toString('hex'), ADMIN_SITE_ID: ADMIN.site_id, ADMIN_PASSWORD: ADMIN.password };
+    let server = (setup.server = await startServer(env));
     const base = server.url;
     const admin = (await call(base, 'POST', '/api/auth/login', { body: ADMIN })).body.access_token as string;
     const players = await mapLimit(Array.from({ length: 20 }, (_, i) => i), 5, async (i) => {
@@ -73,7 +52,7 @@ describe('server SIGKILLed during a purchase storm', () => {
     );
     await sleep(2_500);
     server.child.kill('SIGKILL');
-    await new Promise((r) => server!.child.once('exit', r));
+    await new Promise((r) => server.child.once('exit', r));
     await sleep(500);
     stop = true;
     await storm;
@@ -81,16 +60,16 @@ describe('server SIGKILLed during a purchase storm', () => {
     expect(statuses.dropped ?? 0).toBeGreaterThan(0);
 
     // Straight after the crash, before anything repairs anything.
-    expect(await verifyLedger(observer.db)).toEqual([]);
+    expect(await verifyLedger(setup.observer.db)).toEqual([]);
 
-    server = await startServer(env);
+    server = setup.server = await startServer(env);
     // The restarted server takes purchases again, with the old tokens.
-    const after = await Promise.all(players.slice(0, 6).map((p) => call(server!.url, 'POST', '/api/shop/purchase', { token: p.token, body: { sku_id: 'kill_sku' } })));
+    const after = await Promise.all(players.slice(0, 6).map((p) => call(server.url, 'POST', '/api/shop/purchase', { token: p.token, body: { sku_id: 'kill_sku' } })));
     for (const r of after) expect([201, 402]).toContain(r.status);
     expect(after.some((r) => r.status === 201)).toBe(true);
 
-    expect(await verifyLedger(observer.db)).toEqual([]);
-    const db = observer.db;
+    expect(await verifyLedger(setup.observer.db)).toEqual([]);
+    const db = setup.observer.db;
     // Each succeeded purchase: one debit of its total, one grant; each purchase transaction: one succeeded purchase.
     const orphans = await sql<Record<string, unknown>>`
       SELECT p.id FROM purchases p WHERE p.status = 'succeeded' AND (
