@@ -5,6 +5,17 @@ import { useAppStore, useT } from '../../hooks';
 import { SchemaForm, bundleOf, bundleValues, isoOf, localOf, num } from './form';
 import { CancelEdit, EditButton, EditDialog, rewardEditFields, rewardFields, useEditing, useList, useSave, useSaveEdit } from './admin-shared';
 
+type Translate = ReturnType<typeof useT>;
+
+/** What a SKU's create and edit forms both ask, in order: its price and where it is sold. */
+const saleFields = (t: Translate, stockLabel: string) => [
+  { name: 'price', label: t('admin.price'), type: 'number' as const },
+  { name: 'currency_type', label: t('admin.currency'), type: 'select' as const, options: ['soft', 'premium'] },
+  { name: 'segment', label: t('admin.segment'), type: 'select' as const, options: ['regular', 'limited'] },
+  { name: 'stock', label: stockLabel, type: 'number' as const },
+  { name: 'per_user_limit', label: t('admin.perUserLimit'), type: 'number' as const },
+];
+
 /** The shop: every SKU with its stock and sales, new SKUs and changes to them. */
 export function SkusAdmin() {
   const t = useT();
@@ -26,11 +37,7 @@ export function SkusAdmin() {
         fields={[
           { name: 'sku_id', label: t('admin.skuId') },
           { name: 'name', label: t('admin.name') },
-          { name: 'price', label: t('admin.price'), type: 'number' },
-          { name: 'currency_type', label: t('admin.currency'), type: 'select', options: ['soft', 'premium'] },
-          { name: 'segment', label: t('admin.segment'), type: 'select', options: ['regular', 'limited'] },
-          { name: 'stock', label: t('admin.stock'), type: 'number' },
-          { name: 'per_user_limit', label: t('admin.perUserLimit'), type: 'number' },
+          ...saleFields(t, t('admin.stock')),
           ...rewardFields(t),
         ]}
         toBody={(v) => ({
@@ -69,11 +76,7 @@ export function SkusAdmin() {
             fields={[
               { name: 'name', label: t('admin.name') },
               { name: 'description', label: t('admin.description') },
-              { name: 'price', label: t('admin.price'), type: 'number' },
-              { name: 'currency_type', label: t('admin.currency'), type: 'select', options: ['soft', 'premium'] },
-              { name: 'segment', label: t('admin.segment'), type: 'select', options: ['regular', 'limited'] },
-              { name: 'stock', label: t('admin.stockTotal'), type: 'number' },
-              { name: 'per_user_limit', label: t('admin.perUserLimit'), type: 'number' },
+              ...saleFields(t, t('admin.stockTotal')),
               { name: 'available_from', label: t('admin.availableFrom'), type: 'datetime-local' },
               { name: 'available_until', label: t('admin.availableUntil'), type: 'datetime-local' },
               ...rewardEditFields(t),
