@@ -203,6 +203,58 @@ describe('outbox relay, claiming ahead', () => {
     expect((await readOutboxBacklog(ctx.db)).pending).toBe(0);
   });
 
+  it('does not claim again the batches it still holds when a publish outlives their leases', async () => {
+    await settle();
+    const userId = (await makePlayer(ctx.app)).user.id;
+    const ids = await writeEvents(userId, 9);
+    const seen: string[] = [];
+    const publisher: Publisher = {
+      name: 'slow-bus',
+      async publish(messages) {
+        // The first batch takes longer than every lease taken so far (here, a clock jump): the
+        // batch claimed ahead of it is past its lease too before it is even sent.
+        if (seen.length === 0) ctx.clock.advance(61_000);
+        seen.push(...messages.map((m) => m.event_id));
+      },
+    };
+    const relay = createOutboxRelay({ db: ctx.db, clock: ctx.clock, publisher, batchSize: 3 });
+    const published = await relay.drain();
+    expect(new Set(seen).size).toBe(seen.length);
+    expect(published).toBe(seen.length);
+    expect(seen.filter((id) => ids.includes(id))).toEqual(ids);
+    expect((await readOutboxBacklog(ctx.db)).pending).toBe(0);
+    expect(await leases()).toBe(0);
+  });
+
+  it('publishes again, once its lease ends, a batch whose mark failed', async () => {
+    await settle();
+    const userId = (await makePlayer(ctx.app)).user.id;
+    const ids = await writeEvents(userId, 2);
+    const seen: string[] = [];
+    const publisher: Publisher = {
+      name: 'recording',
+      async publish(messages) {
+        seen.push(...messages.map((m) => m.event_id));
+        // The database refuses the mark that follows this publish.
+        if (seen.length === messages.length) await sql`ALTER TABLE outbox ADD CONSTRAINT relay_test_no_mark CHECK (published_at IS NULL) NOT VALID`.execute(ctx.db);
+      },
+    };
+    const relay = createOutboxRelay({ db: ctx.db, clock: ctx.clock, publisher, batchSize: 100 });
+    try {
+      await expect(relay.drain()).rejects.toThrow(/relay_test_no_mark/);
+    } finally {
+      await sql`ALTER TABLE outbox DROP CONSTRAINT IF EXISTS relay_test_no_mark`.execute(ctx.db);
+    }
+    const first = seen.length;
+    // Its lease still lives: nothing is claimed.
+    expect(await relay.drain()).toBe(0);
+    ctx.clock.advance(61_000);
+    expect(await relay.drain()).toBe(first);
+    expect(seen.slice(first)).toEqual(seen.slice(0, first));
+    expect(seen.filter((id) => ids.includes(id))).toEqual([...ids, ...ids]);
+    expect((await readOutboxBacklog(ctx.db)).pending).toBe(0);
+  });
+
   it('gives back the batch claimed ahead when publishing fails, then publishes everything in order', async () => {
     await settle();
     const userId = (await makePlayer(ctx.app)).user.id;

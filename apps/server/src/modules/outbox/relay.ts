@@ -104,10 +104,22 @@ export function createOutboxRelay(options: RelayOptions) {
   /** The mark of the last published batch, still running. */
   let marking: Promise<void> = Promise.resolve();
   let markError: unknown = null;
+  /**
+   * First ids of the batches in this relay's hands, from claim until marked or given back. Their
+   * leases stay this relay's past their end: a publish slower than the lease is not claimed again
+   * by the relay still publishing it. A batch whose mark failed leaves this set, so its lease ends
+   * and it is published again.
+   */
+  const held = new Set<number>();
+  const letGo = (ids: readonly number[]) => {
+    if (ids.length > 0) held.delete(ids[0]!);
+  };
 
-  const claim = () => {
+  const claim = async () => {
     const now = clock.now();
-    return claimOutboxBatch(db, batchSize, now, new Date(now.getTime() + leaseMs), owner);
+    const rows = await claimOutboxBatch(db, batchSize, now, new Date(now.getTime() + leaseMs), owner, [...held]);
+    if (rows.length > 0) held.add(rows[0]!.id);
+    return rows;
   };
 
   /** Waits for the mark in flight; a mark that failed fails this cycle (its rows stay leased). */
@@ -125,7 +137,10 @@ export function createOutboxRelay(options: RelayOptions) {
     const pending = ahead;
     ahead = null;
     const rows = await pending?.catch(() => [] as ClaimedRow[]);
-    if (rows && rows.length > 0) await releaseOutboxLease(db, { owner, ids: rows.map((r) => r.id) }).catch(() => {});
+    if (!rows || rows.length === 0) return;
+    const ids = rows.map((r) => r.id);
+    await releaseOutboxLease(db, { owner, ids }).catch(() => {});
+    letGo(ids);
   }
 
   /**
@@ -156,6 +171,7 @@ export function createOutboxRelay(options: RelayOptions) {
     } catch (err) {
       await releaseAhead();
       await releaseOutboxLease(db, { owner, ids }).catch(() => {});
+      letGo(ids);
       await marking;
       throw err;
     }
@@ -164,9 +180,13 @@ export function createOutboxRelay(options: RelayOptions) {
     const previousMarkError = markError;
     markError = null;
     const publishedAt = clock.now();
-    marking = markOutboxPublished(db, { owner, ids }, publishedAt).catch((err: unknown) => {
-      markError = err;
-    });
+    marking = markOutboxPublished(db, { owner, ids }, publishedAt).then(
+      () => letGo(ids),
+      (err: unknown) => {
+        markError = err;
+        letGo(ids);
+      },
+    );
     lastPublishedAt = publishedAt;
     if (previousMarkError !== null) {
       // Its rows stay leased and are published again once the lease ends (the store dedupes).
@@ -232,6 +252,8 @@ export function createOutboxRelay(options: RelayOptions) {
       loop = undefined;
       // Rows claimed ahead go back at once rather than when their lease ends.
       await Promise.race([Promise.all([releaseAhead(), marking]), new Promise((r) => setTimeout(r, 1_000).unref())]);
+      // A publish still hanging is no longer this relay's: its lease ends and any relay takes it.
+      held.clear();
     },
 
     /** Polls now instead of at the next tick (after a commit that wrote events, say). */

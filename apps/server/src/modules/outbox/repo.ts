@@ -89,6 +89,8 @@ export function withOutboxRows(trx: Db, rows: OutboxRowInput[]): QueryCreator<DB
   return withOutbox(trx).with('outbox_rows', (qc) => qc.insertInto('outbox').values(outboxValues(rows))) as unknown as QueryCreator<DB>;
 }
 
+const idArray = (ids: readonly number[]) => sql`${`{${ids.join(',')}}`}::bigint[]`;
+
 /**
  * Claims up to `limit` of the oldest unpublished rows under a lease until `leaseUntil`, held by
  * `owner`, in a short transaction: one `outbox_leases` row names the batch (owner, first and last
@@ -98,6 +100,11 @@ export function withOutboxRows(trx: Db, rows: OutboxRowInput[]): QueryCreator<DB
  * publishing while it claims the next) do not block it, and the rows in their id ranges are not
  * claimed again. Expired leases are dropped here: their rows are claimable again. Returns [] when
  * there is nothing to do or another node holds a batch.
+ *
+ * `held` names (by first id) the owner's batches still in its hands — published or being marked.
+ * Their leases count as live even past their end, for the owner only: a publish that outlives its
+ * lease (a slow broker, a clock jump) must not be claimed and published again by the relay that
+ * is still publishing it. Other nodes still take such a batch once its lease has ended.
  */
 export async function claimOutboxBatch(
   db: Db,
@@ -105,11 +112,15 @@ export async function claimOutboxBatch(
   now: Date,
   leaseUntil: Date,
   owner: string = randomUUID(),
+  held: readonly number[] = [],
 ): Promise<ClaimedRow[]> {
   return db.transaction().execute(async (trx) => {
     await sql`SELECT pg_advisory_xact_lock(${RELAY_LOCK})`.execute(trx);
     const busy = await sql<{ busy: boolean }>`
-      WITH expired AS (DELETE FROM outbox_leases WHERE lease_until <= ${now})
+      WITH expired AS (
+        DELETE FROM outbox_leases
+        WHERE lease_until <= ${now} AND NOT (owner = ${owner}::uuid AND first_id = ANY(${idArray(held)}))
+      )
       SELECT EXISTS (SELECT 1 FROM outbox_leases WHERE lease_until > ${now} AND owner <> ${owner}::uuid) AS busy`.execute(trx);
     if (busy.rows[0]?.busy) return [];
     const claimed = await sql<{ id: number | string; event_id: string; event_type: EnvelopeEventType; user_id: string; json: string }>`
@@ -118,7 +129,8 @@ export async function claimOutboxBatch(
       WHERE o.published_at IS NULL
         AND NOT EXISTS (
           SELECT 1 FROM outbox_leases l
-          WHERE l.owner = ${owner}::uuid AND l.lease_until > ${now} AND o.id BETWEEN l.first_id AND l.last_id
+          WHERE l.owner = ${owner}::uuid AND (l.lease_until > ${now} OR l.first_id = ANY(${idArray(held)}))
+            AND o.id BETWEEN l.first_id AND l.last_id
         )
       ORDER BY o.id
       LIMIT ${limit}`.execute(trx);
@@ -139,8 +151,6 @@ export interface LeasedBatch {
 
 // Ids travel as one array parameter: one statement text (one prepared statement) whatever the
 // batch size, instead of a text per size with thousands of parameters.
-const idArray = (ids: readonly number[]) => sql`${`{${ids.join(',')}}`}::bigint[]`;
-
 /** Marks a claimed batch published and ends its lease, in one statement. */
 export async function markOutboxPublished(db: Db, batch: LeasedBatch, now: Date): Promise<void> {
   if (batch.ids.length === 0) return;
