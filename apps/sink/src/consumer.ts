@@ -25,6 +25,8 @@ export interface SinkOptions {
   /** Largest fetch per partition, so the largest insert (default 4 MiB). */
   maxBytesPerPartition?: number;
   writeRetry?: RetryOptions;
+  /** Waits before restarting a consumer that KafkaJS gave up on: doubles from `initialMs` to `maxMs` (defaults 500 ms, 15 s). */
+  restartBackoff?: { initialMs: number; maxMs: number };
   log?: (level: 'info' | 'warn' | 'error', message: string, extra?: Record<string, unknown>) => void;
 }
 
@@ -33,6 +35,8 @@ export type SinkStats = {
   written: number;
   dead_lettered: number;
   dropped: number;
+  /** Consumers this worker built again after KafkaJS gave one up. */
+  restarts: number;
   last_batch_at: string | null;
 };
 
@@ -100,14 +104,6 @@ export function createSink(options: SinkOptions) {
     connectionTimeout: 3_000,
     retry: { retries: 8, initialRetryTime: 300, maxRetryTime: 10_000 },
   });
-  const consumer: Consumer = kafka.consumer({
-    groupId: options.groupId,
-    allowAutoTopicCreation: false,
-    maxWaitTimeInMs: 250,
-    maxBytesPerPartition: options.maxBytesPerPartition ?? 4 * 1024 * 1024,
-    sessionTimeout: 30_000,
-    heartbeatInterval: 3_000,
-  });
   const producer: Producer = kafka.producer({
     allowAutoTopicCreation: false,
     createPartitioner: Partitioners.DefaultPartitioner,
@@ -115,17 +111,100 @@ export function createSink(options: SinkOptions) {
   const runSteps = createMessagePipeline(options.topicPrefix);
   const sendToDlq = createSendToDlqStep(producer, dlqTopic(options.topicPrefix));
   const writeEvents = createWriteEventsStep(options.store, options.writeRetry);
-  const stats: SinkStats = { batches: 0, written: 0, dead_lettered: 0, dropped: 0, last_batch_at: null };
+  const stats: SinkStats = { batches: 0, written: 0, dead_lettered: 0, dropped: 0, restarts: 0, last_batch_at: null };
+  const restartBackoff = options.restartBackoff ?? { initialMs: 500, maxMs: 15_000 };
   let started = false;
   // The write step's retries stop once the worker is stopping, so the batch fails uncommitted.
   const writer = createCoalescingWriter<Envelope>((envelopes) => writeEvents(envelopes, () => started), options.coalesce);
+  let consumer: Consumer = newConsumer();
+  let restarting: Promise<void> | undefined;
+  let wakeRestart: (() => void) | undefined;
 
-  consumer.on(consumer.events.CRASH, ({ payload }) =>
-    log('error', 'consumer crashed; it restarts from the last committed offsets', {
-      error: payload.error.message,
-      restart: payload.restart,
-    }),
-  );
+  function newConsumer(): Consumer {
+    const created = kafka.consumer({
+      groupId: options.groupId,
+      allowAutoTopicCreation: false,
+      maxWaitTimeInMs: 250,
+      maxBytesPerPartition: options.maxBytesPerPartition ?? 4 * 1024 * 1024,
+      sessionTimeout: 30_000,
+      heartbeatInterval: 3_000,
+    });
+    created.on(created.events.CRASH, ({ payload }) => {
+      log('error', payload.restart ? 'consumer crashed; KafkaJS restarts it from the last committed offsets' : 'consumer crashed; the worker builds a new one', {
+        error: payload.error.message,
+        restart: payload.restart,
+      });
+      // KafkaJS restarts a consumer only after a retriable error. After any other — a member id
+      // the restarted broker no longer knows, refused inside a batch's commit; a TypeError from a
+      // store client — it leaves the consumer stopped while the process lives on, and nothing
+      // more would be read. The worker builds a new one, which resumes from the committed offsets.
+      if (!payload.restart && created === consumer) void restart();
+    });
+    return created;
+  }
+
+  const pause = (ms: number) =>
+    new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, ms);
+      wakeRestart = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+    });
+
+  function restart(): Promise<void> {
+    restarting ??= (async () => {
+      for (let attempt = 1; started; attempt += 1) {
+        await pause(Math.min(restartBackoff.maxMs, restartBackoff.initialMs * 2 ** (attempt - 1)));
+        if (!started) return;
+        await consumer.disconnect().catch(() => {});
+        const next = newConsumer();
+        consumer = next;
+        try {
+          await run(next);
+          stats.restarts += 1;
+          log('warn', 'consumer restarted', { attempt });
+          return;
+        } catch (err) {
+          log('warn', 'consumer restart failed; trying again', { attempt, error: err instanceof Error ? err.message : String(err) });
+        }
+      }
+    })().finally(() => {
+      restarting = undefined;
+      wakeRestart = undefined;
+    });
+    return restarting;
+  }
+
+  /** Connects `target`, joins the group and consumes (its offsets committed after each stored batch). */
+  async function run(target: Consumer): Promise<void> {
+    await target.connect();
+    await target.subscribe({ topics: eventTopics(options.topicPrefix), fromBeginning: true });
+    await target.run({
+      autoCommit: false,
+      eachBatchAutoResolve: false,
+      partitionsConsumedConcurrently: options.partitionsConsumedConcurrently ?? 16,
+      eachBatch: async ({ batch, resolveOffset, heartbeat, isStale }) => {
+        if (batch.messages.length === 0 || isStale()) return;
+        const messages = batch.messages.map((m) => toSinkMessage(batch.topic, batch.partition, m));
+        const { envelopes, letters, dropped } = runSteps(messages);
+        await sendToDlq(letters);
+        await writer.write(envelopes);
+        const last = messages.at(-1)!.offset;
+        resolveOffset(last);
+        await target.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: (BigInt(last) + 1n).toString() }]);
+        await heartbeat();
+        stats.batches += 1;
+        stats.written += envelopes.length;
+        stats.dead_lettered += letters.length;
+        stats.dropped += dropped;
+        stats.last_batch_at = new Date().toISOString();
+        if (letters.length > 0) {
+          log('warn', 'messages sent to the DLQ', { topic: batch.topic, partition: batch.partition, count: letters.length, reason: letters[0]!.reason });
+        }
+      },
+    });
+  }
 
   return {
     stats: (): SinkStats => ({ ...stats }),
@@ -133,39 +212,16 @@ export function createSink(options: SinkOptions) {
     /** Joins the group and consumes until `stop`. */
     async start(): Promise<void> {
       await producer.connect();
-      await consumer.connect();
       started = true;
-      await consumer.subscribe({ topics: eventTopics(options.topicPrefix), fromBeginning: true });
-      await consumer.run({
-        autoCommit: false,
-        eachBatchAutoResolve: false,
-        partitionsConsumedConcurrently: options.partitionsConsumedConcurrently ?? 16,
-        eachBatch: async ({ batch, resolveOffset, heartbeat, isStale }) => {
-          if (batch.messages.length === 0 || isStale()) return;
-          const messages = batch.messages.map((m) => toSinkMessage(batch.topic, batch.partition, m));
-          const { envelopes, letters, dropped } = runSteps(messages);
-          await sendToDlq(letters);
-          await writer.write(envelopes);
-          const last = messages.at(-1)!.offset;
-          resolveOffset(last);
-          await consumer.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: (BigInt(last) + 1n).toString() }]);
-          await heartbeat();
-          stats.batches += 1;
-          stats.written += envelopes.length;
-          stats.dead_lettered += letters.length;
-          stats.dropped += dropped;
-          stats.last_batch_at = new Date().toISOString();
-          if (letters.length > 0) {
-            log('warn', 'messages sent to the DLQ', { topic: batch.topic, partition: batch.partition, count: letters.length, reason: letters[0]!.reason });
-          }
-        },
-      });
+      await run(consumer);
     },
 
     /** Finishes the batch in flight (written and committed), leaves the group, disconnects. */
     async stop(): Promise<void> {
       if (!started) return;
       started = false;
+      wakeRestart?.();
+      await restarting;
       await consumer.disconnect();
       await producer.disconnect();
     },

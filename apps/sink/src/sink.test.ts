@@ -162,6 +162,55 @@ describe.skipIf(!BROKERS)('sink on Apache Kafka', () => {
     }
   });
 
+  it('builds a new consumer when KafkaJS gives one up, and loses and repeats nothing', async () => {
+    const before = await totals();
+    const { events, totals: added } = world(30);
+    const groupId = `g4-${runId}`;
+    // The store fails its first insert with an error KafkaJS does not retry (a TypeError, as
+    // fetch's "fetch failed" is): KafkaJS stops the consumer for good.
+    let failures = 1;
+    const flaky: AnalyticsStore = {
+      ...store,
+      insertEvents: async (envelopes) => {
+        if (failures > 0) {
+          failures -= 1;
+          throw new TypeError('store client failed');
+        }
+        return store.insertEvents(envelopes);
+      },
+    };
+    const crashes: unknown[] = [];
+    const sink = createSink({
+      brokers: BROKERS!,
+      topicPrefix: prefix,
+      groupId,
+      store: flaky,
+      writeRetry: { attempts: 1, initialMs: 50, maxMs: 50 },
+      restartBackoff: { initialMs: 50, maxMs: 500 },
+      log: (level, message, extra) => {
+        if (message.startsWith('consumer crashed')) crashes.push(extra?.restart);
+      },
+    });
+    await publisher.publish(events.map(toOutboxMessage));
+    await sink.start();
+    try {
+      await expect.poll(() => groupLag(groupId), { timeout: 60_000, interval: 250 }).toBe(0);
+      expect(crashes).toEqual([false]);
+      expect(sink.stats().restarts).toBe(1);
+      expect(failures).toBe(0);
+    } finally {
+      await sink.stop();
+    }
+    expect(await totals()).toEqual({
+      active_users: before.active_users + added.active_users,
+      signups: before.signups + added.signups,
+      sessions: 0,
+      claims: 0,
+      purchases: before.purchases + added.purchases,
+      revenue: { soft: before.revenue.soft + added.revenue.soft, premium: 0 },
+    });
+  }, 120_000);
+
   it('loses nothing and counts nothing twice when a worker is SIGKILLed mid-stream and restarted', async () => {
     const before = await totals();
     const { events, totals: added } = world(1500);

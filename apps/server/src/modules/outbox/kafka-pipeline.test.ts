@@ -53,7 +53,11 @@ describe.skipIf(!BROKERS)('pipeline through Apache Kafka', () => {
       { kafkaBrokers: BROKERS, kafkaTopicPrefix: prefix, clickhouseUrl: CLICKHOUSE_URL, dataDir: dataDir ?? tmpdir() },
       { store, groupId, relay: { pollMs: 50, backoff: { initialMs: 100, maxMs: 1_000 } } },
     );
-    sink = createSink({ brokers: BROKERS!.split(','), topicPrefix: prefix, groupId, store });
+    // The sink's warnings go to the test's output: when a count never arrives, they say why.
+    const log = (level: string, message: string, extra?: Record<string, unknown>) => {
+      if (level !== 'info') console.error(`sink ${level}: ${message}`, extra ?? '');
+    };
+    sink = createSink({ brokers: BROKERS!.split(','), topicPrefix: prefix, groupId, store, log });
     await sink.start();
     ctx = await buildTestApp({ pipeline });
     admin = await makeAdmin(ctx);
