@@ -103,10 +103,8 @@ describe('outbox relay', () => {
       batchSize: 2,
       pollMs: 5,
       backoff: { initialMs: 5, maxMs: 20 },
-      // The clock jumps 90 s below to age the backlog; leases must outlive the jump, or a claim
-      // made just after it would drop the lease of a batch claimed just before it and take its
-      // rows again (the relay's own lease expiry, which this test is not about).
-      leaseMs: 600_000,
+      // The clock jumps 90 s below, past the default 60 s lease of a batch that may be in flight:
+      // the relay must not take that batch's rows again (it holds them), or a row would go twice.
       onError: (_err, attempt) => errors.push(attempt),
     });
     relay.start();
