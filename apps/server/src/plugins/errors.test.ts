@@ -2,6 +2,7 @@ import { connect, type AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { errorStatus, type ErrorCode } from '@playloop/contracts';
 import { sql } from 'kysely';
+import { z } from 'zod';
 import { buildApp, type App } from '../app.ts';
 import { DomainError } from '../lib/domain-error.ts';
 import { mapConstraint } from './errors.ts';
@@ -37,6 +38,7 @@ beforeAll(async () => {
   app.get<{ Params: { code: string } }>('/test/pg/:code', async (request) => {
     throw Object.assign(new Error(`${SECRET_MESSAGE} (${request.params.code})`), { code: request.params.code });
   });
+  app.post('/test/strict', { schema: { body: z.strictObject({ n: z.number(), items: z.array(z.number()).optional() }) } }, async () => ({ ok: true }));
   app.get('/test/pool-timeout', async () => {
     throw new Error('timeout exceeded when trying to connect');
   });
@@ -160,6 +162,31 @@ describe('domain errors', () => {
   it('carries the offending fields', async () => {
     const problem = expectProblem(await get('/test/domain-fields'), 400, 'VALIDATION_FAILED');
     expect(problem.errors).toEqual([{ field: 'body.quantity', message: 'too big' }]);
+  });
+});
+
+describe('schema refusals', () => {
+  const post = (body: unknown) => app.inject({ method: 'POST', url: '/test/strict', payload: body as object });
+
+  it('names an unknown field in the field, once', async () => {
+    const problem = expectProblem(await post({ n: 1, extra: true }), 400, 'VALIDATION_FAILED');
+    expect(problem.errors).toEqual([{ field: 'body.extra', message: 'unknown field' }]);
+  });
+
+  it('answers thousands of unknown fields with a short problem, not one larger than the request', async () => {
+    const body = { n: 1, ...Object.fromEntries(Array.from({ length: 5000 }, (_, i) => [`k${i}`, 1])) };
+    const res = await post(body);
+    const problem = expectProblem(res, 400, 'VALIDATION_FAILED');
+    expect(problem.errors).toEqual([{ field: 'body.k0,k1,k2,k3,k4,k5,k6,k7,k8,k9,(4990 more)', message: 'unknown fields' }]);
+    expect(res.body.length).toBeLessThan(1_000);
+  });
+
+  it('lists at most twenty wrong values however many there are', async () => {
+    const res = await post({ n: 1, items: Array.from({ length: 12_000 }, () => 'x') });
+    const problem = expectProblem(res, 400, 'VALIDATION_FAILED');
+    expect(problem.errors).toHaveLength(20);
+    expect(problem.errors![0]).toMatchObject({ field: 'body.items.0' });
+    expect(res.body.length).toBeLessThan(5_000);
   });
 });
 

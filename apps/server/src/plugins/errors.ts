@@ -59,6 +59,10 @@ interface PgError {
   constraint?: string;
 }
 
+// A refusal lists the first problems found, enough to fix the request, and no more.
+const MAX_FIELD_ERRORS = 20;
+const MAX_NAMED_KEYS = 10;
+
 /** Maps an error to a problem: domain errors by code, validation and parser errors to 4xx. */
 function classify(error: unknown): { code: ErrorCode; detail: string; status?: number; errors?: FieldError[] } {
   if (error instanceof DomainError) {
@@ -70,14 +74,23 @@ function classify(error: unknown): { code: ErrorCode; detail: string; status?: n
     };
   }
   if (hasZodFastifySchemaValidationErrors(error)) {
-    const errors = error.validation.map((issue) => {
+    const errors = error.validation.slice(0, MAX_FIELD_ERRORS).map((issue) => {
       const where = error.validationContext ?? 'body';
       const path = issue.instancePath.replace(/^\//, '').replaceAll('/', '.');
       // zod reports unknown keys on the object itself; name the keys, not just their parent.
       const params = issue.params as { keys?: string[]; issue?: { keys?: string[] } };
       const unknownKeys = params.keys ?? params.issue?.keys;
-      const field = unknownKeys?.length ? `${where}.${path ? path + '.' : ''}${unknownKeys.join(',')}` : path ? `${where}.${path}` : where;
-      return { field, message: issue.message ?? 'invalid value' };
+      if (unknownKeys?.length) {
+        // At most a few names, in the field and not again in the message: a body of thousands
+        // of unknown keys must not be answered with a problem larger than itself.
+        const named = unknownKeys.slice(0, MAX_NAMED_KEYS).join(',');
+        const more = unknownKeys.length - MAX_NAMED_KEYS;
+        return {
+          field: `${where}.${path ? path + '.' : ''}${named}${more > 0 ? `,(${more} more)` : ''}`,
+          message: unknownKeys.length === 1 ? 'unknown field' : 'unknown fields',
+        };
+      }
+      return { field: path ? `${where}.${path}` : where, message: issue.message ?? 'invalid value' };
     });
     return { code: 'VALIDATION_FAILED', detail: 'the request is not valid', errors };
   }
