@@ -108,6 +108,14 @@ describe('the whole loop in Chromium', () => {
     await page.getByTestId('stat-games').getByText('3').waitFor();
     await expect.poll(async () => page.getByTestId('stat-purchases').innerText()).toBe('1'); // the double click bought once
     expect(await page.getByTestId('stat-claimed').innerText()).toBe('1');
+    // The feed is said in the page's language from each entry's detail, items by their names.
+    const activity = page.getByTestId('activity');
+    await activity.getByText('Bought Bronze chest × 1 for 200 coins').waitFor();
+    await activity.getByText(/Opened Bronze chest: /).waitFor();
+    await activity.getByText('Welcome bonus: 1000 coins').waitFor();
+    const profileText = await page.getByTestId('profile').innerText();
+    expect(profileText).toContain('Tier Bronze');
+    expect(profileText).toMatch(/Top scores: .*Lucky Dice \d+/);
     await h.shot(page, 'profile');
 
     await nav(page, 'Home');

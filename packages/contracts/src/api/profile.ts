@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { AuthHeadersSchema, IsoDateTimeSchema } from './common.ts';
 import { UserSchema } from './auth.ts';
 import { ParticipationStatusSchema } from './events.ts';
-import { BalancesSchema } from './rewards.ts';
+import { BalancesSchema, CurrencySchema, RewardItemSchema, RewardSourceSchema } from './rewards.ts';
 
 /** How many participations and activity entries the profile carries at most, newest first. */
 export const PROFILE_PARTICIPATIONS = 100;
@@ -22,7 +22,8 @@ export const ProgressionSchema = z
   })
   .meta({ id: 'Progression' });
 
-export const TopScoreSchema = z.object({ game_type: z.string(), score: z.number().int() }).meta({ id: 'TopScore' });
+/** The best score per game type; `game_name` as GET /api/game/types names it. */
+export const TopScoreSchema = z.object({ game_type: z.string(), game_name: z.string(), score: z.number().int() }).meta({ id: 'TopScore' });
 
 /** Lifetime figures: ended games only; purchases that succeeded only. */
 export const ProfileStatsSchema = z
@@ -65,8 +66,22 @@ export const ProfileParticipationSchema = z
  * granted is part of it) or `session` (an ended game).
  */
 export const ActivityTypeSchema = z.enum(['claim', 'grant', 'purchase', 'session']);
+
+/**
+ * Each entry carries `summary`, one English line, and `detail`, what the line is written from, so
+ * a client can say it in its own language: the reward's source and title (a grant's title names
+ * what it was for: the event, the game, the item opened, the operator's reason) with what it gave;
+ * the SKU, quantity and price of a purchase; the game, score and seconds of a session.
+ */
+const activity = <T extends z.infer<typeof ActivityTypeSchema>, D extends z.ZodType>(type: T, detail: D) =>
+  z.object({ type: z.literal(type), at: IsoDateTimeSchema, summary: z.string(), detail });
 export const ActivityEntrySchema = z
-  .object({ type: ActivityTypeSchema, at: IsoDateTimeSchema, summary: z.string() })
+  .discriminatedUnion('type', [
+    activity('claim', z.object({ source: z.enum(['event', 'mission']), title: z.string().nullable(), reward_items: z.array(RewardItemSchema) })),
+    activity('grant', z.object({ source: RewardSourceSchema.exclude(['event', 'mission']), title: z.string().nullable(), reward_items: z.array(RewardItemSchema) })),
+    activity('purchase', z.object({ sku_name: z.string(), quantity: z.number().int(), total_price: z.number().int(), currency_type: CurrencySchema })),
+    activity('session', z.object({ game_type: z.string(), game_name: z.string(), score: z.number(), duration: z.number() })),
+  ])
   .meta({ id: 'ActivityEntry' });
 
 export const ProfileResponseSchema = z

@@ -86,7 +86,14 @@ describe('GET /api/profile', () => {
       stats: { games_played: 0, total_score: 0, play_seconds: 0, top_scores: [], events_joined: 0, events_claimed: 0, purchases: 0 },
       inventory: [],
       participations: [],
-      recent_activity: [{ type: 'grant', at: player.user.created_at, summary: 'Welcome bonus: 1000 soft' }],
+      recent_activity: [
+        {
+          type: 'grant',
+          at: player.user.created_at,
+          summary: 'Welcome bonus: 1000 soft',
+          detail: { source: 'signup', title: 'Welcome bonus', reward_items: [{ type: 'currency', currency: 'soft', amount: 1000 }] },
+        },
+      ],
     });
   });
 
@@ -121,8 +128,8 @@ describe('GET /api/profile', () => {
       total_score: 800 + dice.session.score,
       play_seconds: 29 * 3,
       top_scores: [
-        { game_type: 'lucky_dice', score: dice.session.score },
-        { game_type: 'reaction', score: 500 },
+        { game_type: 'lucky_dice', game_name: 'Lucky Dice', score: dice.session.score },
+        { game_type: 'reaction', game_name: 'Reaction', score: 500 },
       ],
       events_joined: 2,
       events_claimed: 1,
@@ -142,13 +149,32 @@ describe('GET /api/profile', () => {
 
     const activity = profile.recent_activity;
     expect(activity.map((a) => a.at)).toEqual([...activity.map((a) => a.at)].sort().reverse());
-    expect(activity[0]).toMatchObject({ type: 'purchase', summary: 'Bought 1 × Badge pack for 150 soft' });
-    expect(activity[1]).toMatchObject({ type: 'claim', summary: 'Claimed event "First win": 200 soft, 5 exp' });
+    // Each line comes with what it is written from, for a client that says it in another language.
+    expect(activity[0]).toMatchObject({
+      type: 'purchase',
+      summary: 'Bought 1 × Badge pack for 150 soft',
+      detail: { sku_name: 'Badge pack', quantity: 1, total_price: 150, currency_type: 'soft' },
+    });
+    expect(activity[1]).toMatchObject({
+      type: 'claim',
+      summary: 'Claimed event "First win": 200 soft, 5 exp',
+      detail: {
+        source: 'event',
+        title: 'First win',
+        reward_items: [
+          { type: 'currency', currency: 'soft', amount: 200 },
+          { type: 'exp', amount: 5 },
+        ],
+      },
+    });
     expect(activity.filter((a) => a.type === 'session').map((a) => a.summary)).toEqual([
       `Played Lucky Dice: ${dice.session.score} points in 29 s`,
       'Played Reaction: 500 points in 29 s',
       'Played Reaction: 300 points in 29 s',
     ]);
+    expect(activity.find((a) => a.type === 'session')).toMatchObject({
+      detail: { game_type: 'lucky_dice', game_name: 'Lucky Dice', score: dice.session.score, duration: 29.7 },
+    });
     // The purchase's own shop grant is not listed twice.
     expect(activity.filter((a) => a.type === 'grant').every((a) => !a.summary.startsWith('Purchase'))).toBe(true);
     expect(activity.at(-1)).toMatchObject({ type: 'grant', summary: 'Welcome bonus: 1000 soft' });

@@ -61,18 +61,23 @@ export function toActivityEntry(row: ActivityRow): ActivityEntry {
       const { source, title, reward_items } = row.detail;
       const given = describeRewardItems(reward_items);
       if (source === 'event' || source === 'mission') {
-        return { type: 'claim', at, summary: `Claimed ${source} "${title ?? source}": ${given}` };
+        return { type: 'claim', at, summary: `Claimed ${source} "${title ?? source}": ${given}`, detail: { source, title, reward_items } };
       }
-      return { type: 'grant', at, summary: `${grantHeading(source, title)}: ${given}` };
+      return { type: 'grant', at, summary: `${grantHeading(source, title)}: ${given}`, detail: { source, title, reward_items } };
     }
     case 'purchase': {
       const { sku_name, quantity, total_price, currency_type } = row.detail;
-      return { type: 'purchase', at, summary: `Bought ${quantity} × ${sku_name} for ${total_price} ${currency_type}` };
+      return { type: 'purchase', at, summary: `Bought ${quantity} × ${sku_name} for ${total_price} ${currency_type}`, detail: row.detail };
     }
     case 'session': {
       const { game_type, score, duration } = row.detail;
       const name = getGameType(game_type)?.name ?? game_type;
-      return { type: 'session', at, summary: `Played ${name}: ${score} points in ${Math.floor(duration)} s` };
+      return {
+        type: 'session',
+        at,
+        summary: `Played ${name}: ${score} points in ${Math.floor(duration)} s`,
+        detail: { game_type, game_name: name, score, duration },
+      };
     }
   }
 }
@@ -108,7 +113,7 @@ export async function getProfile(deps: ProfileDeps, userId: string): Promise<Pro
       games_played: user.games_played,
       total_score: user.total_score,
       play_seconds: user.play_seconds,
-      top_scores: topScores,
+      top_scores: topScores.map((t) => ({ game_type: t.game_type, game_name: getGameType(t.game_type)?.name ?? t.game_type, score: t.score })),
       events_joined: user.events_joined,
       events_claimed: user.events_claimed,
       purchases: user.purchases,

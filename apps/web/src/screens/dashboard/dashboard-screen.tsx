@@ -19,7 +19,7 @@ export function DashboardScreen() {
       <section className="card hero">
         <h1>{t('dash.welcome', { name: p.nickname })}</h1>
         <p>
-          <span data-testid="dash-level">{t('dash.level', { level: p.level })}</span> · {t('profile.tier', { tier: p.tier })} · {t('dash.streak', { days: p.streak_days })}
+          <span data-testid="dash-level">{t('dash.level', { level: p.level })}</span> · {t('profile.tier', { tier: t(`tier.${p.tier}`) })} · {t('dash.streak', { days: p.streak_days })}
         </p>
         <ProgressBar value={p.exp} max={p.exp + p.exp_to_next_level} label={t('dash.exp', { exp: p.exp, next: p.exp + p.exp_to_next_level })} />
         <div className="balances">

@@ -1,10 +1,12 @@
 import { useEffect } from 'react';
-import { Loading, ProgressBar, Section, fmtDate } from '../../components/common';
+import { Loading, ProgressBar, Section, fmtDate, useRewardText } from '../../components/common';
 import { useApp, useT } from '../../hooks';
+import { describeActivity } from './activity-text';
 
 /** GET /api/profile: progression, currencies, lifetime stats, inventory and activity. */
 export function ProfileScreen() {
   const t = useT();
+  const rt = useRewardText();
   const lang = useApp((s) => s.ui.lang);
   const profile = useApp((s) => s.profile);
   const fetchProfile = useApp((s) => s.fetchProfile);
@@ -20,7 +22,7 @@ export function ProfileScreen() {
       <section className="card hero">
         <h1>{p.user.nickname}</h1>
         <p>
-          @{p.user.site_id} · {t('profile.tier', { tier: p.user.tier })} · <span data-testid="profile-level">{t('dash.level', { level: p.progression.level })}</span>
+          @{p.user.site_id} · {t('profile.tier', { tier: t(`tier.${p.user.tier}`) })} · <span data-testid="profile-level">{t('dash.level', { level: p.progression.level })}</span>
         </p>
         <ProgressBar value={p.progression.exp} max={p.progression.exp + p.progression.exp_to_next_level} label={t('dash.exp', { exp: p.progression.exp, next: p.progression.exp + p.progression.exp_to_next_level })} />
         <p className="balances">
@@ -44,7 +46,7 @@ export function ProfileScreen() {
         </dl>
         {s.top_scores.length > 0 && (
           <p>
-            {t('profile.topScores')}: {s.top_scores.map((x) => `${x.game_type} ${x.score}`).join(', ')}
+            {t('profile.topScores')}: {s.top_scores.map((x) => `${x.game_name} ${x.score}`).join(', ')}
           </p>
         )}
       </Section>
@@ -57,11 +59,11 @@ export function ProfileScreen() {
           ))}
         </ul>
       </Section>
-      <Section title={t('profile.activity')}>
+      <Section title={t('profile.activity')} testId="activity">
         <ul className="list">
           {p.recent_activity.map((a, i) => (
             <li key={i}>
-              <small className="muted">{fmtDate(a.at, lang)}</small> {a.summary}
+              <small className="muted">{fmtDate(a.at, lang)}</small> {describeActivity(a, t, rt.items)}
             </li>
           ))}
         </ul>
