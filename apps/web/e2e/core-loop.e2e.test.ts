@@ -167,7 +167,27 @@ describe('the whole loop in Chromium', () => {
     await op.getByTestId(`admin-event-${key}`).waitFor();
     await h.shot(op, 'console-event-created');
     await op.getByTestId('admin-tab-kpis').click();
-    await op.getByTestId('kpi-totals').waitFor({ timeout: 30_000 }).catch(() => {});
+    await op.getByTestId('kpi-totals').waitFor({ timeout: 30_000 });
+    // The funnel's steps and the games are named, not shown by their ids; both revenues are there.
+    expect(await op.getByTestId('kpi-totals').innerText()).toMatch(/Revenue \(coins\)\s+\d+\s+Revenue \(gems\)\s+\d+/);
+    expect((await op.getByTestId('kpi-funnel').innerText()).replace(/: \d+/g, '').split('\n').filter(Boolean)).toEqual([
+      'Funnel',
+      'Signed up',
+      'Joined an event',
+      'Finished a game',
+      'Claimed a reward',
+      'Bought in the shop',
+    ]);
+    // The player's games reach the store through the relay: ask again until they are there.
+    await expect
+      .poll(
+        async () => {
+          await op.getByRole('button', { name: 'Refresh' }).click();
+          return op.getByTestId('kpi-by-game').innerText();
+        },
+        { timeout: 30_000, interval: 500 },
+      )
+      .toMatch(/Reaction: \d+ sessions by \d+ players/);
     await h.shot(op, 'console-kpis');
     await op.getByTestId('admin-tab-pipeline').click();
     await op.getByTestId('pipeline').waitFor();

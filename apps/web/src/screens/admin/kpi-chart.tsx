@@ -11,8 +11,14 @@ const SERIES = [
   ['purchases', '#00838f'],
 ] as const;
 
+const DAY_S = 86_400;
+/** Every figure is a count: the y axis ticks whole numbers only. */
+const COUNT_STEPS = [1, 2, 5, 10, 20, 50, 100, 200, 500, 1_000, 2_000, 5_000, 10_000, 20_000, 50_000, 100_000, 200_000, 500_000, 1_000_000];
+/** A point's day as the range speaks it (UTC), `MM-DD` on the axis. */
+const dayOf = (seconds: number) => new Date(seconds * 1000).toISOString().slice(0, 10);
+
 /** Daily KPI lines drawn with uPlot (a ~50 KB canvas chart library), sized to its container. */
-export function KpiChart({ kpis, labels }: { kpis: Kpis; labels: Record<string, string> }) {
+export function KpiChart({ kpis, labels, dateLabel }: { kpis: Kpis; labels: Record<string, string>; dateLabel: string }) {
   const box = useRef<HTMLDivElement>(null);
   useEffect(() => {
     const el = box.current;
@@ -23,13 +29,14 @@ export function KpiChart({ kpis, labels }: { kpis: Kpis; labels: Record<string, 
       {
         width: Math.max(280, el.clientWidth),
         height: 240,
-        series: [{}, ...SERIES.map(([k, stroke]) => ({ label: labels[k] ?? k, stroke, width: 2 }))],
-        axes: [{}, { size: 40 }],
+        // One point per day: the x axis ticks whole days (never hours) and the legend names the day.
+        series: [{ label: dateLabel, value: (_u, v) => (v == null ? '—' : dayOf(v)) }, ...SERIES.map(([k, stroke]) => ({ label: labels[k] ?? k, stroke, width: 2 }))],
+        axes: [{ incrs: [DAY_S, 2 * DAY_S, 7 * DAY_S, 14 * DAY_S, 28 * DAY_S, 91 * DAY_S], values: (_u, splits) => splits.map((v) => dayOf(v).slice(5)) }, { size: 40, incrs: COUNT_STEPS }],
       },
       data,
       el,
     );
     return () => plot.destroy();
-  }, [kpis, labels]);
+  }, [kpis, labels, dateLabel]);
   return <div ref={box} data-testid="kpi-chart" role="img" aria-label="KPI chart" />;
 }

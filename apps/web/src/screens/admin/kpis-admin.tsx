@@ -1,6 +1,6 @@
 import { useCallback, useEffect, useMemo, useState } from 'react';
 import type { Kpis } from '@playloop/contracts';
-import { Loading, Section } from '../../components/common';
+import { Empty, Loading, Section } from '../../components/common';
 import { useApp, useAppStore, useT } from '../../hooks';
 import { KpiChart } from './kpi-chart';
 
@@ -34,6 +34,13 @@ export function KpisAdmin() {
     () => Object.fromEntries(['active_users', 'signups', 'sessions', 'claims', 'purchases'].map((k) => [k, t(`kpi.${k}`)])),
     [t],
   );
+  // Game names as GET /api/game/types gives them (loaded once; ids until then).
+  const gameTypes = useApp((s) => s.game.types);
+  const fetchGameTypes = useApp((s) => s.fetchGameTypes);
+  useEffect(() => {
+    if (gameTypes.length === 0) void fetchGameTypes();
+  }, [gameTypes.length, fetchGameTypes]);
+  const gameNames = useMemo(() => Object.fromEntries(gameTypes.map((g) => [g.game_type, g.name])), [gameTypes]);
   const maxFunnel = Math.max(1, ...(kpis?.funnel.map((f) => f.users) ?? [1]));
   return (
     <div className="stack">
@@ -61,30 +68,33 @@ export function KpisAdmin() {
               ))}
               <dt>{t('kpi.revenue')}</dt>
               <dd>{kpis.totals.revenue.soft}</dd>
+              <dt>{t('kpi.revenuePremium')}</dt>
+              <dd>{kpis.totals.revenue.premium}</dd>
             </dl>
           </Section>
           <Section title={t('admin.daily')}>
-            <KpiChart kpis={kpis} labels={labels} />
+            <KpiChart kpis={kpis} labels={labels} dateLabel={t('kpi.date')} />
           </Section>
-          <Section title={t('admin.funnel')}>
+          <Section title={t('admin.funnel')} testId="kpi-funnel">
             <ul className="list">
               {kpis.funnel.map((f) => (
                 <li key={f.step}>
-                  <div className="progress" aria-label={`${f.step} ${f.users}`}>
+                  <div className="progress" aria-label={`${t(`kpi.funnel.${f.step}`)} ${f.users}`}>
                     <div className="progress-fill" style={{ width: `${Math.round((f.users / maxFunnel) * 100)}%` }} />
                     <span className="progress-text">
-                      {f.step}: {f.users}
+                      {t(`kpi.funnel.${f.step}`)}: {f.users}
                     </span>
                   </div>
                 </li>
               ))}
             </ul>
           </Section>
-          <Section title={t('admin.byGame')}>
+          <Section title={t('admin.byGame')} testId="kpi-by-game">
+            {kpis.sessions_by_game.length === 0 && <Empty />}
             <ul className="list">
               {kpis.sessions_by_game.map((g) => (
                 <li key={g.game_type}>
-                  {g.game_type}: {g.sessions} / {g.players}
+                  {t('kpi.byGameLine', { game: gameNames[g.game_type] ?? g.game_type, sessions: g.sessions, players: g.players })}
                 </li>
               ))}
             </ul>
