@@ -4,7 +4,7 @@ import { examplePayloads, type Envelope } from '@playloop/contracts';
 import { buildTestApp, type TestContext } from '../../../test/build-app.ts';
 import { makePlayer } from '../../../test/factories/players.ts';
 import { backoffDelay, createOutboxRelay, delayAfter, type Publisher } from './relay.ts';
-import { claimOutboxBatch, listOutboxRows, markOutboxPublished, readOutboxBacklog } from './repo.ts';
+import { claimOutboxBatch, listOutboxRows, markOutboxPublished, readOutboxBacklog, releaseOutboxLease } from './repo.ts';
 import { appendOutbox } from './service.ts';
 
 /** Batches under a lease right now, live or not. */
@@ -103,7 +103,7 @@ describe('outbox relay', () => {
       batchSize: 2,
       pollMs: 5,
       backoff: { initialMs: 5, maxMs: 20 },
-      // The clock jumps 90 s below, past the default 60 s lease of a batch that may be in flight:
+      // The clock jumps 90 s below, past the default 15 s lease of a batch that may be in flight:
       // the relay must not take that batch's rows again (it holds them), or a row would go twice.
       onError: (_err, attempt) => errors.push(attempt),
     });
@@ -222,6 +222,68 @@ describe('outbox relay, claiming ahead', () => {
     expect(seen.filter((id) => ids.includes(id))).toEqual(ids);
     expect((await readOutboxBacklog(ctx.db)).pending).toBe(0);
     expect(await leases()).toBe(0);
+  });
+
+  it('keeps a slow batch from other nodes by renewing its lease, and gives it up within one lease once it stops', async () => {
+    await settle();
+    const userId = (await makePlayer(ctx.app)).user.id;
+    const ids = await writeEvents(userId, 2);
+    let letGo!: () => void;
+    const sent = new Promise<void>((r) => (letGo = r));
+    let calls = 0;
+    const slow: Publisher = {
+      name: 'slow-bus',
+      publish: async () => {
+        calls += 1;
+        await sent;
+      },
+    };
+    const relay = createOutboxRelay({ db: ctx.db, clock: ctx.clock, publisher: slow, leaseMs: 15_000 });
+    const draining = relay.drain();
+    await expect.poll(() => calls).toBe(1);
+    const otherNode = crypto.randomUUID();
+    const otherClaim = () => {
+      const now = ctx.clock.now();
+      return claimOutboxBatch(ctx.db, 100, now, new Date(now.getTime() + 15_000), otherNode);
+    };
+
+    // 20 s into the publish: past the lease it was claimed with, inside the renewed one.
+    ctx.clock.advance(10_000);
+    await relay.renewLeases();
+    ctx.clock.advance(10_000);
+    expect(await otherClaim()).toEqual([]);
+
+    // The relay stops renewing (as a node that died would): another node takes the batch once the lease ends.
+    ctx.clock.advance(16_000);
+    const taken = await otherClaim();
+    expect(taken.map((r) => r.event_id)).toEqual(expect.arrayContaining(ids));
+    await releaseOutboxLease(ctx.db, { owner: otherNode, ids: taken.map((r) => r.id) });
+    letGo();
+    await draining;
+    expect((await readOutboxBacklog(ctx.db)).pending).toBe(0);
+    expect(await leases()).toBe(0);
+  });
+
+  it('renews, while it runs, the lease of the batch it is publishing', async () => {
+    await settle();
+    await writeEvents((await makePlayer(ctx.app)).user.id, 1);
+    let letGo!: () => void;
+    const sent = new Promise<void>((r) => (letGo = r));
+    let calls = 0;
+    const slow: Publisher = { name: 'slow-bus', publish: async () => ((calls += 1), await sent) };
+    const relay = createOutboxRelay({ db: ctx.db, clock: ctx.clock, publisher: slow, leaseMs: 15_000, renewEveryMs: 20 });
+    relay.start();
+    try {
+      await expect.poll(() => calls).toBe(1);
+      ctx.clock.advance(12_000);
+      const renewedTo = ctx.clock.now().getTime() + 15_000;
+      const leaseEnd = async () =>
+        (await sql<{ until: Date }>`SELECT lease_until AS until FROM outbox_leases`.execute(ctx.db)).rows.map((r) => new Date(r.until).getTime());
+      await expect.poll(leaseEnd).toEqual([renewedTo]);
+    } finally {
+      letGo();
+      await relay.stop();
+    }
   });
 
   it('publishes again, once its lease ends, a batch whose mark failed', async () => {

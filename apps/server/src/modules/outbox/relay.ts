@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Db } from '../../db/database.ts';
 import type { Clock } from '../../lib/clock.ts';
-import { claimOutboxBatch, markOutboxPublished, readOutboxBacklog, releaseOutboxLease, type ClaimedRow, type OutboxMessage } from './repo.ts';
+import { claimOutboxBatch, markOutboxPublished, readOutboxBacklog, releaseOutboxLease, renewOutboxLeases, type ClaimedRow, type OutboxMessage } from './repo.ts';
 
 export type { OutboxMessage } from './repo.ts';
 
@@ -34,8 +34,14 @@ export interface RelayOptions {
   lingerMs?: number;
   /** Backoff after a failed publish: doubles from `initialMs` up to `maxMs` (defaults 200 ms, 30 s). */
   backoff?: { initialMs: number; maxMs: number };
-  /** How long a claimed batch is reserved for this node (default 60 s). */
+  /**
+   * How long a claimed batch is reserved for this node (default 15 s). While the loop runs, the
+   * leases of the batches it holds are renewed every third of that, so a slow publish keeps its
+   * batch, and a node that died gives its batch up within one lease rather than a long one.
+   */
   leaseMs?: number;
+  /** How often the running loop renews the leases it holds (default a third of `leaseMs`, at least 1 s). */
+  renewEveryMs?: number;
   /** How long `stop` waits for the batch in flight (default 5 s); its lease covers the rest. */
   stopTimeoutMs?: number;
   /** Told about every failed attempt (the app logs it). */
@@ -89,12 +95,13 @@ export function createOutboxRelay(options: RelayOptions) {
   const pollMs = options.pollMs ?? 250;
   const lingerMs = Math.min(options.lingerMs ?? 200, pollMs);
   const backoff = options.backoff ?? { initialMs: 200, maxMs: 30_000 };
-  const leaseMs = options.leaseMs ?? 60_000;
+  const leaseMs = options.leaseMs ?? 15_000;
   // Who holds this relay's leases: its own batches in flight do not make it wait for itself.
   const owner = randomUUID();
 
   let running = false;
   let loop: Promise<void> | undefined;
+  let renewTimer: NodeJS.Timeout | undefined;
   let wake: (() => void) | undefined;
   let failures = 0;
   let lastError: string | null = null;
@@ -114,6 +121,9 @@ export function createOutboxRelay(options: RelayOptions) {
   const letGo = (ids: readonly number[]) => {
     if (ids.length > 0) held.delete(ids[0]!);
   };
+
+  /** Extends the leases of the batches this relay holds (the loop does it every leaseMs / 3). */
+  const renewLeases = () => renewOutboxLeases(db, owner, [...held], new Date(clock.now().getTime() + leaseMs));
 
   const claim = async () => {
     const now = clock.now();
@@ -233,6 +243,9 @@ export function createOutboxRelay(options: RelayOptions) {
       if (running) return;
       running = true;
       loop = run();
+      // A failed renewal is not fatal: the lease then ends as if it had not been renewed.
+      renewTimer = setInterval(() => void renewLeases().catch(() => {}), options.renewEveryMs ?? Math.max(1_000, Math.floor(leaseMs / 3)));
+      renewTimer.unref();
     },
 
     /**
@@ -242,6 +255,7 @@ export function createOutboxRelay(options: RelayOptions) {
      */
     async stop() {
       running = false;
+      clearInterval(renewTimer);
       wake?.();
       let timer: NodeJS.Timeout | undefined;
       const timeout = new Promise<void>((resolve) => {
@@ -255,6 +269,8 @@ export function createOutboxRelay(options: RelayOptions) {
       // A publish still hanging is no longer this relay's: its lease ends and any relay takes it.
       held.clear();
     },
+
+    renewLeases,
 
     /** Polls now instead of at the next tick (after a commit that wrote events, say). */
     poke() {

@@ -159,6 +159,15 @@ export async function markOutboxPublished(db: Db, batch: LeasedBatch, now: Date)
     UPDATE outbox SET published_at = ${now} WHERE id = ANY(${idArray(batch.ids)})`.execute(db);
 }
 
+/**
+ * Extends the leases of the batches `owner` still holds (by first id) to `until`. A lease that
+ * already ended and was taken over by another node is not revived: its row is gone.
+ */
+export async function renewOutboxLeases(db: Db, owner: string, firstIds: readonly number[], until: Date): Promise<void> {
+  if (firstIds.length === 0) return;
+  await sql`UPDATE outbox_leases SET lease_until = ${until} WHERE owner = ${owner}::uuid AND first_id = ANY(${idArray(firstIds)})`.execute(db);
+}
+
 /** Gives a claimed batch back after a failed publish, so the next attempt takes it again at once. */
 export async function releaseOutboxLease(db: Db, batch: LeasedBatch): Promise<void> {
   if (batch.ids.length === 0) return;
