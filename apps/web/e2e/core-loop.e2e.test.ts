@@ -113,6 +113,9 @@ describe('the whole loop in Chromium', () => {
     await activity.getByText('Bought Bronze chest × 1 for 200 coins').waitFor();
     await activity.getByText(/Opened Bronze chest: /).waitFor();
     await activity.getByText('Welcome bonus: 1000 coins').waitFor();
+    // The claim, the payout, the purchase and the chest each said so on their own screen; the live
+    // updates of those grants added no second "you received a reward" toast.
+    expect(await page.getByTestId('toast-info').count()).toBe(0);
     const profileText = await page.getByTestId('profile').innerText();
     expect(profileText).toContain('Tier Bronze');
     expect(profileText).toMatch(/Top scores: .*Lucky Dice \d+/);
@@ -135,6 +138,8 @@ describe('the whole loop in Chromium', () => {
     });
     expect(res.status).toBe(201);
     await expect.poll(() => softOf(page), { timeout: 10_000 }).toBe(before + 777);
+    // A grant the player did not cause is news: it gets a toast (their own claims did not).
+    await page.getByTestId('toast-info').filter({ hasText: 'The operators sent you a reward!' }).waitFor();
     await h.shot(page, 'dashboard-live-grant');
   });
 

@@ -27,8 +27,10 @@ export function connectStream(store: AppStore, baseUrl = ''): StreamHandle {
       const data = parse(e);
       void store.getState().invalidateDashboard(typeof data?.etag === 'string' ? data.etag : undefined);
     });
-    source.addEventListener('reward.granted', () => {
-      store.getState().toast('info', 'toast.granted');
+    source.addEventListener('reward.granted', (e) => {
+      // A claim, a game's payout, a purchase or an opened item is the player's own doing, and its
+      // screen says so already; only a grant from elsewhere (an operator's) is news worth a toast.
+      if (parse(e)?.source === 'operator') store.getState().toast('info', 'toast.granted');
       void store.getState().fetchRewards();
       void store.getState().invalidateDashboard();
     });
