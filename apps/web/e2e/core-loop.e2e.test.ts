@@ -124,6 +124,8 @@ describe('the whole loop in Chromium', () => {
     await nav(page, 'Home');
     await page.getByTestId('dashboard').waitFor();
     expect(await softOf(page)).not.toBe(1000);
+    // Recent games by the game's name, not its id.
+    await page.getByTestId('dashboard').getByText(/^Lucky Dice: Score \d+$/).first().waitFor();
     await h.shot(page, 'dashboard-after-loop');
   });
 

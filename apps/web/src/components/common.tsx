@@ -1,5 +1,5 @@
 import type { RewardBundle, RewardItem } from '@playloop/contracts';
-import type { ReactNode } from 'react';
+import { useCallback, useEffect, type ReactNode } from 'react';
 import { useApp, useT } from '../hooks';
 
 export function ProgressBar({ value, max, label }: { value: number; max: number; label: string }) {
@@ -34,6 +34,16 @@ export function useRewardText() {
         .join(', ');
     },
   };
+}
+
+/** A game type's name as GET /api/game/types gives it (fetched once if not yet), its id until then. */
+export function useGameName() {
+  const types = useApp((s) => s.game.types);
+  const fetchGameTypes = useApp((s) => s.fetchGameTypes);
+  useEffect(() => {
+    if (types.length === 0) void fetchGameTypes();
+  }, [types.length, fetchGameTypes]);
+  return useCallback((gameType: string) => types.find((g) => g.game_type === gameType)?.name ?? gameType, [types]);
 }
 
 export function Loading() {

@@ -1,6 +1,6 @@
 import { useCallback, useEffect, useMemo, useState } from 'react';
 import type { Kpis } from '@playloop/contracts';
-import { Empty, Loading, Section } from '../../components/common';
+import { Empty, Loading, Section, useGameName } from '../../components/common';
 import { useApp, useAppStore, useT } from '../../hooks';
 import { KpiChart } from './kpi-chart';
 
@@ -34,13 +34,7 @@ export function KpisAdmin() {
     () => Object.fromEntries(['active_users', 'signups', 'sessions', 'claims', 'purchases'].map((k) => [k, t(`kpi.${k}`)])),
     [t],
   );
-  // Game names as GET /api/game/types gives them (loaded once; ids until then).
-  const gameTypes = useApp((s) => s.game.types);
-  const fetchGameTypes = useApp((s) => s.fetchGameTypes);
-  useEffect(() => {
-    if (gameTypes.length === 0) void fetchGameTypes();
-  }, [gameTypes.length, fetchGameTypes]);
-  const gameNames = useMemo(() => Object.fromEntries(gameTypes.map((g) => [g.game_type, g.name])), [gameTypes]);
+  const gameName = useGameName();
   const maxFunnel = Math.max(1, ...(kpis?.funnel.map((f) => f.users) ?? [1]));
   return (
     <div className="stack">
@@ -94,7 +88,7 @@ export function KpisAdmin() {
             <ul className="list">
               {kpis.sessions_by_game.map((g) => (
                 <li key={g.game_type}>
-                  {t('kpi.byGameLine', { game: gameNames[g.game_type] ?? g.game_type, sessions: g.sessions, players: g.players })}
+                  {t('kpi.byGameLine', { game: gameName(g.game_type), sessions: g.sessions, players: g.players })}
                 </li>
               ))}
             </ul>

@@ -1,10 +1,11 @@
 import { useEffect } from 'react';
-import { Empty, Loading, ProgressBar, Section, useRewardText } from '../../components/common';
+import { Empty, Loading, ProgressBar, Section, useGameName, useRewardText } from '../../components/common';
 import { navigate, useApp, useT } from '../../hooks';
 
 /** The main screen: one GET /api/dashboard, revalidated with its ETag and kept current by the stream. */
 export function DashboardScreen() {
   const t = useT();
+  const gameName = useGameName();
   const d = useApp((s) => s.dashboard);
   const fetchDashboard = useApp((s) => s.fetchDashboard);
   const rt = useRewardText();
@@ -77,7 +78,7 @@ export function DashboardScreen() {
           <ul className="list">
             {d.recentSessions.map((s) => (
               <li key={s.session_id}>
-                {s.game_type}: {s.score ?? '–'}
+                {gameName(s.game_type)}: {s.score === null ? '–' : t('play.score', { score: s.score })}
               </li>
             ))}
           </ul>
