@@ -93,6 +93,10 @@ describe('the whole loop in Chromium', () => {
     await page.getByTestId('sku-neon_starter_pack').getByText('Neon avatar × 1, Bronze chest × 3').waitFor();
     await h.shot(page, 'shop-limited');
     await page.getByTestId('tab-regular').click();
+    // A price the wallet cannot pay is said before the click (the player has no gems).
+    const pouch = page.getByTestId('buy-coin_pouch');
+    expect(await pouch.innerText()).toBe('Not enough gems');
+    expect(await pouch.isDisabled()).toBe(true);
     const before = await softOf(page);
     await page.getByTestId('buy-chest_bronze').dblclick();
     await page.getByTestId('toast-success').filter({ hasText: 'Purchase complete' }).first().waitFor();

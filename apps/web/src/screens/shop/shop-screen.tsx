@@ -38,6 +38,8 @@ export function ShopScreen() {
         {items.map((s) => {
           const limitReached = s.per_user_limit !== null && s.purchased_count >= s.per_user_limit;
           const soldOut = s.stock_remaining !== null && s.stock_remaining <= 0;
+          // Said before the click rather than after a refusal; the server still decides (402).
+          const short = currencies !== null && currencies[s.currency_type] < s.price;
           return (
             <article key={s.sku_id} className="card" data-testid={`sku-${s.sku_id}`}>
               <h2>{s.name}</h2>
@@ -49,8 +51,14 @@ export function ShopScreen() {
                 {s.per_user_limit !== null && <span className="badge">{t('shop.limit', { bought: s.purchased_count, limit: s.per_user_limit })}</span>}
                 {s.available_until && <span className="badge">{t('shop.until', { date: fmtDate(s.available_until, lang) })}</span>}
               </p>
-              <button type="button" className="primary" disabled={shop.purchasingSku === s.sku_id || soldOut || limitReached} onClick={() => void purchase(s.sku_id)} data-testid={`buy-${s.sku_id}`}>
-                {soldOut ? t('errors.SOLD_OUT') : limitReached ? t('errors.PURCHASE_LIMIT_REACHED') : t('shop.buy')}
+              <button type="button" className="primary" disabled={shop.purchasingSku === s.sku_id || soldOut || limitReached || short} onClick={() => void purchase(s.sku_id)} data-testid={`buy-${s.sku_id}`}>
+                {soldOut
+                  ? t('errors.SOLD_OUT')
+                  : limitReached
+                    ? t('errors.PURCHASE_LIMIT_REACHED')
+                    : short
+                      ? t(s.currency_type === 'soft' ? 'shop.notEnoughSoft' : 'shop.notEnoughPremium')
+                      : t('shop.buy')}
               </button>
             </article>
           );
