@@ -82,7 +82,11 @@ describe('the whole loop in Chromium', () => {
     await page.getByTestId('progress-updates').getByText(/3 \/ 3/).first().waitFor();
     await h.shot(page, 'dice-result-event-complete');
 
-    await nav(page, 'Events');
+    // The dashboard says the event is ready to claim, and leads to it.
+    await nav(page, 'Home');
+    await page.getByTestId('dash-claimable-warm_up_3_games').waitFor();
+    await h.shot(page, 'dashboard-ready-to-claim');
+    await page.getByTestId('dash-claimable-warm_up_3_games').click();
     await warmUp.getByRole('button', { name: 'Claim' }).click();
     await warmUp.getByText('Claimed').waitFor();
     await h.shot(page, 'event-claimed');
@@ -127,6 +131,7 @@ describe('the whole loop in Chromium', () => {
 
     await nav(page, 'Home');
     await page.getByTestId('dashboard').waitFor();
+    expect(await page.getByTestId('dash-claimable-warm_up_3_games').count()).toBe(0);
     expect(await softOf(page)).not.toBe(1000);
     // Recent games by the game's name, not its id.
     await page.getByTestId('dashboard').getByText(/^Lucky Dice: Score \d+$/).first().waitFor();

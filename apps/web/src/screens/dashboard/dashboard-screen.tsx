@@ -43,6 +43,15 @@ export function DashboardScreen() {
                 <button type="button" className="link" onClick={() => navigate('/events')}>
                   {e.title}
                 </button>
+                {e.participation?.status === 'claimable' && (
+                  <>
+                    {' '}
+                    <button type="button" className="badge" onClick={() => navigate('/events')} data-testid={`dash-claimable-${e.key}`}>
+                      {t('events.readyToClaim')}
+                    </button>
+                  </>
+                )}
+                {e.participation?.status === 'claimed' && <span className="badge"> {t('events.claimed')}</span>}
                 {e.participation ? (
                   <ProgressBar value={e.participation.progress} max={e.participation.target} label={t('events.progress', { progress: e.participation.progress, target: e.participation.target })} />
                 ) : (
