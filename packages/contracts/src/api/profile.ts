@@ -75,10 +75,11 @@ export const ActivityTypeSchema = z.enum(['claim', 'grant', 'purchase', 'session
  */
 const activity = <T extends z.infer<typeof ActivityTypeSchema>, D extends z.ZodType>(type: T, detail: D) =>
   z.object({ type: z.literal(type), at: IsoDateTimeSchema, summary: z.string(), detail });
+const grantDetail = <S extends z.ZodType>(source: S) => z.object({ source, title: z.string().nullable(), reward_items: z.array(RewardItemSchema) });
 export const ActivityEntrySchema = z
   .discriminatedUnion('type', [
-    activity('claim', z.object({ source: z.enum(['event', 'mission']), title: z.string().nullable(), reward_items: z.array(RewardItemSchema) })),
-    activity('grant', z.object({ source: RewardSourceSchema.exclude(['event', 'mission']), title: z.string().nullable(), reward_items: z.array(RewardItemSchema) })),
+    activity('claim', grantDetail(z.enum(['event', 'mission']))),
+    activity('grant', grantDetail(RewardSourceSchema.exclude(['event', 'mission']))),
     activity('purchase', z.object({ sku_name: z.string(), quantity: z.number().int(), total_price: z.number().int(), currency_type: CurrencySchema })),
     activity('session', z.object({ game_type: z.string(), game_name: z.string(), score: z.number(), duration: z.number() })),
   ])

@@ -89,6 +89,9 @@ export const gameTypes: ReadonlyMap<string, GameTypeDef> = new Map<string, GameT
 /** The definition of a game type, or undefined if there is none by that name. */
 export const getGameType = (gameType: string): GameTypeDef | undefined => gameTypes.get(gameType);
 
+/** A game type's display name, or the type itself for one no longer defined (old sessions keep it). */
+export const gameNameOf = (gameType: string): string => gameTypes.get(gameType)?.name ?? gameType;
+
 /** The public description of a game type (`GET /api/game/types`). */
 export function describeGameType(def: GameTypeDef): GameType {
   return {

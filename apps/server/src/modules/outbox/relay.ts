@@ -190,13 +190,11 @@ export function createOutboxRelay(options: RelayOptions) {
     const previousMarkError = markError;
     markError = null;
     const publishedAt = clock.now();
-    marking = markOutboxPublished(db, { owner, ids }, publishedAt).then(
-      () => letGo(ids),
-      (err: unknown) => {
+    marking = markOutboxPublished(db, { owner, ids }, publishedAt)
+      .catch((err: unknown) => {
         markError = err;
-        letGo(ids);
-      },
-    );
+      })
+      .finally(() => letGo(ids));
     lastPublishedAt = publishedAt;
     if (previousMarkError !== null) {
       // Its rows stay leased and are published again once the lease ends (the store dedupes).

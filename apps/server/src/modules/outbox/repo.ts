@@ -89,6 +89,8 @@ export function withOutboxRows(trx: Db, rows: OutboxRowInput[]): QueryCreator<DB
   return withOutbox(trx).with('outbox_rows', (qc) => qc.insertInto('outbox').values(outboxValues(rows))) as unknown as QueryCreator<DB>;
 }
 
+// Ids travel as one array parameter: one statement text (one prepared statement) whatever the
+// batch size, instead of a text per size with thousands of parameters.
 const idArray = (ids: readonly number[]) => sql`${`{${ids.join(',')}}`}::bigint[]`;
 
 /**
@@ -149,8 +151,6 @@ export interface LeasedBatch {
   ids: readonly number[];
 }
 
-// Ids travel as one array parameter: one statement text (one prepared statement) whatever the
-// batch size, instead of a text per size with thousands of parameters.
 /** Marks a claimed batch published and ends its lease, in one statement. */
 export async function markOutboxPublished(db: Db, batch: LeasedBatch, now: Date): Promise<void> {
   if (batch.ids.length === 0) return;

@@ -10,7 +10,7 @@ import type { Db } from '../../db/database.ts';
 import type { Clock } from '../../lib/clock.ts';
 import { unauthenticated } from '../../lib/domain-error.ts';
 import { effectiveParticipationStatus } from '../events/state.ts';
-import { getGameType } from '../games/registry.ts';
+import { gameNameOf } from '../games/registry.ts';
 import { currentStreak, localDateOf } from '../games/streak.ts';
 import { listHoldings } from '../inventory/repo.ts';
 import { expToNextLevel } from '../users/progression.ts';
@@ -71,7 +71,7 @@ export function toActivityEntry(row: ActivityRow): ActivityEntry {
     }
     case 'session': {
       const { game_type, score, duration } = row.detail;
-      const name = getGameType(game_type)?.name ?? game_type;
+      const name = gameNameOf(game_type);
       return {
         type: 'session',
         at,
@@ -113,7 +113,7 @@ export async function getProfile(deps: ProfileDeps, userId: string): Promise<Pro
       games_played: user.games_played,
       total_score: user.total_score,
       play_seconds: user.play_seconds,
-      top_scores: topScores.map((t) => ({ game_type: t.game_type, game_name: getGameType(t.game_type)?.name ?? t.game_type, score: t.score })),
+      top_scores: topScores.map((t) => ({ game_type: t.game_type, game_name: gameNameOf(t.game_type), score: t.score })),
       events_joined: user.events_joined,
       events_claimed: user.events_claimed,
       purchases: user.purchases,
