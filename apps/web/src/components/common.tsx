@@ -1,6 +1,6 @@
-import type { RewardBundle, RewardItem } from '@playloop/contracts';
 import { useCallback, useEffect, type ReactNode } from 'react';
 import { useApp, useT } from '../hooks';
+import { rewardText } from './reward-text';
 
 export function ProgressBar({ value, max, label }: { value: number; max: number; label: string }) {
   const pct = max > 0 ? Math.min(100, Math.round((value / max) * 100)) : 0;
@@ -12,28 +12,11 @@ export function ProgressBar({ value, max, label }: { value: number; max: number;
   );
 }
 
-/** A reward bundle or granted reward items, in words. */
+/** A reward bundle or granted reward items, in words (`rewardText` in the UI's language and item names). */
 export function useRewardText() {
   const t = useT();
   const names = useApp((s) => s.shop.itemNames);
-  const item = (i: { item_id: string; quantity: number }) => t('reward.item', { item: names[i.item_id] ?? i.item_id, n: i.quantity });
-  return {
-    bundle(b: RewardBundle) {
-      const parts: string[] = [];
-      if (b.currencies?.soft) parts.push(t('reward.soft', { n: b.currencies.soft }));
-      if (b.currencies?.premium) parts.push(t('reward.premium', { n: b.currencies.premium }));
-      if (b.exp) parts.push(t('reward.exp', { n: b.exp }));
-      for (const i of b.items ?? []) parts.push(item(i));
-      return parts.join(', ');
-    },
-    items(items: RewardItem[]) {
-      return items
-        .map((i) =>
-          i.type === 'currency' ? t(`reward.${i.currency}`, { n: i.amount }) : i.type === 'exp' ? t('reward.exp', { n: i.amount }) : item(i),
-        )
-        .join(', ');
-    },
-  };
+  return rewardText(t, names);
 }
 
 /** A game type's name as GET /api/game/types gives it (fetched once if not yet), its id until then. */

@@ -1,5 +1,6 @@
 import type { ActivityEntry, RewardItem } from '@playloop/contracts';
 import { describe, expect, it } from 'vitest';
+import { rewardText } from '../../components/reward-text';
 import { translate } from '../../i18n';
 import type { Lang } from '../../store/types';
 import { describeActivity } from './activity-text';
@@ -20,9 +21,9 @@ const entries: ActivityEntry[] = [
 
 const lines = (lang: Lang) => {
   const t = (key: string, vars?: Record<string, string | number>) => translate(lang, key, vars);
-  const rewards = (items: RewardItem[]) =>
-    items.map((i) => (i.type === 'currency' ? t(`reward.${i.currency}`, { n: i.amount }) : i.type === 'exp' ? t('reward.exp', { n: i.amount }) : `${i.item_id} × ${i.quantity}`)).join(', ');
-  return entries.map((e) => describeActivity(e, t, rewards));
+  // No item names known: items by id.
+  const { items } = rewardText(t, {});
+  return entries.map((e) => describeActivity(e, t, items));
 };
 
 describe('the activity feed in words', () => {

@@ -1,6 +1,5 @@
 import type { ActivityEntry, RewardItem } from '@playloop/contracts';
-
-type Translate = (key: string, vars?: Record<string, string | number>) => string;
+import type { Translate } from '../../components/reward-text';
 
 /**
  * One line of the activity feed in the reader's language, from the entry's `detail` (its
