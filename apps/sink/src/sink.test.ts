@@ -53,6 +53,17 @@ async function totals() {
   return (await store.kpis(DAY, DAY)).totals;
 }
 
+type Totals = Awaited<ReturnType<typeof totals>>;
+/** The totals after `added` (a `world`'s, no sessions or claims) on top of `before`. */
+const plus = (before: Totals, added: ReturnType<typeof world>['totals']): Totals => ({
+  active_users: before.active_users + added.active_users,
+  signups: before.signups + added.signups,
+  sessions: 0,
+  claims: 0,
+  purchases: before.purchases + added.purchases,
+  revenue: { soft: before.revenue.soft + added.revenue.soft, premium: 0 },
+});
+
 async function groupLag(groupId: string): Promise<number> {
   let lag = 0;
   for (const topic of eventTopics(prefix)) {
@@ -201,14 +212,7 @@ describe.skipIf(!BROKERS)('sink on Apache Kafka', () => {
     } finally {
       await sink.stop();
     }
-    expect(await totals()).toEqual({
-      active_users: before.active_users + added.active_users,
-      signups: before.signups + added.signups,
-      sessions: 0,
-      claims: 0,
-      purchases: before.purchases + added.purchases,
-      revenue: { soft: before.revenue.soft + added.revenue.soft, premium: 0 },
-    });
+    expect(await totals()).toEqual(plus(before, added));
   }, 120_000);
 
   it('loses nothing and counts nothing twice when a worker is SIGKILLed mid-stream and restarted', async () => {
@@ -254,14 +258,7 @@ describe.skipIf(!BROKERS)('sink on Apache Kafka', () => {
     }
     if (!CLICKHOUSE_URL) store = await openAnalyticsStore({ dataDir: dataDir! });
     // The new group read the whole topics from the start: the earlier tests' events as well.
-    expect(await totals()).toEqual({
-      active_users: before.active_users + added.active_users,
-      signups: before.signups + added.signups,
-      sessions: 0,
-      claims: 0,
-      purchases: before.purchases + added.purchases,
-      revenue: { soft: before.revenue.soft + added.revenue.soft, premium: 0 },
-    });
+    expect(await totals()).toEqual(plus(before, added));
   }, 240_000);
 });
 

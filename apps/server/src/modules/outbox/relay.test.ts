@@ -31,6 +31,21 @@ function recordingPublisher() {
   return { publisher, batches, state, published: () => batches.flat() };
 }
 
+/** A publisher whose publishes all wait until `letGo` is called (a slow broker). */
+function heldPublisher() {
+  let letGo!: () => void;
+  const sent = new Promise<void>((r) => (letGo = r));
+  const state = { calls: 0 };
+  const publisher: Publisher = {
+    name: 'slow-bus',
+    publish: async () => {
+      state.calls += 1;
+      await sent;
+    },
+  };
+  return { publisher, letGo: () => letGo(), calls: () => state.calls };
+}
+
 /** Writes `n` events for one user, one transaction each. */
 async function writeEvents(userId: string, n: number): Promise<string[]> {
   const ids: string[] = [];
@@ -228,19 +243,10 @@ describe('outbox relay, claiming ahead', () => {
     await settle();
     const userId = (await makePlayer(ctx.app)).user.id;
     const ids = await writeEvents(userId, 2);
-    let letGo!: () => void;
-    const sent = new Promise<void>((r) => (letGo = r));
-    let calls = 0;
-    const slow: Publisher = {
-      name: 'slow-bus',
-      publish: async () => {
-        calls += 1;
-        await sent;
-      },
-    };
-    const relay = createOutboxRelay({ db: ctx.db, clock: ctx.clock, publisher: slow, leaseMs: 15_000 });
+    const slow = heldPublisher();
+    const relay = createOutboxRelay({ db: ctx.db, clock: ctx.clock, publisher: slow.publisher, leaseMs: 15_000 });
     const draining = relay.drain();
-    await expect.poll(() => calls).toBe(1);
+    await expect.poll(slow.calls).toBe(1);
     const otherNode = crypto.randomUUID();
     const otherClaim = () => {
       const now = ctx.clock.now();
@@ -258,7 +264,7 @@ describe('outbox relay, claiming ahead', () => {
     const taken = await otherClaim();
     expect(taken.map((r) => r.event_id)).toEqual(expect.arrayContaining(ids));
     await releaseOutboxLease(ctx.db, { owner: otherNode, ids: taken.map((r) => r.id) });
-    letGo();
+    slow.letGo();
     await draining;
     expect((await readOutboxBacklog(ctx.db)).pending).toBe(0);
     expect(await leases()).toBe(0);
@@ -267,21 +273,18 @@ describe('outbox relay, claiming ahead', () => {
   it('renews, while it runs, the lease of the batch it is publishing', async () => {
     await settle();
     await writeEvents((await makePlayer(ctx.app)).user.id, 1);
-    let letGo!: () => void;
-    const sent = new Promise<void>((r) => (letGo = r));
-    let calls = 0;
-    const slow: Publisher = { name: 'slow-bus', publish: async () => ((calls += 1), await sent) };
-    const relay = createOutboxRelay({ db: ctx.db, clock: ctx.clock, publisher: slow, leaseMs: 15_000, renewEveryMs: 20 });
+    const slow = heldPublisher();
+    const relay = createOutboxRelay({ db: ctx.db, clock: ctx.clock, publisher: slow.publisher, leaseMs: 15_000, renewEveryMs: 20 });
     relay.start();
     try {
-      await expect.poll(() => calls).toBe(1);
+      await expect.poll(slow.calls).toBe(1);
       ctx.clock.advance(12_000);
       const renewedTo = ctx.clock.now().getTime() + 15_000;
       const leaseEnd = async () =>
         (await sql<{ until: Date }>`SELECT lease_until AS until FROM outbox_leases`.execute(ctx.db)).rows.map((r) => new Date(r.until).getTime());
       await expect.poll(leaseEnd).toEqual([renewedTo]);
     } finally {
-      letGo();
+      slow.letGo();
       await relay.stop();
     }
   });
