@@ -248,6 +248,8 @@ interface GetRoute {
   query: Record<string, string>;
   /** Only refused callers: a valid one would hold the connection open (Server-Sent Events). */
   refusedOnly?: boolean;
+  /** For a path with a `{param}`: the real value, fuzzed as the POST routes' params are. */
+  realParam?: () => string;
 }
 const getRoutes: GetRoute[] = [
   { path: '/healthz', query: {} },
@@ -270,6 +272,8 @@ const getRoutes: GetRoute[] = [
   { path: '/api/admin/missions', query: {} },
   { path: '/api/admin/shop/skus', query: {} },
   { path: '/api/admin/items', query: {} },
+  { path: '/api/admin/players', query: { q: 'fuzz', limit: '5' } },
+  { path: '/api/admin/players/{id}', query: {}, realParam: () => player.user.id },
   { path: '/api/admin/pipeline', query: {} },
   { path: '/api/admin/analytics/kpis', query: { from: '2026-11-01', to: '2026-11-30' } },
   { path: '/api/stream/', query: { access_token: 'x' }, refusedOnly: true },
@@ -284,7 +288,7 @@ function queries(route: GetRoute) {
   const names = Object.keys(route.query);
   const pair = fc.oneof(
     ...(names.length ? [fc.constantFrom(...names).chain((n) => fc.oneof(fc.constant(route.query[n]!), queryPart).map((v) => `${n}=${v}`))] : []),
-    fc.tuple(fc.oneof(queryPart, fc.constantFrom('constructor', 'limit', 'active', 'from', 'to', 'access_token')), queryPart).map(([n, v]) => `${n}=${v}`),
+    fc.tuple(fc.oneof(queryPart, fc.constantFrom('constructor', 'limit', 'active', 'from', 'to', 'access_token', 'q')), queryPart).map(([n, v]) => `${n}=${v}`),
     queryPart,
   );
   return fc.oneof({ weight: 1, arbitrary: fc.constant('') }, { weight: 4, arbitrary: fc.array(pair, { minLength: 1, maxLength: 4 }).map((ps) => `?${ps.join('&')}`) });
@@ -302,15 +306,16 @@ describe('fuzzing the GET routes', () => {
   it.each(getRoutes)('$path: never a 5xx, never a state change on a 4xx', async (route) => {
     const run = await routeRun();
     await fc.assert(
-      fc.asyncProperty(queries(route), getHeaders, async (query, h) => {
+      fc.asyncProperty(queries(route), getHeaders, param(route.realParam ?? (() => '')), async (query, h, p) => {
         const hdrs: Record<string, string> = {};
         const auth = authorization(route.refusedOnly && (h.auth === 'player' || h.auth === 'admin') ? 'none' : h.auth, { player, admin });
         if (auth !== undefined) hdrs.authorization = auth;
         if (h.ifNoneMatch !== undefined) hdrs['if-none-match'] = h.ifNoneMatch;
         if (h.traceparent !== undefined) hdrs.traceparent = h.traceparent;
         if (h.requestId !== undefined) hdrs['x-request-id'] = h.requestId;
-        const res = await ctx.app.inject({ method: 'GET', url: `${route.path}${query}`, headers: hdrs });
-        await run.check(`GET ${route.path}${query.slice(0, 300)}`, res);
+        const path = route.realParam ? urlOf(route.path, p) : route.path;
+        const res = await ctx.app.inject({ method: 'GET', url: `${path}${query}`, headers: hdrs });
+        await run.check(`GET ${path}${query.slice(0, 300)}`, res);
         if (res.statusCode >= 400) expect(res.headers['content-type'], res.body.slice(0, 200)).toMatch(/^application\/problem\+json/);
       }),
       { numRuns: GET_RUNS, seed: Number(process.env.CHAOS_FUZZ_SEED ?? 20261128) + 100 + getRoutes.indexOf(route) },

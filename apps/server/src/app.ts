@@ -25,6 +25,7 @@ import { gameRoutes } from './modules/games/routes.ts';
 import { profileRoutes } from './modules/profile/routes.ts';
 import { rewardsRoutes } from './modules/rewards/routes.ts';
 import { shopAdminRoutes } from './modules/shop/admin-routes.ts';
+import { playersAdminRoutes } from './modules/users/admin-routes.ts';
 import { shopRoutes } from './modules/shop/routes.ts';
 import { createUserChangeBus } from './modules/stream/bus.ts';
 import { streamRoutes } from './modules/stream/routes.ts';
@@ -133,6 +134,7 @@ export async function buildApp(options: AppOptions) {
   await app.register(inventoryRoutes, { prefix: '/api/inventory', db, clock, random: options.random ?? cryptoRandom });
   await app.register(itemCatalogRoutes, { prefix: '/api/items', db });
   await app.register(adminItemRoutes, { prefix: '/api/admin/items', db, clock });
+  await app.register(playersAdminRoutes, { prefix: '/api/admin/players', db, clock, resetTimezone: options.config.resetTimezone });
 
   const userChanges = createUserChangeBus(options.database, (err) => app.log.warn({ err }, 'live update listener failed'));
   await app.register(streamRoutes, { prefix: '/api/stream', bus: userChanges, clock, etagOf: (userId) => dashboardEtagOf(db, userId, clock.now()) });

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BrowserContext, Page } from 'playwright-core';
-import { ADMIN, SCREENSHOTS, operatorToken, startHarness, type Harness } from './harness';
+import { ADMIN, SCREENSHOTS, startHarness, type Harness } from './harness';
 
 const PASSWORD = 'player-password-e2e';
 const siteId = `e2e_${Date.now().toString(36)}`;
@@ -138,16 +138,41 @@ describe('the whole loop in Chromium', () => {
     await h.shot(page, 'dashboard-after-loop');
   });
 
-  it('an operator grant appears on the open dashboard without a reload', async () => {
+  it('an operator finds the player in the console and sends a reward; it shows on their open dashboard without a reload', async () => {
     const before = await softOf(page);
-    const userId = await page.evaluate(() => (window as unknown as { playloop: { getState(): { auth: { user: { id: string } } } } }).playloop.getState().auth.user.id);
-    const token = await operatorToken(h.baseUrl);
-    const res = await fetch(`${h.baseUrl}/api/rewards/distribute`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}`, 'x-idempotency-key': `e2e-grant-${userId}` },
-      body: JSON.stringify({ user_id: userId, bundle: { currencies: { soft: 777 } }, reason: 'e2e live grant' }),
-    });
-    expect(res.status).toBe(201);
+    const { operator, op } = await openConsole();
+    await op.getByTestId('admin-tab-players').click();
+    // Before any search, the newest signups: the player is among them.
+    await op.getByTestId(`player-${siteId}`).waitFor();
+    // A handle's start, typed in capitals, finds them; a handle no one has finds nobody.
+    await op.getByTestId('player-search').fill('nobody_has_this');
+    await op.getByTestId('player-search').press('Enter');
+    await op.getByTestId('players').getByText('Nothing here yet.').waitFor();
+    await op.getByTestId('player-search').fill(siteId.slice(0, 8).toUpperCase());
+    await op.getByRole('button', { name: 'Search' }).click();
+    const result = op.getByTestId(`player-${siteId}`);
+    expect(await result.innerText()).toBe(`E2E Player @${siteId}`);
+    expect(await op.getByTestId('player-results').locator('li').count()).toBe(1);
+    await h.shot(op, 'console-players-found');
+    await result.click();
+    const detail = op.getByTestId('player-detail');
+    // The operator sees the player's own profile: balances, stats and what happened to them.
+    expect(await detail.getByTestId('profile-soft').innerText()).toBe(`🪙 ${before}`);
+    expect(await detail.getByTestId('stat-purchases').innerText()).toBe('1');
+    await detail.getByTestId('activity').getByText('Bought Bronze chest × 1 for 200 coins').waitFor();
+    await h.shot(op, 'console-player');
+    const form = op.getByTestId('distribute-form');
+    // A reward without a reason is refused beside the field; nothing is sent.
+    await form.getByLabel('Reward coins').fill('777');
+    await form.getByRole('button', { name: 'Save' }).click();
+    await form.getByRole('alert').first().waitFor();
+    await form.getByLabel('Reason').fill('e2e live grant');
+    await form.getByRole('button', { name: 'Save' }).click();
+    // The player's page in the console shows the grant once it is made.
+    await detail.getByTestId('activity').getByText('From the operators (e2e live grant): 777 coins').waitFor();
+    expect(await detail.getByTestId('profile-soft').innerText()).toBe(`🪙 ${before + 777}`);
+    await h.shot(op, 'console-player-rewarded');
+    await operator.close();
     await expect.poll(() => softOf(page), { timeout: 10_000 }).toBe(before + 777);
     // A grant the player did not cause is news: it gets a toast (their own claims did not).
     await page.getByTestId('toast-info').filter({ hasText: 'The operators sent you a reward!' }).waitFor();

@@ -12,3 +12,4 @@ export * from './api/events.ts';
 export * from './api/missions.ts';
 export * from './api/dashboard.ts';
 export * from './api/profile.ts';
+export * from './api/players.ts';

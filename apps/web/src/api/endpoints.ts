@@ -25,6 +25,7 @@ import {
   ParticipationSchema,
   PendingRewardsResponseSchema,
   PipelineResponseSchema,
+  PlayerSearchResponseSchema,
   ProfileResponseSchema,
   PurchaseResponseSchema,
   RewardHistoryResponseSchema,
@@ -118,6 +119,9 @@ export function endpoints(client: ApiClient) {
       pipeline: () => r('GET', '/api/admin/pipeline', { schema: PipelineResponseSchema }),
       kpis: (from: string, to: string) =>
         r('GET', `/api/admin/analytics/kpis?from=${enc(from)}&to=${enc(to)}`, { schema: KpisResponseSchema }),
+      players: (q: string, limit = 20) =>
+        r('GET', `/api/admin/players?${q.trim() ? `q=${enc(q.trim())}&` : ''}limit=${limit}`, { schema: PlayerSearchResponseSchema }),
+      player: (id: string) => r('GET', `/api/admin/players/${enc(id)}`, { schema: ProfileResponseSchema }),
       distribute: (body: { user_id: string; bundle: RewardBundle; reason: string }, key: string) =>
         r('POST', '/api/rewards/distribute', { schema: DistributeResponseSchema, body, idempotencyKey: key }),
     },

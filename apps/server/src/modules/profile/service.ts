@@ -88,6 +88,13 @@ export function toActivityEntry(row: ActivityRow): ActivityEntry {
  * twenty things that happened to them. Six queries, all independent, whatever the history.
  */
 export async function getProfile(deps: ProfileDeps, userId: string): Promise<Profile> {
+  const profile = await readProfile(deps, userId);
+  if (!profile) throw unauthenticated('the player no longer exists');
+  return profile;
+}
+
+/** The profile of any user, or undefined when there is no such user (operators look players up). */
+export async function readProfile(deps: ProfileDeps, userId: string): Promise<Profile | undefined> {
   const { db } = deps;
   const now = deps.clock.now();
   const [user, currencies, topScores, holdings, participations, activity] = await Promise.all([
@@ -98,7 +105,7 @@ export async function getProfile(deps: ProfileDeps, userId: string): Promise<Pro
     listParticipationsWithEvents(db, userId, PROFILE_PARTICIPATIONS),
     listRecentActivity(db, userId, PROFILE_RECENT_ACTIVITY),
   ]);
-  if (!user) throw unauthenticated('the player no longer exists');
+  if (!user) return undefined;
 
   return {
     user: toUser(user),

@@ -1,4 +1,4 @@
-import type { Selectable } from 'kysely';
+import { sql, type Selectable } from 'kysely';
 import type { User } from '@playloop/contracts';
 import type { Db } from '../../db/database.ts';
 import type { UsersTable } from '../../db/schema.ts';
@@ -58,4 +58,36 @@ export function upsertAdmin(db: Db, admin: { site_id: string; password_hash: str
     )
     .returningAll()
     .executeTakeFirstOrThrow();
+}
+
+export interface PlayerSearchRow extends UserRow {
+  soft: number | null;
+  premium: number | null;
+}
+
+/** `%`, `_` and `\` stand for themselves in a LIKE pattern made from what an operator typed. */
+const likePrefix = (text: string) => `${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+
+/**
+ * Users whose handle or nickname starts with `q` (case-insensitive), or whose id it is, with their
+ * balances; the exact handle first, then the newest. Without `q`, the newest signups. Each match
+ * is an index range (migration 0020), so a search costs the same on a million players.
+ */
+export function searchUsersQuery(p: { q: string | undefined; id: string | undefined; limit: number }) {
+  const q = p.q?.toLowerCase();
+  const where = q
+    ? sql`u.site_id LIKE ${likePrefix(q)} OR lower(u.nickname) LIKE ${likePrefix(q)}${p.id ? sql` OR u.id = ${p.id}` : sql``}`
+    : sql`true`;
+  return sql<PlayerSearchRow>`
+    SELECT u.*, s.balance AS soft, g.balance AS premium
+    FROM users u
+    LEFT JOIN accounts s ON s.owner = 'user:' || u.id::text AND s.currency = 'soft'
+    LEFT JOIN accounts g ON g.owner = 'user:' || u.id::text AND g.currency = 'premium'
+    WHERE ${where}
+    ORDER BY ${q ? sql`u.site_id = ${q} DESC, ` : sql``}u.created_at DESC, u.id DESC
+    LIMIT ${p.limit}`;
+}
+
+export async function searchUsers(db: Db, p: Parameters<typeof searchUsersQuery>[0]): Promise<PlayerSearchRow[]> {
+  return (await searchUsersQuery(p).execute(db)).rows;
 }

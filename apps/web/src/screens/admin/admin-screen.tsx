@@ -6,10 +6,10 @@ import { SkusAdmin } from './skus-admin';
 import { ItemsAdmin } from './items-admin';
 import { KpisAdmin } from './kpis-admin';
 import { PipelineAdmin } from './pipeline-admin';
-import { DistributeAdmin } from './distribute-admin';
+import { PlayersAdmin } from './players-admin';
 
-type Tab = 'events' | 'missions' | 'skus' | 'items' | 'kpis' | 'pipeline' | 'distribute';
-const TABS: Tab[] = ['events', 'missions', 'skus', 'items', 'kpis', 'pipeline', 'distribute'];
+type Tab = 'events' | 'missions' | 'skus' | 'items' | 'kpis' | 'pipeline' | 'players';
+const TABS: Tab[] = ['events', 'missions', 'skus', 'items', 'kpis', 'pipeline', 'players'];
 
 /** The operator console (role admin): live ops content, KPI charts and pipeline health. */
 export default function AdminScreen() {
@@ -39,7 +39,7 @@ export default function AdminScreen() {
         {tab === 'items' && <ItemsAdmin />}
         {tab === 'kpis' && <KpisAdmin />}
         {tab === 'pipeline' && <PipelineAdmin />}
-        {tab === 'distribute' && <DistributeAdmin />}
+        {tab === 'players' && <PlayersAdmin />}
       </div>
     </div>
   );
