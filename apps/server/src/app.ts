@@ -116,7 +116,7 @@ export async function buildApp(options: AppOptions) {
   await app.register(metricsPlugin, { token: options.config.metricsToken });
   await app.register(docsPlugin);
   await app.register(authPlugin, { authService });
-  await app.register(outboxPlugin, { db, clock, pipeline: options.pipeline });
+  await app.register(outboxPlugin, { db, clock, pipeline: options.pipeline, holdLock: (key1, key2) => options.database.holdAdvisoryLock(key1, key2) });
   await app.register(idempotencyPlugin, { db, clock });
 
   await app.register(healthRoutes, { database: options.database });

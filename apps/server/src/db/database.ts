@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
-import { Kysely, PostgresDialect } from 'kysely';
+import { Kysely, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
 import { announceAfterCommit } from './announce-after-commit.ts';
 import { PGlitePool } from './pglite-pool.ts';
@@ -30,6 +30,14 @@ export interface Database {
    * PGlite: its in-process listener. Resolves to the unlisten function.
    */
   listen(channel: string, onPayload: (payload: string) => void): Promise<() => Promise<void>>;
+  /**
+   * Holds the session-level advisory lock (key1, key2) until the returned function is called, so
+   * that other nodes can tell from `pg_locks` that the holder is alive. PostgreSQL: on a connection
+   * of its own outside the pool, taken again when that connection comes back after a drop (while
+   * it is down, the holder looks dead). PGlite: on its one session. Rejects when another session
+   * holds the key.
+   */
+  holdAdvisoryLock(key1: number, key2: number): Promise<() => Promise<void>>;
   close(): Promise<void>;
 }
 
@@ -76,6 +84,11 @@ function openPostgres(url: string, max: number): Database {
       }
     },
     listen: (channel, onPayload) => listenPostgres(url, channel, onPayload),
+    holdAdvisoryLock: (key1, key2) =>
+      dedicatedConnection(url, async (c) => {
+        const { rows } = await c.query<{ ok: boolean }>('SELECT pg_try_advisory_lock($1, $2) AS ok', [key1, key2]);
+        if (!rows[0]?.ok) throw new Error(`advisory lock (${key1}, ${key2}) is held by another session`);
+      }),
     close: () => db.destroy(),
   };
 }
@@ -104,25 +117,36 @@ function preparePerConnection(client: pg.PoolClient): void {
   }) as typeof client.query;
 }
 
-// LISTEN needs a connection of its own for as long as it listens; a dropped one reconnects.
-async function listenPostgres(url: string, channel: string, onPayload: (payload: string) => void): Promise<() => Promise<void>> {
+/**
+ * A connection of its own, outside the pool, until the returned function closes it: `setUp` runs
+ * on it after every connect. A dropped one connects again a second later (and again while that
+ * fails). Resolves once the first connection is set up; rejects if that fails.
+ */
+async function dedicatedConnection(url: string, setUp: (c: pg.Client) => Promise<void>): Promise<() => Promise<void>> {
   let stopped = false;
   let client: pg.Client | null = null;
   let retry: ReturnType<typeof setTimeout> | undefined;
+  const reconnect = () => {
+    if (!stopped) retry = setTimeout(() => connect().catch(reconnect), 1000);
+  };
   const connect = async (): Promise<void> => {
     const c = new pg.Client({ connectionString: url });
-    c.on('notification', (msg) => {
-      if (msg.channel === channel && msg.payload !== undefined) onPayload(msg.payload);
-    });
     c.on('error', () => {
-      if (stopped) return;
-      client = null;
+      if (client === c) client = null;
       c.end().catch(() => {});
-      retry = setTimeout(() => connect().catch(() => {}), 1000);
+      reconnect();
     });
-    await c.connect();
-    await c.query(`LISTEN ${pg.escapeIdentifier(channel)}`);
-    client = c;
+    try {
+      await c.connect();
+      await setUp(c);
+    } catch (err) {
+      c.removeAllListeners('error');
+      c.on('error', () => {});
+      await c.end().catch(() => {});
+      throw err;
+    }
+    if (stopped) await c.end().catch(() => {});
+    else client = c;
   };
   await connect();
   return async () => {
@@ -130,6 +154,16 @@ async function listenPostgres(url: string, channel: string, onPayload: (payload:
     clearTimeout(retry);
     await client?.end().catch(() => {});
   };
+}
+
+// LISTEN needs a connection of its own for as long as it listens.
+function listenPostgres(url: string, channel: string, onPayload: (payload: string) => void): Promise<() => Promise<void>> {
+  return dedicatedConnection(url, async (c) => {
+    c.on('notification', (msg) => {
+      if (msg.channel === channel && msg.payload !== undefined) onPayload(msg.payload);
+    });
+    await c.query(`LISTEN ${pg.escapeIdentifier(channel)}`);
+  });
 }
 
 async function openPGlite(dataDir: string | undefined): Promise<Database> {
@@ -157,6 +191,13 @@ async function openPGlite(dataDir: string | undefined): Promise<Database> {
       }
     },
     listen: (channel, onPayload) => pglite.listen(channel, onPayload),
+    async holdAdvisoryLock(key1, key2) {
+      const { rows } = await sql<{ ok: boolean }>`SELECT pg_try_advisory_lock(${key1}::int, ${key2}::int) AS ok`.execute(db);
+      if (!rows[0]?.ok) throw new Error(`advisory lock (${key1}, ${key2}) is held by another session`);
+      return async () => {
+        await sql`SELECT pg_advisory_unlock(${key1}::int, ${key2}::int)`.execute(db).catch(() => {});
+      };
+    },
     async close() {
       await db.destroy();
       await pglite.close();

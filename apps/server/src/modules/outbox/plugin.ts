@@ -1,6 +1,6 @@
 import fp from 'fastify-plugin';
 import { Gauge } from 'prom-client';
-import type { Db } from '../../db/database.ts';
+import type { Database, Db } from '../../db/database.ts';
 import type { Clock } from '../../lib/clock.ts';
 import type { Pipeline } from './pipeline.ts';
 import { createOutboxRelay, type OutboxRelay, type OutboxStats } from './relay.ts';
@@ -18,6 +18,8 @@ export interface OutboxPluginOptions {
   db: Db;
   clock: Clock;
   pipeline?: Pipeline | undefined;
+  /** The database's advisory-lock holder: the relay shows other nodes it is alive with it. */
+  holdLock?: Database['holdAdvisoryLock'];
 }
 
 /**
@@ -25,12 +27,13 @@ export interface OutboxPluginOptions {
  * closes), backlog metrics and the operator routes.
  */
 export default fp<OutboxPluginOptions>(
-  async (app, { db, clock, pipeline }) => {
+  async (app, { db, clock, pipeline, holdLock }) => {
     const relay = pipeline
       ? createOutboxRelay({
           db,
           clock,
           publisher: pipeline.publisher,
+          holdLock,
           ...pipeline.relay,
           onError: (err, attempt, retryInMs) =>
             app.log.warn({ err, attempt, retryInMs, publisher: pipeline.publisher.name }, 'outbox publish failed; backing off'),

@@ -4,7 +4,7 @@ import { examplePayloads, type Envelope } from '@playloop/contracts';
 import { buildTestApp, type TestContext } from '../../../test/build-app.ts';
 import { makePlayer } from '../../../test/factories/players.ts';
 import { backoffDelay, createOutboxRelay, delayAfter, type Publisher } from './relay.ts';
-import { claimOutboxBatch, listOutboxRows, markOutboxPublished, readOutboxBacklog, releaseOutboxLease } from './repo.ts';
+import { claimOutboxBatch, listOutboxRows, markOutboxPublished, readOutboxBacklog, RELAY_PRESENCE, releaseOutboxLease } from './repo.ts';
 import { appendOutbox } from './service.ts';
 
 /** Batches under a lease right now, live or not. */
@@ -331,6 +331,99 @@ describe('outbox relay, claiming ahead', () => {
     sink.state.down = false;
     expect(await relay.drain()).toBe(8);
     expect(sink.published().filter((e) => e.user_id === userId && e.event_type === 'game.session.start').map((e) => e.event_id)).toEqual(ids);
+  });
+});
+
+describe("a dead relay's batch, told by its presence lock", () => {
+  const holdLock = (k1: number, k2: number) => ctx.database.holdAdvisoryLock(k1, k2);
+  /** Whether a session holds the presence lock `key` in this database right now. */
+  const present = async (key: number) =>
+    (
+      await sql<{ n: number }>`SELECT count(*)::int AS n FROM pg_locks
+        WHERE locktype = 'advisory' AND granted AND objsubid = 2 AND classid = ${RELAY_PRESENCE}::int::oid AND objid = ${key}::int::oid
+          AND database = (SELECT oid FROM pg_database WHERE datname = current_database())`.execute(ctx.db)
+    ).rows[0]!.n > 0;
+
+  it('is taken at once when no session holds its lock any more, not when its lease ends', async () => {
+    await settle();
+    await writeEvents((await makePlayer(ctx.app)).user.id, 3);
+    const now = ctx.clock.now();
+    const until = new Date(now.getTime() + 15_000);
+    // A node that runs holds its presence lock and claims a batch under it...
+    const release = await holdLock(RELAY_PRESENCE, 4242);
+    expect(await present(4242)).toBe(true);
+    const lost = await claimOutboxBatch(ctx.db, 100, now, until, '00000000-0000-4000-8000-00000000dead', [], 4242);
+    expect(lost.length).toBeGreaterThanOrEqual(3);
+    // ...and while it lives, other nodes wait for it.
+    expect(await claimOutboxBatch(ctx.db, 100, now, until, '00000000-0000-4000-8000-0000000000b2', [], null)).toEqual([]);
+    // Its process dies: its connections close, and the lock with them. The clock has not moved.
+    await release();
+    expect(await present(4242)).toBe(false);
+    const taken = await claimOutboxBatch(ctx.db, 100, now, until, '00000000-0000-4000-8000-0000000000b2', [], null);
+    expect(taken.map((r) => r.id)).toEqual(lost.map((r) => r.id));
+    await markOutboxPublished(ctx.db, { owner: '00000000-0000-4000-8000-0000000000b2', ids: taken.map((r) => r.id) }, now);
+    expect(await leases()).toBe(0);
+  });
+
+  it('waits for the end of a lease that names no lock (a relay draining without running, an older node)', async () => {
+    await settle();
+    await writeEvents((await makePlayer(ctx.app)).user.id, 1);
+    const now = ctx.clock.now();
+    const lost = await claimOutboxBatch(ctx.db, 100, now, new Date(now.getTime() + 15_000), '00000000-0000-4000-8000-00000000dea2', [], null);
+    expect(lost.length).toBeGreaterThanOrEqual(1);
+    const relay = createOutboxRelay({ db: ctx.db, clock: ctx.clock, publisher: recordingPublisher().publisher });
+    expect(await relay.drain()).toBe(0);
+    ctx.clock.advance(15_001);
+    expect(await relay.drain()).toBe(lost.length);
+  });
+
+  it('is let go by a stopping relay whose publish hangs, so another node takes it without waiting', async () => {
+    await settle();
+    await writeEvents((await makePlayer(ctx.app)).user.id, 2);
+    let calls = 0;
+    const hanging: Publisher = { name: 'hanging', publish: () => ((calls += 1), new Promise(() => {})) };
+    const stuck = createOutboxRelay({ db: ctx.db, clock: ctx.clock, publisher: hanging, holdLock, stopTimeoutMs: 200 });
+    stuck.start();
+    await expect.poll(() => calls).toBe(1);
+    const other = recordingPublisher();
+    const taker = createOutboxRelay({ db: ctx.db, clock: ctx.clock, publisher: other.publisher, holdLock });
+    // While the stuck relay runs, its lease (renewed or not) keeps the batch its own.
+    expect(await taker.drain()).toBe(0);
+    await stuck.stop();
+    // The clock has not moved: the lease is still live, but its holder is gone.
+    expect(await taker.drain()).toBeGreaterThanOrEqual(2);
+    expect((await readOutboxBacklog(ctx.db)).pending).toBe(0);
+    expect(await leases()).toBe(0);
+  });
+
+  it('is kept while its relay runs, and the relay lets its lock go when it stops', async () => {
+    await settle();
+    const before = Number((await sql<{ n: number }>`SELECT count(*)::int AS n FROM pg_locks WHERE locktype = 'advisory' AND classid = ${RELAY_PRESENCE}::int::oid`.execute(ctx.db)).rows[0]!.n);
+    const relay = createOutboxRelay({ db: ctx.db, clock: ctx.clock, publisher: recordingPublisher().publisher, holdLock });
+    relay.start();
+    await expect.poll(async () => Number((await sql<{ n: number }>`SELECT count(*)::int AS n FROM pg_locks WHERE locktype = 'advisory' AND classid = ${RELAY_PRESENCE}::int::oid`.execute(ctx.db)).rows[0]!.n)).toBe(before + 1);
+    await relay.stop();
+    expect(Number((await sql<{ n: number }>`SELECT count(*)::int AS n FROM pg_locks WHERE locktype = 'advisory' AND classid = ${RELAY_PRESENCE}::int::oid`.execute(ctx.db)).rows[0]!.n)).toBe(before);
+  });
+
+  it.runIf(process.env.DATABASE_URL)('counts a relay whose lock connection was cut as dead, and it takes its lock again when it reconnects', async () => {
+    await settle();
+    await writeEvents((await makePlayer(ctx.app)).user.id, 1);
+    const release = await holdLock(RELAY_PRESENCE, 4343);
+    const now = ctx.clock.now();
+    const until = new Date(now.getTime() + 15_000);
+    const lost = await claimOutboxBatch(ctx.db, 100, now, until, '00000000-0000-4000-8000-00000000dea3', [], 4343);
+    expect(lost.length).toBeGreaterThanOrEqual(1);
+    // The holder's connection goes (a network cut, a killed backend): it now looks dead.
+    await sql`SELECT pg_terminate_backend(pid) FROM pg_locks WHERE locktype = 'advisory' AND classid = ${RELAY_PRESENCE}::int::oid AND objid = ${4343}::int::oid`.execute(ctx.db);
+    await expect.poll(() => present(4343)).toBe(false);
+    const taken = await claimOutboxBatch(ctx.db, 100, now, until, '00000000-0000-4000-8000-0000000000b3', [], null);
+    expect(taken.map((r) => r.id)).toEqual(lost.map((r) => r.id));
+    await markOutboxPublished(ctx.db, { owner: '00000000-0000-4000-8000-0000000000b3', ids: taken.map((r) => r.id) }, now);
+    // The holder connects again by itself and holds its lock again.
+    await expect.poll(() => present(4343), { timeout: 10_000 }).toBe(true);
+    await release();
+    expect(await present(4343)).toBe(false);
   });
 });
 

@@ -1,7 +1,16 @@
-import { randomUUID } from 'node:crypto';
-import type { Db } from '../../db/database.ts';
+import { randomInt, randomUUID } from 'node:crypto';
+import type { Database, Db } from '../../db/database.ts';
 import type { Clock } from '../../lib/clock.ts';
-import { claimOutboxBatch, markOutboxPublished, readOutboxBacklog, releaseOutboxLease, renewOutboxLeases, type ClaimedRow, type OutboxMessage } from './repo.ts';
+import {
+  claimOutboxBatch,
+  markOutboxPublished,
+  readOutboxBacklog,
+  releaseOutboxLease,
+  renewOutboxLeases,
+  RELAY_PRESENCE,
+  type ClaimedRow,
+  type OutboxMessage,
+} from './repo.ts';
 
 export type { OutboxMessage } from './repo.ts';
 
@@ -44,6 +53,12 @@ export interface RelayOptions {
   renewEveryMs?: number;
   /** How long `stop` waits for the batch in flight (default 5 s); its lease covers the rest. */
   stopTimeoutMs?: number;
+  /**
+   * Takes the advisory lock that shows other nodes this relay is alive while it runs (the app
+   * passes its database's). Its batches are then taken over as soon as its process dies, rather
+   * than when their lease ends. Without it, or when the lock cannot be taken, leases just end.
+   */
+  holdLock?: Database['holdAdvisoryLock'];
   /** Told about every failed attempt (the app logs it). */
   onError?: (err: unknown, attempt: number, retryInMs: number) => void;
 }
@@ -121,13 +136,28 @@ export function createOutboxRelay(options: RelayOptions) {
   const letGo = (ids: readonly number[]) => {
     if (ids.length > 0) held.delete(ids[0]!);
   };
+  /** The second key of this relay's presence lock while the loop runs and holds it; its leases carry it. */
+  let presenceKey: number | null = null;
+  let releasePresence: (() => Promise<void>) | undefined;
+
+  /** Holds the presence lock, if the relay was given one; without it the relay works on leases alone. */
+  async function takePresence(): Promise<void> {
+    if (!options.holdLock || releasePresence) return;
+    const key = randomInt(-(2 ** 31), 2 ** 31);
+    try {
+      releasePresence = await options.holdLock(RELAY_PRESENCE, key);
+      presenceKey = key;
+    } catch {
+      // Taken by another session (a 1 in 2^32 collision) or no database: leases still end.
+    }
+  }
 
   /** Extends the leases of the batches this relay holds (the loop does it every leaseMs / 3). */
   const renewLeases = () => renewOutboxLeases(db, owner, [...held], new Date(clock.now().getTime() + leaseMs));
 
   const claim = async () => {
     const now = clock.now();
-    const rows = await claimOutboxBatch(db, batchSize, now, new Date(now.getTime() + leaseMs), owner, [...held]);
+    const rows = await claimOutboxBatch(db, batchSize, now, new Date(now.getTime() + leaseMs), owner, [...held], presenceKey);
     if (rows.length > 0) held.add(rows[0]!.id);
     return rows;
   };
@@ -218,6 +248,7 @@ export function createOutboxRelay(options: RelayOptions) {
     });
 
   async function run() {
+    await takePresence();
     while (running) {
       let delay: number;
       try {
@@ -264,8 +295,13 @@ export function createOutboxRelay(options: RelayOptions) {
       loop = undefined;
       // Rows claimed ahead go back at once rather than when their lease ends.
       await Promise.race([Promise.all([releaseAhead(), marking]), new Promise((r) => setTimeout(r, 1_000).unref())]);
-      // A publish still hanging is no longer this relay's: its lease ends and any relay takes it.
+      // A publish still hanging is no longer this relay's: any relay takes it, at once once the
+      // presence lock is let go (its lease names it), or when its lease ends.
       held.clear();
+      presenceKey = null;
+      const release = releasePresence;
+      releasePresence = undefined;
+      await release?.();
     },
 
     renewLeases,

@@ -21,6 +21,11 @@ const withOutbox = (db: Db) => db.withTables<{ outbox: OutboxTable }>();
 
 // Any constant works; it only has to be the same on every node that relays this database.
 const RELAY_LOCK = 7_041_978;
+/**
+ * The first key of the advisory lock a running relay holds to show it is alive; the second is the
+ * relay's own `presence_key`, written on its leases (migration 0021).
+ */
+export const RELAY_PRESENCE = 7_041_979;
 
 /**
  * An outbox event as the relay hands it to a publisher: the routing fields from their columns and
@@ -107,6 +112,11 @@ const idArray = (ids: readonly number[]) => sql`${`{${ids.join(',')}}`}::bigint[
  * Their leases count as live even past their end, for the owner only: a publish that outlives its
  * lease (a slow broker, a clock jump) must not be claimed and published again by the relay that
  * is still publishing it. Other nodes still take such a batch once its lease has ended.
+ *
+ * `presenceKey` is the second key of the advisory lock the owner holds while it runs (see
+ * RELAY_PRESENCE), written on the lease. Another owner's lease whose lock nobody holds is dropped
+ * like an expired one: its relay's process is gone (its connections closed with it), so the batch
+ * is taken at once rather than when the lease ends.
  */
 export async function claimOutboxBatch(
   db: Db,
@@ -115,15 +125,31 @@ export async function claimOutboxBatch(
   leaseUntil: Date,
   owner: string = randomUUID(),
   held: readonly number[] = [],
+  presenceKey: number | null = null,
 ): Promise<ClaimedRow[]> {
   return db.transaction().execute(async (trx) => {
     await sql`SELECT pg_advisory_xact_lock(${RELAY_LOCK})`.execute(trx);
     const busy = await sql<{ busy: boolean }>`
       WITH expired AS (
-        DELETE FROM outbox_leases
-        WHERE lease_until <= ${now} AND NOT (owner = ${owner}::uuid AND first_id = ANY(${idArray(held)}))
+        DELETE FROM outbox_leases l
+        WHERE NOT (l.owner = ${owner}::uuid AND l.first_id = ANY(${idArray(held)}))
+          AND (
+            l.lease_until <= ${now}
+            OR (l.owner <> ${owner}::uuid AND l.presence_key IS NOT NULL AND NOT EXISTS (
+              SELECT 1 FROM pg_locks k
+              WHERE k.locktype = 'advisory' AND k.granted AND k.objsubid = 2
+                AND k.database = (SELECT oid FROM pg_database WHERE datname = current_database())
+                AND k.classid = ${RELAY_PRESENCE}::int::oid AND k.objid = l.presence_key::oid
+            ))
+          )
+        RETURNING l.owner, l.first_id
       )
-      SELECT EXISTS (SELECT 1 FROM outbox_leases WHERE lease_until > ${now} AND owner <> ${owner}::uuid) AS busy`.execute(trx);
+      -- The statement's own DELETE is not visible to it: the dropped leases are left out by name.
+      SELECT EXISTS (
+        SELECT 1 FROM outbox_leases l
+        WHERE l.lease_until > ${now} AND l.owner <> ${owner}::uuid
+          AND (l.owner, l.first_id) NOT IN (SELECT owner, first_id FROM expired)
+      ) AS busy`.execute(trx);
     if (busy.rows[0]?.busy) return [];
     const claimed = await sql<{ id: number | string; event_id: string; event_type: EnvelopeEventType; user_id: string; json: string }>`
       SELECT o.id, o.event_id, o.event_type, o.user_id, o.envelope::text AS json
@@ -138,8 +164,8 @@ export async function claimOutboxBatch(
       LIMIT ${limit}`.execute(trx);
     const rows = claimed.rows.map((r) => ({ id: Number(r.id), event_id: String(r.event_id), event_type: r.event_type, user_id: String(r.user_id), json: r.json }));
     if (rows.length > 0) {
-      await sql`INSERT INTO outbox_leases (owner, first_id, last_id, lease_until)
-        VALUES (${owner}::uuid, ${rows[0]!.id}, ${rows.at(-1)!.id}, ${leaseUntil})`.execute(trx);
+      await sql`INSERT INTO outbox_leases (owner, first_id, last_id, lease_until, presence_key)
+        VALUES (${owner}::uuid, ${rows[0]!.id}, ${rows.at(-1)!.id}, ${leaseUntil}, ${presenceKey}::int)`.execute(trx);
     }
     return rows;
   });
