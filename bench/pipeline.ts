@@ -179,7 +179,7 @@ async function measurePath(pathName: 'embedded' | 'kafka', route: string, publis
     // with autovacuum off, so a DELETE would leave the previous path's rows (and the dead version
     // of every row it marked published) for this path's claims to step over.
     await sql`TRUNCATE outbox, outbox_leases`.execute(database.db);
-    const relay = createOutboxRelay({ db: database.db, clock: systemClock, publisher, pollMs: 50, ...(BATCH ? { batchSize: BATCH } : {}) });
+    const relay = createOutboxRelay({ db: database.db, clock: systemClock, publisher, pollMs: 50, holdLock: (k1, k2) => database.holdAdvisoryLock(k1, k2), ...(BATCH ? { batchSize: BATCH } : {}) });
 
     // Warm up (connections, consumer group join, JIT), so the timed runs measure the steady state.
     await writeOutbox(database, users, 500, seq);

@@ -19,6 +19,7 @@ import {
   RefreshBodySchema,
   SignupBodySchema,
   StartSessionBodySchema,
+  SuspendPlayerBodySchema,
   UpdateEventBodySchema,
   UpdateItemBodySchema,
   UpdateMissionBodySchema,
@@ -54,6 +55,8 @@ beforeAll(async () => {
   player = await makePlayer(ctx.app);
   admin = await makeAdmin(ctx);
   leaver = await makePlayer(ctx.app);
+  // What the suspension routes act on: a player of its own, so the fuzzed routes keep theirs.
+  ids.suspendTarget = (await makePlayer(ctx.app)).user.id;
   const event = await makeEvent(ctx, { rules: { metric: 'games_played', target: 2, client_reportable: true } });
   const mission = await makeMission(ctx);
   ids.event = event.id;
@@ -106,7 +109,9 @@ async function snapshot(): Promise<string> {
     (SELECT md5(coalesce(string_agg(m::text, ',' ORDER BY m.id), '')) FROM missions m) AS mission_rows,
     (SELECT md5(coalesce(string_agg(i::text, ',' ORDER BY i.item_id), '')) FROM items i) AS item_rows,
     (SELECT md5(coalesce(string_agg(k::text, ',' ORDER BY k.sku_id), '')) FROM skus k) AS sku_rows,
-    (SELECT version FROM content_version) AS content_version`.execute(ctx.db);
+    (SELECT version FROM content_version) AS content_version,
+    (SELECT string_agg(coalesce(suspended_at::text, '-') || coalesce(suspended_reason, ''), ',' ORDER BY id) FROM users) AS suspensions,
+    (SELECT count(*) FROM auth_sessions WHERE revoked_at IS NULL) AS live_sessions`.execute(ctx.db);
   return JSON.stringify(r.rows[0]);
 }
 
@@ -182,6 +187,8 @@ const routes: Route[] = [
   { name: 'admin-mission', method: 'POST', path: '/api/admin/missions', realParam: () => '', body: bodies(CreateMissionBodySchema, { key: 'fuzz_mi', title: 'F', period: 'daily', rules: { metric: 'wins', target: 1 }, reward_bundle: { exp: 1 } }) },
   { name: 'admin-sku', method: 'POST', path: '/api/admin/shop/skus', realParam: () => '', body: bodies(CreateSkuBodySchema, { sku_id: 'fuzz_sku2', name: 'F', price: 1, currency_type: 'soft', bundle: { exp: 1 } }) },
   { name: 'admin-item', method: 'POST', path: '/api/admin/items', realParam: () => '', body: bodies(CreateItemBodySchema, { item_id: 'fuzz_item', name: 'F', kind: 'cosmetic' }) },
+  { name: 'admin-player-suspend', method: 'POST', path: '/api/admin/players/{id}/suspend', realParam: () => ids.suspendTarget!, body: bodies(SuspendPlayerBodySchema, { reason: 'fuzz' }) },
+  { name: 'admin-player-reinstate', method: 'POST', path: '/api/admin/players/{id}/reinstate', realParam: () => ids.suspendTarget!, body: fc.constantFrom('', '{}', '[]', '{"a":1}', 'null') },
   { name: 'admin-event-edit', method: 'PATCH', path: '/api/admin/events/{id}', realParam: () => ids.patchEvent!, body: bodies(UpdateEventBodySchema, { title: 'Fuzzed' }) },
   { name: 'admin-mission-edit', method: 'PATCH', path: '/api/admin/missions/{id}', realParam: () => ids.patchMission!, body: bodies(UpdateMissionBodySchema, { title: 'Fuzzed' }) },
   { name: 'admin-sku-edit', method: 'PATCH', path: '/api/admin/shop/skus/{sku_id}', realParam: () => 'fuzz_sku', body: bodies(UpdateSkuBodySchema, { name: 'Fuzzed' }) },

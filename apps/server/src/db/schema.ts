@@ -21,6 +21,9 @@ export interface UsersTable {
   streak_days: Generated<number>;
   /** The local day of the last ended session; written as 'YYYY-MM-DD', read back as a Date. */
   last_play_date: ColumnType<Date | null, string | null | undefined, string | null>;
+  /** Set while an operator has the player suspended (migration 0022), with the operator's reason. */
+  suspended_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
+  suspended_reason: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 export interface AuthSessionsTable {
@@ -28,7 +31,7 @@ export interface AuthSessionsTable {
   user_id: string;
   created_at: Timestamp;
   revoked_at: Timestamp | null;
-  revoked_reason: 'logout' | 'reuse_detected' | null;
+  revoked_reason: 'logout' | 'reuse_detected' | 'suspended' | null;
 }
 
 export interface RefreshTokensTable {

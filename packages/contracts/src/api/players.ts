@@ -1,5 +1,7 @@
 import { z } from 'zod';
 import { UserSchema } from './auth.ts';
+import { IsoDateTimeSchema } from './common.ts';
+import { ProfileResponseSchema } from './profile.ts';
 import { BalancesSchema } from './rewards.ts';
 
 /** Most players one search answers; the default is 20. */
@@ -20,13 +22,38 @@ export const PlayerSearchQuerySchema = z.strictObject({
   limit: z.coerce.number().int().min(1).max(PLAYER_SEARCH_MAX).default(20),
 });
 
-/** One search result: who the player is, their level and what they hold. */
+/** Since when and why an operator suspended the player; null while they may play. */
+export const PlayerSuspensionSchema = z
+  .object({ suspended_at: IsoDateTimeSchema, reason: z.string() })
+  .nullable()
+  .meta({ id: 'PlayerSuspension' });
+
+/** One search result: who the player is, their level, what they hold and whether they are suspended. */
 export const PlayerSummarySchema = z
-  .object({ user: UserSchema, level: z.number().int(), balances: BalancesSchema })
+  .object({ user: UserSchema, level: z.number().int(), balances: BalancesSchema, suspension: PlayerSuspensionSchema })
   .meta({ id: 'PlayerSummary' });
+
+/** `GET /api/admin/players/{id}`: the player's own profile, with their suspension. */
+export const AdminPlayerSchema = ProfileResponseSchema.extend({ suspension: PlayerSuspensionSchema }).meta({ id: 'AdminPlayer' });
+
+/**
+ * `POST /api/admin/players/{id}/suspend`: the player's sessions end at once and they cannot log in
+ * again until reinstated (`POST /api/admin/players/{id}/reinstate`). Operators cannot be suspended.
+ */
+export const SuspendPlayerBodySchema = z.strictObject({
+  reason: z
+    .string()
+    .trim()
+    .min(1)
+    .max(200)
+    .regex(/^[^\p{Cc}]*$/u, 'no control characters'),
+});
 
 /** Exact handle first, then the newest signups. */
 export const PlayerSearchResponseSchema = z.object({ items: z.array(PlayerSummarySchema) });
 
 export type PlayerSearchQuery = z.infer<typeof PlayerSearchQuerySchema>;
 export type PlayerSummary = z.infer<typeof PlayerSummarySchema>;
+export type PlayerSuspension = z.infer<typeof PlayerSuspensionSchema>;
+export type AdminPlayer = z.infer<typeof AdminPlayerSchema>;
+export type SuspendPlayerBody = z.infer<typeof SuspendPlayerBodySchema>;

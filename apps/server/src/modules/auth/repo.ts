@@ -51,14 +51,15 @@ export function revokeSession(db: Db, sessionId: string, reason: 'logout' | 'reu
  * The live sessions among `sessionIds`, each with its user's role and, in the same read, the two
  * versions the player's dashboard is tagged with (users.state_version, content_version): a
  * revalidation then costs this one query. Many concurrent requests share one such read (see
- * `createSessionChecker`). Revoked and unknown sessions are simply absent.
+ * `createSessionChecker`). Revoked and unknown sessions are simply absent, and so is every
+ * session of a suspended user: a login that raced the suspension opens a session that is dead.
  */
 // Plain SQL, built once: this read runs for every authenticated request (in batches), and
 // building and compiling it with the query builder each time was a tenth of a 304's CPU.
 const LIVE_SESSIONS = CompiledQuery.raw(
   `SELECT s.id, s.user_id, u.role, u.state_version, c.version AS content_version
    FROM auth_sessions s JOIN users u ON u.id = s.user_id CROSS JOIN content_version c
-   WHERE s.id = any($1::uuid[]) AND s.revoked_at IS NULL AND c.id = 1`,
+   WHERE s.id = any($1::uuid[]) AND s.revoked_at IS NULL AND u.suspended_at IS NULL AND c.id = 1`,
 );
 
 export interface LiveSessionRow {

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { AuthResponse, LoginBody, SignupBody } from '@playloop/contracts';
 import type { Db } from '../../db/database.ts';
 import type { Clock } from '../../lib/clock.ts';
-import { DomainError, unauthenticated } from '../../lib/domain-error.ts';
+import { DomainError, forbidden, unauthenticated } from '../../lib/domain-error.ts';
 import type { RateLimitStore } from '../../lib/rate-limit.ts';
 import { findUserById, findUserBySiteId, insertUser, toUser, type UserRow } from '../users/repo.ts';
 import { hashPassword, verifyPassword } from './passwords.ts';
@@ -124,6 +124,8 @@ export function createAuthService(deps: AuthServiceDeps) {
         throw unauthenticated('wrong site_id or password');
       }
       await rateLimits.reset(handleKey(body.site_id), limits.windowMs, nowMs);
+      // Said only to whoever knows the password: a wrong one is refused as for any handle.
+      if (user.suspended_at) throw forbidden('this account is suspended');
       const now = clock.now();
       return db.transaction().execute(async (trx) => {
         for (const hook of deps.onLogin ?? []) await hook(trx, user, { now, traceId });
@@ -143,6 +145,7 @@ export function createAuthService(deps: AuthServiceDeps) {
         if (spent) {
           const user = await findUserById(trx, spent.user_id);
           if (!user) return { error: 'unknown user' as const };
+          if (user.suspended_at) return { error: 'account suspended' as const };
           return { pair: await issuePair(trx, user, spent.session_id, now) };
         }
         const known = await repo.findRefreshToken(trx, tokenHash);

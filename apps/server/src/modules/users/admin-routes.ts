@@ -1,19 +1,25 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import {
+  AdminPlayerSchema,
   AuthHeadersSchema,
+  IdempotencyHeadersSchema,
   IdParamsSchema,
   NoQuerySchema,
   PlayerSearchQuerySchema,
   PlayerSearchResponseSchema,
-  ProfileResponseSchema,
+  PlayerSummarySchema,
+  SuspendPlayerBodySchema,
 } from '@playloop/contracts';
 import type { ProfileDeps } from '../profile/service.ts';
-import { getPlayerForOperator, searchPlayers } from './service.ts';
+import { getPlayerForOperator, reinstatePlayer, searchPlayers, suspendPlayer } from './service.ts';
 
 const tags = ['players', 'admin'];
 const security = [{ bearerAuth: [] }];
 
-/** Operators' view of players: find one by handle, nickname or id, and read their profile. */
+/**
+ * Operators' view of players: find one by handle, nickname or id, read their profile, suspend
+ * and reinstate them.
+ */
 export const playersAdminRoutes: FastifyPluginAsyncZod<ProfileDeps> = async (app, deps) => {
   app.get(
     '/',
@@ -28,9 +34,27 @@ export const playersAdminRoutes: FastifyPluginAsyncZod<ProfileDeps> = async (app
   app.get(
     '/:id',
     {
-      schema: { tags, security, headers: AuthHeadersSchema, params: IdParamsSchema, querystring: NoQuerySchema, response: { 200: ProfileResponseSchema } },
+      schema: { tags, security, headers: AuthHeadersSchema, params: IdParamsSchema, querystring: NoQuerySchema, response: { 200: AdminPlayerSchema } },
       preHandler: app.requireAdmin,
     },
     async (request) => getPlayerForOperator(deps, request.params.id),
+  );
+
+  app.post(
+    '/:id/suspend',
+    {
+      schema: { tags, security, headers: IdempotencyHeadersSchema, params: IdParamsSchema, body: SuspendPlayerBodySchema, response: { 200: PlayerSummarySchema } },
+      preHandler: app.requireAdmin,
+    },
+    async (request) => suspendPlayer(deps, request.params.id, request.body),
+  );
+
+  app.post(
+    '/:id/reinstate',
+    {
+      schema: { tags, security, headers: IdempotencyHeadersSchema, params: IdParamsSchema, response: { 200: PlayerSummarySchema } },
+      preHandler: app.requireAdmin,
+    },
+    async (request) => reinstatePlayer(deps.db, request.params.id),
   );
 };

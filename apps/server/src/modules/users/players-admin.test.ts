@@ -1,6 +1,6 @@
 import { CompiledQuery } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PlayerSearchResponseSchema, ProfileResponseSchema, type PlayerSummary } from '@playloop/contracts';
+import { AdminPlayerSchema, PlayerSearchResponseSchema, PlayerSummarySchema, type PlayerSummary } from '@playloop/contracts';
 import { buildTestApp, type TestContext } from '../../../test/build-app.ts';
 import { makeAdmin, makePlayer, uniqueSiteId, type TestPlayer } from '../../../test/factories/players.ts';
 import { expectProblem } from '../../../test/problem.ts';
@@ -47,7 +47,7 @@ describe('GET /api/admin/players', () => {
     await signup(`x${p}alpha`);
     const items = await search(`q=${p}`);
     expect(handles(items)).toEqual([`${p}beta`, `${p}alpha`]);
-    expect(items[1]).toEqual({ user: a.user, level: 1, balances: { soft: 1000, premium: 0 } });
+    expect(items[1]).toEqual({ user: a.user, level: 1, balances: { soft: 1000, premium: 0 }, suspension: null });
     expect(handles(await search(`q=${p}al`))).toEqual([`${p}alpha`]);
     // Handles are lower case; what an operator types is matched as if it were.
     expect(handles(await search(`q=${p.toUpperCase()}AL`))).toEqual([`${p}alpha`]);
@@ -142,18 +142,127 @@ describe('GET /api/admin/players/{id}', () => {
     expect(grant.statusCode, grant.body).toBe(201);
     const res = await get(`/api/admin/players/${player.user.id}`);
     expect(res.statusCode, res.body).toBe(200);
-    const profile = ProfileResponseSchema.parse(res.json());
+    const profile = AdminPlayerSchema.parse(res.json());
     expect(profile.user).toEqual(player.user);
     expect(profile.currencies).toEqual({ soft: 1000, premium: 7 });
     expect(profile.recent_activity[0]).toMatchObject({ type: 'grant', detail: { source: 'operator', title: 'support ticket 12' } });
-    // The same profile the player reads for themselves.
+    // The same profile the player reads for themselves, and whether they are suspended.
     const own = await get('/api/profile', player);
-    expect(res.json()).toEqual(own.json());
+    expect(res.json()).toEqual({ ...own.json(), suspension: null });
   });
 
   it('answers 404 for an id no user has, 400 for one that is not an id or with a query', async () => {
     expectProblem(await get('/api/admin/players/00000000-0000-4000-8000-000000000000'), 404, 'NOT_FOUND');
     expectProblem(await get('/api/admin/players/not-a-uuid'), 400, 'VALIDATION_FAILED');
     expectProblem(await get(`/api/admin/players/${admin.user.id}?full=1`), 400, 'VALIDATION_FAILED');
+  });
+});
+
+describe('suspending a player', () => {
+  const post = (url: string, body?: unknown, as: { headers: Record<string, string> } | null = admin, extra: Record<string, string> = {}) =>
+    ctx.app.inject({
+      method: 'POST',
+      url,
+      headers: { ...(as?.headers ?? {}), ...extra, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+      ...(body === undefined ? {} : { payload: typeof body === 'string' ? body : JSON.stringify(body) }),
+    });
+  const suspend = (id: string, body: unknown = { reason: 'chargeback fraud' }, as?: { headers: Record<string, string> } | null) =>
+    post(`/api/admin/players/${id}/suspend`, body, as);
+  const reinstate = (id: string, as?: { headers: Record<string, string> } | null) => post(`/api/admin/players/${id}/reinstate`, undefined, as);
+  const login = (p: TestPlayer, password = p.password) =>
+    ctx.app.inject({ method: 'POST', url: '/api/auth/login', payload: { site_id: p.user.site_id, password } });
+  const refresh = (token: string) => ctx.app.inject({ method: 'POST', url: '/api/auth/refresh', payload: { refresh_token: token } });
+  const userRow = (id: string) => ctx.db.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
+
+  it('ends their sessions at once and keeps them out until reinstated', async () => {
+    const player = await makePlayer(ctx.app);
+    const second = (await login(player)).json() as TestPlayer;
+    expect((await get('/api/dashboard', player)).statusCode).toBe(200);
+
+    ctx.clock.advance(1_000);
+    const res = await suspend(player.user.id, { reason: '  chargeback fraud  ' });
+    expect(res.statusCode, res.body).toBe(200);
+    const summary = PlayerSummarySchema.parse(res.json());
+    expect(summary.suspension).toEqual({ suspended_at: ctx.clock.now().toISOString(), reason: 'chargeback fraud' });
+
+    // Every session of theirs is over: access tokens, refresh tokens, both logins.
+    expectProblem(await get('/api/dashboard', player), 401, 'UNAUTHENTICATED');
+    expectProblem(await get('/api/dashboard', { headers: { authorization: `Bearer ${second.access_token}` } }), 401, 'UNAUTHENTICATED');
+    expectProblem(await refresh(player.refresh_token), 401, 'UNAUTHENTICATED');
+    expectProblem(await refresh(second.refresh_token), 401, 'UNAUTHENTICATED');
+    // The right password is told the account is suspended; a wrong one learns nothing new.
+    expect(expectProblem(await login(player), 403, 'FORBIDDEN').detail).toMatch(/suspended/);
+    expectProblem(await login(player, 'not-the-password'), 401, 'UNAUTHENTICATED');
+    const sessions = await ctx.db.selectFrom('auth_sessions').select(['revoked_reason']).where('user_id', '=', player.user.id).execute();
+    expect(sessions.map((s) => s.revoked_reason)).toEqual(['suspended', 'suspended']);
+
+    // Operators see it in the search and on the player's page.
+    expect((await search(`q=${player.user.site_id}`))[0]!.suspension).toEqual(summary.suspension);
+    expect(AdminPlayerSchema.parse((await get(`/api/admin/players/${player.user.id}`)).json()).suspension).toEqual(summary.suspension);
+
+    const back = await reinstate(player.user.id);
+    expect(back.statusCode, back.body).toBe(200);
+    expect(PlayerSummarySchema.parse(back.json()).suspension).toBeNull();
+    // The old sessions stay ended; a new login works.
+    expectProblem(await get('/api/dashboard', player), 401, 'UNAUTHENTICATED');
+    const again = await login(player);
+    expect(again.statusCode, again.body).toBe(200);
+    expect((await get('/api/dashboard', { headers: { authorization: `Bearer ${(again.json() as TestPlayer).access_token}` } })).statusCode).toBe(200);
+  });
+
+  it('counts no session of a suspended player as live, even one opened by a login that raced the suspension', async () => {
+    const player = await makePlayer(ctx.app);
+    // As if a login had committed its session after the suspension revoked the others.
+    await ctx.db.updateTable('users').set({ suspended_at: ctx.clock.now(), suspended_reason: 'raced' }).where('id', '=', player.user.id).execute();
+    expectProblem(await get('/api/dashboard', player), 401, 'UNAUTHENTICATED');
+  });
+
+  it('keeps the first suspension when suspended again, and reinstating a player in good standing changes nothing', async () => {
+    const player = await makePlayer(ctx.app);
+    const first = PlayerSummarySchema.parse((await suspend(player.user.id, { reason: 'first' })).json()).suspension;
+    ctx.clock.advance(5_000);
+    const second = await suspend(player.user.id, { reason: 'second' });
+    expect(second.statusCode).toBe(200);
+    expect(PlayerSummarySchema.parse(second.json()).suspension).toEqual(first);
+    const other = await makePlayer(ctx.app);
+    const before = await userRow(other.user.id);
+    expect((await reinstate(other.user.id)).statusCode).toBe(200);
+    expect(await userRow(other.user.id)).toEqual(before);
+    expect((await get('/api/dashboard', other)).statusCode).toBe(200);
+  });
+
+  it('refuses to suspend an operator, itself included', async () => {
+    const other = await makeAdmin(ctx);
+    expectProblem(await suspend(other.user.id), 403, 'FORBIDDEN');
+    expectProblem(await suspend(admin.user.id), 403, 'FORBIDDEN');
+    expect((await userRow(admin.user.id)).suspended_at).toBeNull();
+    expect((await get('/api/admin/players', other)).statusCode).toBe(200);
+  });
+
+  it('refuses players and bad tokens, unknown ids and bad bodies, and changes nothing', async () => {
+    const player = await makePlayer(ctx.app);
+    const target = await makePlayer(ctx.app);
+    const before = await userRow(target.user.id);
+    const id = target.user.id;
+    expectProblem(await suspend(id, undefined, player), 403, 'FORBIDDEN');
+    expectProblem(await reinstate(id, player), 403, 'FORBIDDEN');
+    expectProblem(await suspend(id, undefined, null), 401, 'UNAUTHENTICATED');
+    expectProblem(await suspend(id, undefined, { headers: { authorization: 'Bearer nope' } }), 401, 'UNAUTHENTICATED');
+    expectProblem(await suspend('00000000-0000-4000-8000-000000000000'), 404, 'NOT_FOUND');
+    expectProblem(await reinstate('00000000-0000-4000-8000-000000000000'), 404, 'NOT_FOUND');
+    expectProblem(await suspend('not-an-id'), 400, 'VALIDATION_FAILED');
+    for (const body of [{}, { reason: '' }, { reason: '   ' }, { reason: 'x'.repeat(201) }, { reason: 7 }, { reason: 'a\u0000b' }, { reason: 'ok', until: '2027-01-01' }, [], 'null', '{"reason":'])
+      expectProblem(await suspend(id, body), 400, 'VALIDATION_FAILED');
+    expect(await userRow(id)).toEqual(before);
+    expect((await get('/api/dashboard', target)).statusCode).toBe(200);
+  });
+
+  it('replays a suspension sent again under its idempotency key', async () => {
+    const target = await makePlayer(ctx.app);
+    const send = () => post(`/api/admin/players/${target.user.id}/suspend`, { reason: 'once' }, admin, { 'x-idempotency-key': `suspend-${target.user.id}` });
+    const [a, b] = [await send(), await send()];
+    expect(a.statusCode).toBe(200);
+    expect(b.headers['idempotent-replayed']).toBe('true');
+    expect(b.json()).toEqual(a.json());
   });
 });

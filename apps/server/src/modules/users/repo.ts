@@ -1,4 +1,4 @@
-import { sql, type Selectable } from 'kysely';
+import { sql, type RawBuilder, type Selectable } from 'kysely';
 import type { User } from '@playloop/contracts';
 import type { Db } from '../../db/database.ts';
 import type { UsersTable } from '../../db/schema.ts';
@@ -73,21 +73,49 @@ const likePrefix = (text: string) => `${text.replace(/[\\%_]/g, (c) => `\\${c}`)
  * balances; the exact handle first, then the newest. Without `q`, the newest signups. Each match
  * is an index range (migration 0020), so a search costs the same on a million players.
  */
-export function searchUsersQuery(p: { q: string | undefined; id: string | undefined; limit: number }) {
-  const q = p.q?.toLowerCase();
-  const where = q
-    ? sql`u.site_id LIKE ${likePrefix(q)} OR lower(u.nickname) LIKE ${likePrefix(q)}${p.id ? sql` OR u.id = ${p.id}` : sql``}`
-    : sql`true`;
-  return sql<PlayerSearchRow>`
+const playerRows = (where: RawBuilder<unknown>, orderBy: RawBuilder<unknown>, limit: number) => sql<PlayerSearchRow>`
     SELECT u.*, s.balance AS soft, g.balance AS premium
     FROM users u
     LEFT JOIN accounts s ON s.owner = 'user:' || u.id::text AND s.currency = 'soft'
     LEFT JOIN accounts g ON g.owner = 'user:' || u.id::text AND g.currency = 'premium'
     WHERE ${where}
-    ORDER BY ${q ? sql`u.site_id = ${q} DESC, ` : sql``}u.created_at DESC, u.id DESC
-    LIMIT ${p.limit}`;
+    ORDER BY ${orderBy}
+    LIMIT ${limit}`;
+
+export function searchUsersQuery(p: { q: string | undefined; id: string | undefined; limit: number }) {
+  const q = p.q?.toLowerCase();
+  const where = q
+    ? sql`u.site_id LIKE ${likePrefix(q)} OR lower(u.nickname) LIKE ${likePrefix(q)}${p.id ? sql` OR u.id = ${p.id}` : sql``}`
+    : sql`true`;
+  return playerRows(where, sql`${q ? sql`u.site_id = ${q} DESC, ` : sql``}u.created_at DESC, u.id DESC`, p.limit);
 }
 
 export async function searchUsers(db: Db, p: Parameters<typeof searchUsersQuery>[0]): Promise<PlayerSearchRow[]> {
   return (await searchUsersQuery(p).execute(db)).rows;
+}
+
+/** One user with their balances, as a search lists them; undefined when there is no such user. */
+export async function findPlayerRow(db: Db, id: string): Promise<PlayerSearchRow | undefined> {
+  return (await playerRows(sql`u.id = ${id}`, sql`u.id`, 1).execute(db)).rows[0];
+}
+
+/** The user's role and suspension, locked until the transaction ends (a suspension decides on it). */
+export function lockUserForSuspension(trx: Db, id: string) {
+  return trx.selectFrom('users').select(['role', 'suspended_at']).where('id', '=', id).forUpdate().executeTakeFirst();
+}
+
+/** Suspends the user and revokes every live session of theirs, so their refresh tokens are spent too. */
+export async function suspendUser(trx: Db, id: string, reason: string, now: Date): Promise<void> {
+  await trx.updateTable('users').set({ suspended_at: now, suspended_reason: reason }).where('id', '=', id).execute();
+  await trx
+    .updateTable('auth_sessions')
+    .set({ revoked_at: now, revoked_reason: 'suspended' })
+    .where('user_id', '=', id)
+    .where('revoked_at', 'is', null)
+    .execute();
+}
+
+/** Lifts a suspension; undefined when there is no such user. Sessions revoked by it stay revoked. */
+export function reinstateUser(db: Db, id: string) {
+  return db.updateTable('users').set({ suspended_at: null, suspended_reason: null }).where('id', '=', id).returning('id').executeTakeFirst();
 }

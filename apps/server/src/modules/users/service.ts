@@ -1,20 +1,66 @@
-import { UuidSchema, type PlayerSearchQuery, type PlayerSummary, type Profile } from '@playloop/contracts';
+import {
+  UuidSchema,
+  type AdminPlayer,
+  type PlayerSearchQuery,
+  type PlayerSummary,
+  type PlayerSuspension,
+  type SuspendPlayerBody,
+} from '@playloop/contracts';
 import type { Db } from '../../db/database.ts';
-import { notFound } from '../../lib/domain-error.ts';
+import type { Clock } from '../../lib/clock.ts';
+import { forbidden, notFound } from '../../lib/domain-error.ts';
 import { readProfile, type ProfileDeps } from '../profile/service.ts';
-import { searchUsers, toUser } from './repo.ts';
+import { findPlayerRow, lockUserForSuspension, reinstateUser, searchUsers, suspendUser, toUser, type PlayerSearchRow, type UserRow } from './repo.ts';
+
+const suspensionOf = (row: Pick<UserRow, 'suspended_at' | 'suspended_reason'>): PlayerSuspension =>
+  row.suspended_at ? { suspended_at: row.suspended_at.toISOString(), reason: row.suspended_reason ?? '' } : null;
+
+const toSummary = (row: PlayerSearchRow): PlayerSummary => ({
+  user: toUser(row),
+  level: row.level,
+  balances: { soft: row.soft ?? 0, premium: row.premium ?? 0 },
+  suspension: suspensionOf(row),
+});
 
 /** Operators' search for a player: by the start of a handle or nickname, or by id. */
 export async function searchPlayers(db: Db, query: PlayerSearchQuery): Promise<PlayerSummary[]> {
   const q = query.q || undefined;
   const id = q !== undefined && UuidSchema.safeParse(q).success ? q : undefined;
   const rows = await searchUsers(db, { q, id, limit: query.limit });
-  return rows.map((row) => ({ user: toUser(row), level: row.level, balances: { soft: row.soft ?? 0, premium: row.premium ?? 0 } }));
+  return rows.map(toSummary);
 }
 
-/** A player as they see themselves on their profile, for the operator looking after them. */
-export async function getPlayerForOperator(deps: ProfileDeps, userId: string): Promise<Profile> {
-  const profile = await readProfile(deps, userId);
-  if (!profile) throw notFound('player');
-  return profile;
+/** A player as they see themselves on their profile, and their suspension, for the operator looking after them. */
+export async function getPlayerForOperator(deps: ProfileDeps, userId: string): Promise<AdminPlayer> {
+  const [profile, row] = await Promise.all([readProfile(deps, userId), findPlayerRow(deps.db, userId)]);
+  if (!profile || !row) throw notFound('player');
+  return { ...profile, suspension: suspensionOf(row) };
+}
+
+async function summaryOf(db: Db, userId: string): Promise<PlayerSummary> {
+  const row = await findPlayerRow(db, userId);
+  if (!row) throw notFound('player');
+  return toSummary(row);
+}
+
+/**
+ * Suspends a player: their sessions end at once (the session check and refresh refuse them) and
+ * they cannot log in until reinstated. Suspending a suspended player changes nothing (the first
+ * reason and time stay). Operators cannot be suspended: an operator locking out every operator
+ * would need the database to undo.
+ */
+export async function suspendPlayer(deps: { db: Db; clock: Clock }, userId: string, body: SuspendPlayerBody): Promise<PlayerSummary> {
+  await deps.db.transaction().execute(async (trx) => {
+    const user = await lockUserForSuspension(trx, userId);
+    if (!user) throw notFound('player');
+    if (user.role === 'admin') throw forbidden('operators cannot be suspended');
+    if (user.suspended_at === null) await suspendUser(trx, userId, body.reason, deps.clock.now());
+  });
+  return summaryOf(deps.db, userId);
+}
+
+/** Lets a suspended player log in again; their old sessions stay ended. */
+export async function reinstatePlayer(db: Db, userId: string): Promise<PlayerSummary> {
+  if (!(await reinstateUser(db, userId))) throw notFound('player');
+  return summaryOf(db, userId);
 }
