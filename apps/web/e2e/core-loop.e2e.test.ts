@@ -164,10 +164,10 @@ describe('the whole loop in Chromium', () => {
     const form = op.getByTestId('distribute-form');
     // A reward without a reason is refused beside the field; nothing is sent.
     await form.getByLabel('Reward coins').fill('777');
-    await form.getByRole('button', { name: 'Save' }).click();
+    await form.getByRole('button', { name: 'Send' }).click();
     await form.getByRole('alert').first().waitFor();
     await form.getByLabel('Reason').fill('e2e live grant');
-    await form.getByRole('button', { name: 'Save' }).click();
+    await form.getByRole('button', { name: 'Send' }).click();
     // The player's page in the console shows the grant once it is made.
     await detail.getByTestId('activity').getByText('From the operators (e2e live grant): 777 coins').waitFor();
     expect(await detail.getByTestId('profile-soft').innerText()).toBe(`🪙 ${before + 777}`);
@@ -177,6 +177,50 @@ describe('the whole loop in Chromium', () => {
     // A grant the player did not cause is news: it gets a toast (their own claims did not).
     await page.getByTestId('toast-info').filter({ hasText: 'The operators sent you a reward!' }).waitFor();
     await h.shot(page, 'dashboard-live-grant');
+  });
+
+  it('an operator suspends a player, whose login then says so, and reinstates them', async () => {
+    const handle = `e2e_sus_${Date.now().toString(36)}`;
+    const signup = await fetch(`${h.baseUrl}/api/auth/signup`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ site_id: handle, nickname: 'Rule Breaker', password: PASSWORD }),
+    });
+    expect(signup.status).toBe(201);
+    const { operator, op } = await openConsole();
+    await op.getByTestId('admin-tab-players').click();
+    await op.getByTestId('player-search').fill(handle);
+    await op.getByTestId('player-search').press('Enter');
+    await op.getByTestId(`player-${handle}`).click();
+    const form = op.getByTestId('suspend-form');
+    // No reason, no suspension.
+    await form.getByRole('button', { name: 'Suspend' }).click();
+    await form.getByRole('alert').first().waitFor();
+    await form.getByLabel('Reason').fill('e2e: chargeback');
+    await form.getByRole('button', { name: 'Suspend' }).click();
+    await op.getByTestId('player-suspension').getByText(/^Suspended since .+: e2e: chargeback$/).waitFor();
+    await h.shot(op, 'console-player-suspended');
+
+    const theirs = await h.browser.newContext({ locale: 'en-US', viewport: { width: 420, height: 800 } });
+    const them = await theirs.newPage();
+    await them.goto(`${h.baseUrl}/login`);
+    await them.getByLabel('Site ID').fill(handle);
+    await them.getByLabel('Password').fill(PASSWORD);
+    await them.getByLabel('Password').press('Enter');
+    await them.getByTestId('toast-error').filter({ hasText: 'This account is suspended' }).waitFor();
+    await h.shot(them, 'login-suspended');
+
+    // The search marks them; reinstated, they log in.
+    await op.getByTestId('player-back').click();
+    const row = op.getByTestId('player-results').locator('li').filter({ has: op.getByTestId(`player-${handle}`) });
+    await row.getByText('Suspended').waitFor();
+    await op.getByTestId(`player-${handle}`).click();
+    await op.getByTestId('player-reinstate').click();
+    await op.getByTestId('suspend-form').waitFor();
+    await them.getByRole('button', { name: 'Log in', exact: true }).click();
+    await them.getByTestId('dashboard').waitFor();
+    await theirs.close();
+    await operator.close();
   });
 
   /** The operator's console in a browser context of its own. */

@@ -3,6 +3,7 @@ import {
   AdminEventSchema,
   AdminMissionListResponseSchema,
   AdminMissionSchema,
+  AdminPlayerSchema,
   AdminSkuListResponseSchema,
   AdminSkuSchema,
   AuthResponseSchema,
@@ -26,6 +27,7 @@ import {
   PendingRewardsResponseSchema,
   PipelineResponseSchema,
   PlayerSearchResponseSchema,
+  PlayerSummarySchema,
   ProfileResponseSchema,
   PurchaseResponseSchema,
   RewardHistoryResponseSchema,
@@ -39,6 +41,7 @@ import {
   type EventProgressBody,
   type LoginBody,
   type RewardBundle,
+  type SuspendPlayerBody,
   type SignupBody,
   type UpdateEventBody,
   type UpdateItemBody,
@@ -121,7 +124,11 @@ export function endpoints(client: ApiClient) {
         r('GET', `/api/admin/analytics/kpis?from=${enc(from)}&to=${enc(to)}`, { schema: KpisResponseSchema }),
       players: (q: string, limit = 20) =>
         r('GET', `/api/admin/players?${q.trim() ? `q=${enc(q.trim())}&` : ''}limit=${limit}`, { schema: PlayerSearchResponseSchema }),
-      player: (id: string) => r('GET', `/api/admin/players/${enc(id)}`, { schema: ProfileResponseSchema }),
+      player: (id: string) => r('GET', `/api/admin/players/${enc(id)}`, { schema: AdminPlayerSchema }),
+      suspendPlayer: (id: string, body: SuspendPlayerBody, key: string) =>
+        r('POST', `/api/admin/players/${enc(id)}/suspend`, { schema: PlayerSummarySchema, body, idempotencyKey: key }),
+      reinstatePlayer: (id: string, key: string) =>
+        r('POST', `/api/admin/players/${enc(id)}/reinstate`, { schema: PlayerSummarySchema, idempotencyKey: key }),
       distribute: (body: { user_id: string; bundle: RewardBundle; reason: string }, key: string) =>
         r('POST', '/api/rewards/distribute', { schema: DistributeResponseSchema, body, idempotencyKey: key }),
     },

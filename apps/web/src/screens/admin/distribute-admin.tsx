@@ -16,6 +16,7 @@ export function DistributeAdmin({ userId, onSent }: { userId: string; onSent?: (
       schema={DistributeBodySchema}
       initial={{ reason: '', reward_soft: '100', reward_premium: '', reward_exp: '', reward_item: '' }}
       fields={[{ name: 'reason', label: t('admin.reason') }, ...rewardFields(t)]}
+      submitLabel={t('admin.send')}
       toBody={(v) => ({ user_id: userId, reason: v.reason, bundle: bundleOf(v) })}
       onSubmit={async (body) => {
         const result = await save(() => api.admin.distribute(body, newIdempotencyKey()));

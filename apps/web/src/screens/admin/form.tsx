@@ -90,6 +90,7 @@ export function SchemaForm<S extends z.ZodType>({
   section,
   errorKeyOf,
   children,
+  submitLabel,
 }: {
   title: string;
   fields: FieldSpec[] | ((values: Record<string, string>) => FieldSpec[]);
@@ -102,6 +103,8 @@ export function SchemaForm<S extends z.ZodType>({
   section?: (form: FormSection) => ReactNode;
   errorKeyOf?: (path: string[]) => string | undefined;
   children?: ReactNode;
+  /** The submit button's text (default: Save). */
+  submitLabel?: string;
 }) {
   const t = useT();
   const [values, setValues] = useState(initial);
@@ -223,7 +226,7 @@ export function SchemaForm<S extends z.ZodType>({
       {!formError && Object.keys(errors).length > 0 && <p className="field-error">{t('admin.invalid')}</p>}
       {children}
       <button type="submit" className="primary" disabled={sending}>
-        {t('common.save')}
+        {submitLabel ?? t('common.save')}
       </button>
     </form>
   );

@@ -1,13 +1,17 @@
 import { useCallback, useEffect, useState, type FormEvent } from 'react';
-import type { PlayerSummary, Profile } from '@playloop/contracts';
+import { SuspendPlayerBodySchema, type AdminPlayer, type PlayerSummary } from '@playloop/contracts';
+import { newIdempotencyKey } from '../../api/client';
 import { Empty, Loading, Section, fmtDate } from '../../components/common';
 import { useApp, useAppStore, useT } from '../../hooks';
 import { ProfileView } from '../profile/profile-view';
 import { DistributeAdmin } from './distribute-admin';
+import { SchemaForm } from './form';
+import { useSave } from './admin-shared';
 
 /**
  * Players: find one by the start of a handle or nickname (or an id), open their profile as they
- * see it, and send them a reward. Without a search the newest signups are listed.
+ * see it, send them a reward, suspend or reinstate them. Without a search the newest signups are
+ * listed.
  */
 export function PlayersAdmin() {
   const t = useT();
@@ -17,7 +21,7 @@ export function PlayersAdmin() {
   const [query, setQuery] = useState('');
   const [items, setItems] = useState<PlayerSummary[] | null>(null);
   const [openId, setOpenId] = useState<string | null>(null);
-  const [profile, setProfile] = useState<Profile | null>(null);
+  const [profile, setProfile] = useState<AdminPlayer | null>(null);
 
   const search = useCallback(
     (q: string) => {
@@ -50,6 +54,10 @@ export function PlayersAdmin() {
   };
 
   if (openId) {
+    const refresh = () => {
+      void loadProfile(openId);
+      search(query);
+    };
     return (
       <div className="stack" data-testid="player-detail">
         <p>
@@ -57,14 +65,11 @@ export function PlayersAdmin() {
             ← {t('admin.backToPlayers')}
           </button>
         </p>
+        {/* A suspension is the first thing to know about a player; the form to suspend comes last. */}
+        {profile?.suspension && <Suspension player={profile} onChange={refresh} />}
         {profile ? <ProfileView profile={profile} /> : <Loading />}
-        <DistributeAdmin
-          userId={openId}
-          onSent={() => {
-            void loadProfile(openId);
-            search(query);
-          }}
-        />
+        <DistributeAdmin userId={openId} onSent={refresh} />
+        {profile && !profile.suspension && profile.user.role === 'player' && <Suspension player={profile} onChange={refresh} />}
       </div>
     );
   }
@@ -101,10 +106,66 @@ export function PlayersAdmin() {
                 {t('dash.level', { level: p.level })} · 🪙 {p.balances.soft} · 💎 {p.balances.premium} · {t('admin.joined', { date: fmtDate(p.user.created_at, lang) })}
               </small>
               {p.user.role === 'admin' && <span className="badge">{t('admin.operatorBadge')}</span>}
+              {p.suspension && <span className="badge warn">{t('admin.suspended')}</span>}
             </li>
           ))}
         </ul>
       )}
     </Section>
+  );
+}
+
+/** A player's standing: suspended since when and why, with a way back; or a form to suspend them. */
+function Suspension({ player, onChange }: { player: AdminPlayer; onChange: () => void }) {
+  const t = useT();
+  const lang = useApp((s) => s.ui.lang);
+  const { api } = useAppStore().deps;
+  const toast = useApp((s) => s.toast);
+  const toastError = useApp((s) => s.toastError);
+  const save = useSave();
+  const [busy, setBusy] = useState(false);
+  const id = player.user.id;
+
+  if (player.suspension) {
+    const reinstate = async () => {
+      setBusy(true);
+      try {
+        await api.admin.reinstatePlayer(id, newIdempotencyKey());
+        toast('success', 'admin.reinstated');
+        onChange();
+      } catch (err) {
+        toastError(err);
+      } finally {
+        setBusy(false);
+      }
+    };
+    return (
+      <section className="card warn" data-testid="player-suspension">
+        <p>
+          <strong>{t('admin.suspendedSince', { date: fmtDate(player.suspension.suspended_at, lang), reason: player.suspension.reason })}</strong>
+        </p>
+        <button type="button" disabled={busy} onClick={() => void reinstate()} data-testid="player-reinstate">
+          {t('admin.reinstate')}
+        </button>
+      </section>
+    );
+  }
+  return (
+    <SchemaForm
+      title={t('admin.suspendTitle')}
+      testId="suspend-form"
+      schema={SuspendPlayerBodySchema}
+      initial={{ reason: '' }}
+      fields={[{ name: 'reason', label: t('admin.reason'), required: true }]}
+      toBody={(v) => ({ reason: v.reason ?? '' })}
+      submitLabel={t('admin.suspend')}
+      onSubmit={async (body) => {
+        const result = await save(() => api.admin.suspendPlayer(id, body, newIdempotencyKey()));
+        if (result === true) onChange();
+        return result;
+      }}
+    >
+      <p className="muted">{t('admin.suspendHint')}</p>
+    </SchemaForm>
   );
 }

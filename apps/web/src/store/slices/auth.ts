@@ -1,3 +1,4 @@
+import { ApiError } from '../../api/client';
 import type { AuthSlice, SliceCreator } from '../types';
 
 /** auth {token, user, loading}: signup, login, logout; a lost session clears every slice. */
@@ -28,7 +29,9 @@ export const createAuthSlice: SliceCreator<AuthSlice> = (set, get, { client, api
       return true;
     } catch (err) {
       set((s) => ({ auth: { ...s.auth, loading: false } }));
-      get().toastError(err);
+      // The only refusal of a right password: an operator suspended the account.
+      if (err instanceof ApiError && err.code === 'FORBIDDEN') get().toast('error', 'auth.suspended');
+      else get().toastError(err);
       return false;
     }
   },
