@@ -179,14 +179,16 @@ describe('the whole loop in Chromium', () => {
     await h.shot(page, 'dashboard-live-grant');
   });
 
-  it('an operator suspends a player, whose login then says so, and reinstates them', async () => {
+  it('an operator suspends a playing player, whose open page goes back to login, which says why; then reinstates them', async () => {
     const handle = `e2e_sus_${Date.now().toString(36)}`;
-    const signup = await fetch(`${h.baseUrl}/api/auth/signup`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ site_id: handle, nickname: 'Rule Breaker', password: PASSWORD }),
-    });
-    expect(signup.status).toBe(201);
+    const theirs = await h.browser.newContext({ locale: 'en-US', viewport: { width: 420, height: 800 } });
+    const them = await theirs.newPage();
+    await them.goto(`${h.baseUrl}/signup`);
+    await them.getByLabel('Site ID').fill(handle);
+    await them.getByLabel('Nickname').fill('Rule Breaker');
+    await them.getByLabel('Password').fill(PASSWORD);
+    await them.getByRole('button', { name: 'Sign up', exact: true }).click();
+    await them.getByTestId('dashboard').waitFor();
     const { operator, op } = await openConsole();
     await op.getByTestId('admin-tab-players').click();
     await op.getByTestId('player-search').fill(handle);
@@ -201,9 +203,8 @@ describe('the whole loop in Chromium', () => {
     await op.getByTestId('player-suspension').getByText(/^Suspended since .+: e2e: chargeback$/).waitFor();
     await h.shot(op, 'console-player-suspended');
 
-    const theirs = await h.browser.newContext({ locale: 'en-US', viewport: { width: 420, height: 800 } });
-    const them = await theirs.newPage();
-    await them.goto(`${h.baseUrl}/login`);
+    // Their open page hears its session end (the live stream closes) and falls back to the login.
+    await them.waitForURL('**/login', { timeout: 15_000 });
     await them.getByLabel('Site ID').fill(handle);
     await them.getByLabel('Password').fill(PASSWORD);
     await them.getByLabel('Password').press('Enter');

@@ -48,11 +48,14 @@ export function connectStream(store: AppStore, baseUrl = ''): StreamHandle {
     });
     source.addEventListener('error', () => {
       // EventSource retries by itself only while the server keeps answering 200; anything else
-      // closes it, most often an expired access token: renew it, then reconnect.
+      // closes it: most often an expired access token, or a session that was revoked (a logout
+      // elsewhere, a suspension), which also ends an open stream. An authenticated call tells
+      // which: the client renews an expired token, and a session that is gone logs the page out
+      // (with no token left, open() then does nothing); a network failure changes neither.
       if (source?.readyState === EventSource.CLOSED) {
         source = null;
         timer = setTimeout(async () => {
-          await client.refresh().catch(() => false);
+          await store.deps.api.me().catch(() => null);
           open();
         }, retryMs);
         retryMs = Math.min(retryMs * 2, 30_000);

@@ -8,7 +8,9 @@ export type UserChange =
   | { k: 'state'; u: string; v: number }
   | { k: 'reward'; u: string; id: string; source: string }
   | { k: 'purchase'; u: string; id: string; sku_id: string }
-  | { k: 'progress'; u: string; kind: 'event' | 'mission'; id: string; progress: number; target: number; progress_version: number; status: string };
+  | { k: 'progress'; u: string; kind: 'event' | 'mission'; id: string; progress: number; target: number; progress_version: number; status: string }
+  /** A login session of the player was revoked (logout, refresh reuse, suspension; migration 0023). */
+  | { k: 'revoked'; u: string; s: string };
 
 export type UserChangeListener = (change: UserChange) => void;
 

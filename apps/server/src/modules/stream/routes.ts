@@ -66,7 +66,7 @@ export const streamRoutes: FastifyPluginAsyncZod<StreamRoutesOptions> = async (
       },
     },
     async (request, reply) => {
-      const userId = caller(request).userId;
+      const { userId, sessionId } = caller(request);
       const held = openByPlayer.get(userId) ?? 0;
       if (held >= maxPerPlayer) throw new DomainError('RATE_LIMITED', `at most ${maxPerPlayer} open streams per player; close one first`);
       openByPlayer.set(userId, held + 1);
@@ -105,6 +105,11 @@ export const streamRoutes: FastifyPluginAsyncZod<StreamRoutesOptions> = async (
               send('progress.changed', { kind, id, progress, target, progress_version, status });
               break;
             }
+            case 'revoked':
+              // The session this stream was opened with is over: so is the stream. The client's
+              // reconnect is then refused (401) like any request of that session.
+              if (change.s === sessionId) res.end();
+              break;
           }
         });
       };
@@ -112,8 +117,8 @@ export const streamRoutes: FastifyPluginAsyncZod<StreamRoutesOptions> = async (
         if (!res.writableEnded) res.write(': keep-alive\n\n');
       }, heartbeatMs);
       heartbeat.unref();
-      // The stream ends when the access token does; the client renews it and reconnects, so a
-      // revoked session stops receiving within one token lifetime.
+      // The stream ends when its session is revoked (above), and at the latest when the access
+      // token expires; the client renews the token and reconnects.
       const expiresInMs = tokenExpiry(request.headers.authorization) - (clock?.now().getTime() ?? Date.now());
       const expiry = setTimeout(() => res.end(), Math.max(0, Math.min(expiresInMs, 2 ** 31 - 1)));
       expiry.unref();

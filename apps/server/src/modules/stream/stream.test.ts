@@ -202,6 +202,40 @@ describe('GET /api/stream across two server nodes on one database', () => {
     }
   });
 
+  it('ends the streams of a session as it is revoked, on every node, and only those', async () => {
+    const player = await makePlayer(nodeA);
+    const otherLogin = await nodeA.inject({ method: 'POST', url: '/api/auth/login', payload: { site_id: player.user.site_id, password: player.password } });
+    const other = otherLogin.json() as TestPlayer;
+    const onA = await openStream(urlA, player.access_token);
+    const onB = await openStream(urlB, player.access_token);
+    const otherTab = await openStream(urlB, other.access_token);
+    try {
+      await Promise.all([onA.waitFor('ready'), onB.waitFor('ready'), otherTab.waitFor('ready')]);
+      // The clock does not move: only the revocation can end them.
+      const out = await nodeA.inject({ method: 'POST', url: '/api/auth/logout', headers: player.headers });
+      expect(out.statusCode).toBe(204);
+      expect(await onA.ended).toBe('ended');
+      expect(await onB.ended).toBe('ended');
+      // The other login's stream still hears the player's changes.
+      const admin = await adminOf(nodeA, testDb.database);
+      expect((await grant(nodeA, admin, player.user.id, 5)).statusCode).toBe(201);
+      await otherTab.waitFor('reward.granted');
+      // A suspension revokes every session of the player: that stream ends too.
+      const suspend = await nodeA.inject({
+        method: 'POST',
+        url: `/api/admin/players/${player.user.id}/suspend`,
+        headers: admin.headers,
+        payload: { reason: 'stream test' },
+      });
+      expect(suspend.statusCode, suspend.body).toBe(200);
+      expect(await otherTab.ended).toBe('ended');
+    } finally {
+      onA.close();
+      onB.close();
+      otherTab.close();
+    }
+  });
+
   it('ends the stream when its access token expires, so a revoked session stops hearing', async () => {
     const player = await makePlayer(nodeA);
     clock.advance(15 * 60_000 - 1500); // 0.5–1.5 s of the token's 15 minutes left (iat is whole seconds)
