@@ -200,7 +200,7 @@ describe('the whole loop in Chromium', () => {
     await form.getByRole('alert').first().waitFor();
     await form.getByLabel('Reason').fill('e2e: chargeback');
     await form.getByRole('button', { name: 'Suspend' }).click();
-    await op.getByTestId('player-suspension').getByText(/^Suspended since .+: e2e: chargeback$/).waitFor();
+    await op.getByTestId('player-suspension').getByText(/^Suspended since .+ by @operator: e2e: chargeback$/).waitFor();
     await h.shot(op, 'console-player-suspended');
 
     // Their open page hears its session end (the live stream closes) and falls back to the login.

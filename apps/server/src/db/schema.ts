@@ -24,6 +24,8 @@ export interface UsersTable {
   /** Set while an operator has the player suspended (migration 0022), with the operator's reason. */
   suspended_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
   suspended_reason: ColumnType<string | null, string | null | undefined, string | null>;
+  /** The operator who suspended the player. */
+  suspended_by: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 export interface AuthSessionsTable {

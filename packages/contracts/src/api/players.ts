@@ -22,9 +22,9 @@ export const PlayerSearchQuerySchema = z.strictObject({
   limit: z.coerce.number().int().min(1).max(PLAYER_SEARCH_MAX).default(20),
 });
 
-/** Since when and why an operator suspended the player; null while they may play. */
+/** Since when, why and by which operator the player is suspended; null while they may play. */
 export const PlayerSuspensionSchema = z
-  .object({ suspended_at: IsoDateTimeSchema, reason: z.string() })
+  .object({ suspended_at: IsoDateTimeSchema, reason: z.string(), by: z.object({ id: z.uuid(), site_id: z.string() }) })
   .nullable()
   .meta({ id: 'PlayerSuspension' });
 

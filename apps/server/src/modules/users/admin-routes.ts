@@ -10,6 +10,7 @@ import {
   PlayerSummarySchema,
   SuspendPlayerBodySchema,
 } from '@playloop/contracts';
+import { caller } from '../../plugins/auth.ts';
 import type { ProfileDeps } from '../profile/service.ts';
 import { getPlayerForOperator, reinstatePlayer, searchPlayers, suspendPlayer } from './service.ts';
 
@@ -46,7 +47,7 @@ export const playersAdminRoutes: FastifyPluginAsyncZod<ProfileDeps> = async (app
       schema: { tags, security, headers: IdempotencyHeadersSchema, params: IdParamsSchema, body: SuspendPlayerBodySchema, response: { 200: PlayerSummarySchema } },
       preHandler: app.requireAdmin,
     },
-    async (request) => suspendPlayer(deps, request.params.id, request.body),
+    async (request) => suspendPlayer(deps, caller(request).userId, request.params.id, request.body),
   );
 
   app.post(

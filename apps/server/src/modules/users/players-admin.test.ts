@@ -183,7 +183,7 @@ describe('suspending a player', () => {
     const res = await suspend(player.user.id, { reason: '  chargeback fraud  ' });
     expect(res.statusCode, res.body).toBe(200);
     const summary = PlayerSummarySchema.parse(res.json());
-    expect(summary.suspension).toEqual({ suspended_at: ctx.clock.now().toISOString(), reason: 'chargeback fraud' });
+    expect(summary.suspension).toEqual({ suspended_at: ctx.clock.now().toISOString(), reason: 'chargeback fraud', by: { id: admin.user.id, site_id: admin.user.site_id } });
 
     // Every session of theirs is over: access tokens, refresh tokens, both logins.
     expectProblem(await get('/api/dashboard', player), 401, 'UNAUTHENTICATED');
@@ -213,7 +213,7 @@ describe('suspending a player', () => {
   it('counts no session of a suspended player as live, even one opened by a login that raced the suspension', async () => {
     const player = await makePlayer(ctx.app);
     // As if a login had committed its session after the suspension revoked the others.
-    await ctx.db.updateTable('users').set({ suspended_at: ctx.clock.now(), suspended_reason: 'raced' }).where('id', '=', player.user.id).execute();
+    await ctx.db.updateTable('users').set({ suspended_at: ctx.clock.now(), suspended_reason: 'raced', suspended_by: admin.user.id }).where('id', '=', player.user.id).execute();
     expectProblem(await get('/api/dashboard', player), 401, 'UNAUTHENTICATED');
   });
 

@@ -63,6 +63,8 @@ export function upsertAdmin(db: Db, admin: { site_id: string; password_hash: str
 export interface PlayerSearchRow extends UserRow {
   soft: number | null;
   premium: number | null;
+  /** The handle of the operator who suspended the user, while suspended. */
+  suspended_by_site_id: string | null;
 }
 
 /** `%`, `_` and `\` stand for themselves in a LIKE pattern made from what an operator typed. */
@@ -74,10 +76,11 @@ const likePrefix = (text: string) => `${text.replace(/[\\%_]/g, (c) => `\\${c}`)
  * is an index range (migration 0020), so a search costs the same on a million players.
  */
 const playerRows = (where: RawBuilder<unknown>, orderBy: RawBuilder<unknown>, limit: number) => sql<PlayerSearchRow>`
-    SELECT u.*, s.balance AS soft, g.balance AS premium
+    SELECT u.*, s.balance AS soft, g.balance AS premium, op.site_id AS suspended_by_site_id
     FROM users u
     LEFT JOIN accounts s ON s.owner = 'user:' || u.id::text AND s.currency = 'soft'
     LEFT JOIN accounts g ON g.owner = 'user:' || u.id::text AND g.currency = 'premium'
+    LEFT JOIN users op ON op.id = u.suspended_by
     WHERE ${where}
     ORDER BY ${orderBy}
     LIMIT ${limit}`;
@@ -105,11 +108,11 @@ export function lockUserForSuspension(trx: Db, id: string) {
 }
 
 /** Suspends the user and revokes every live session of theirs, so their refresh tokens are spent too. */
-export async function suspendUser(trx: Db, id: string, reason: string, now: Date): Promise<void> {
-  await trx.updateTable('users').set({ suspended_at: now, suspended_reason: reason }).where('id', '=', id).execute();
+export async function suspendUser(trx: Db, id: string, s: { reason: string; by: string; now: Date }): Promise<void> {
+  await trx.updateTable('users').set({ suspended_at: s.now, suspended_reason: s.reason, suspended_by: s.by }).where('id', '=', id).execute();
   await trx
     .updateTable('auth_sessions')
-    .set({ revoked_at: now, revoked_reason: 'suspended' })
+    .set({ revoked_at: s.now, revoked_reason: 'suspended' })
     .where('user_id', '=', id)
     .where('revoked_at', 'is', null)
     .execute();
@@ -117,5 +120,10 @@ export async function suspendUser(trx: Db, id: string, reason: string, now: Date
 
 /** Lifts a suspension; undefined when there is no such user. Sessions revoked by it stay revoked. */
 export function reinstateUser(db: Db, id: string) {
-  return db.updateTable('users').set({ suspended_at: null, suspended_reason: null }).where('id', '=', id).returning('id').executeTakeFirst();
+  return db
+    .updateTable('users')
+    .set({ suspended_at: null, suspended_reason: null, suspended_by: null })
+    .where('id', '=', id)
+    .returning('id')
+    .executeTakeFirst();
 }

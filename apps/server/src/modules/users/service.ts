@@ -10,10 +10,16 @@ import type { Db } from '../../db/database.ts';
 import type { Clock } from '../../lib/clock.ts';
 import { forbidden, notFound } from '../../lib/domain-error.ts';
 import { readProfile, type ProfileDeps } from '../profile/service.ts';
-import { findPlayerRow, lockUserForSuspension, reinstateUser, searchUsers, suspendUser, toUser, type PlayerSearchRow, type UserRow } from './repo.ts';
+import { findPlayerRow, lockUserForSuspension, reinstateUser, searchUsers, suspendUser, toUser, type PlayerSearchRow } from './repo.ts';
 
-const suspensionOf = (row: Pick<UserRow, 'suspended_at' | 'suspended_reason'>): PlayerSuspension =>
-  row.suspended_at ? { suspended_at: row.suspended_at.toISOString(), reason: row.suspended_reason ?? '' } : null;
+const suspensionOf = (row: PlayerSearchRow): PlayerSuspension =>
+  row.suspended_at && row.suspended_by
+    ? {
+        suspended_at: row.suspended_at.toISOString(),
+        reason: row.suspended_reason ?? '',
+        by: { id: row.suspended_by, site_id: row.suspended_by_site_id ?? '' },
+      }
+    : null;
 
 const toSummary = (row: PlayerSearchRow): PlayerSummary => ({
   user: toUser(row),
@@ -49,12 +55,12 @@ async function summaryOf(db: Db, userId: string): Promise<PlayerSummary> {
  * reason and time stay). Operators cannot be suspended: an operator locking out every operator
  * would need the database to undo.
  */
-export async function suspendPlayer(deps: { db: Db; clock: Clock }, userId: string, body: SuspendPlayerBody): Promise<PlayerSummary> {
+export async function suspendPlayer(deps: { db: Db; clock: Clock }, operatorId: string, userId: string, body: SuspendPlayerBody): Promise<PlayerSummary> {
   await deps.db.transaction().execute(async (trx) => {
     const user = await lockUserForSuspension(trx, userId);
     if (!user) throw notFound('player');
     if (user.role === 'admin') throw forbidden('operators cannot be suspended');
-    if (user.suspended_at === null) await suspendUser(trx, userId, body.reason, deps.clock.now());
+    if (user.suspended_at === null) await suspendUser(trx, userId, { reason: body.reason, by: operatorId, now: deps.clock.now() });
   });
   return summaryOf(deps.db, userId);
 }

@@ -142,7 +142,7 @@ function Suspension({ player, onChange }: { player: AdminPlayer; onChange: () =>
     return (
       <section className="card warn" data-testid="player-suspension">
         <p>
-          <strong>{t('admin.suspendedSince', { date: fmtDate(player.suspension.suspended_at, lang), reason: player.suspension.reason })}</strong>
+          <strong>{t('admin.suspendedSince', { date: fmtDate(player.suspension.suspended_at, lang), by: player.suspension.by.site_id, reason: player.suspension.reason })}</strong>
         </p>
         <button type="button" disabled={busy} onClick={() => void reinstate()} data-testid="player-reinstate">
           {t('admin.reinstate')}
