@@ -406,6 +406,28 @@ describe("a dead relay's batch, told by its presence lock", () => {
     expect(Number((await sql<{ n: number }>`SELECT count(*)::int AS n FROM pg_locks WHERE locktype = 'advisory' AND classid = ${RELAY_PRESENCE}::int::oid`.execute(ctx.db)).rows[0]!.n)).toBe(before);
   });
 
+  it('lets its lock go when stopped while still taking it', async () => {
+    const count = async () => Number((await sql<{ n: number }>`SELECT count(*)::int AS n FROM pg_locks WHERE locktype = 'advisory' AND classid = ${RELAY_PRESENCE}::int::oid`.execute(ctx.db)).rows[0]!.n);
+    const before = await count();
+    // The lock is taken only after stop() has given up waiting for the loop.
+    let open!: () => void;
+    const gate = new Promise<void>((r) => (open = r));
+    let taken!: () => void;
+    const locked = new Promise<void>((r) => (taken = r));
+    const slowLock = async (k1: number, k2: number) => {
+      await gate;
+      const release = await holdLock(k1, k2);
+      taken();
+      return release;
+    };
+    const relay = createOutboxRelay({ db: ctx.db, clock: ctx.clock, publisher: recordingPublisher().publisher, holdLock: slowLock, stopTimeoutMs: 50 });
+    relay.start();
+    await relay.stop();
+    open();
+    await locked;
+    await expect.poll(count).toBe(before);
+  });
+
   it.runIf(process.env.DATABASE_URL)('counts a relay whose lock connection was cut as dead, and it takes its lock again when it reconnects', async () => {
     await settle();
     await writeEvents((await makePlayer(ctx.app)).user.id, 1);

@@ -144,12 +144,17 @@ export function createOutboxRelay(options: RelayOptions) {
   async function takePresence(): Promise<void> {
     if (!options.holdLock || releasePresence) return;
     const key = randomInt(-(2 ** 31), 2 ** 31);
+    let release: () => Promise<void>;
     try {
-      releasePresence = await options.holdLock(RELAY_PRESENCE, key);
-      presenceKey = key;
+      release = await options.holdLock(RELAY_PRESENCE, key);
     } catch {
       // Taken by another session (a 1 in 2^32 collision) or no database: leases still end.
+      return;
     }
+    // Stopped while the lock was being taken: stop() found nothing to let go, so let it go here.
+    if (!running) return release();
+    releasePresence = release;
+    presenceKey = key;
   }
 
   /** Extends the leases of the batches this relay holds (the loop does it every leaseMs / 3). */
