@@ -96,7 +96,8 @@ export function endpoints(client: ApiClient) {
       r('POST', `/api/inventory/${enc(itemId)}/use`, { schema: UseItemResponseSchema, idempotencyKey: key }),
 
     pendingRewards: () => r('GET', '/api/rewards/pending', { schema: PendingRewardsResponseSchema }),
-    rewardHistory: () => r('GET', '/api/rewards/history?limit=50', { schema: RewardHistoryResponseSchema }),
+    rewardHistory: (before?: string) =>
+      r('GET', `/api/rewards/history?limit=50${before ? `&before=${enc(before)}` : ''}`, { schema: RewardHistoryResponseSchema }),
 
     admin: {
       events: () => r('GET', '/api/admin/events', { schema: AdminEventListResponseSchema }),

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { memoryTokens } from '../api/client';
 import { startLiveServer, uniqueHandle, type LiveServer } from '../test-server';
+import { grantReward } from '../../../server/src/modules/rewards/service.ts';
 import { createAppStore, type AppStore } from './index';
 
 describe('store slices against the real server', () => {
@@ -102,6 +103,29 @@ describe('store slices against the real server', () => {
     await store.getState().fetchRewards();
     expect(store.getState().rewards.history.filter((g) => g.source === 'event')).toHaveLength(1);
     expect(store.getState().ui.toasts.some((t) => t.kind === 'error')).toBe(false);
+  });
+
+  it('rewards: the history comes 50 at a time; more pages append until there is none', async () => {
+    const store = await signedUp();
+    const userId = store.getState().auth.user!.id;
+    for (let i = 0; i < 59; i++) {
+      server.ctx.clock.advance(1000);
+      await server.ctx.db.transaction().execute((trx) =>
+        grantReward(trx, { userId, grantKey: `store:history:${userId}:${i}`, source: 'game', bundle: { exp: 1 }, now: server.ctx.clock.now() }),
+      );
+    }
+    await store.getState().fetchRewards();
+    expect(store.getState().rewards.history).toHaveLength(50);
+    expect(store.getState().rewards.historyNext).toBe(store.getState().rewards.history[49]!.grant_id);
+    await store.getState().fetchMoreHistory();
+    // 59 grants and the signup bonus, each once, the bonus last.
+    const { history, historyNext } = store.getState().rewards;
+    expect(history).toHaveLength(60);
+    expect(new Set(history.map((g) => g.grant_id)).size).toBe(60);
+    expect(history.at(-1)?.source).toBe('signup');
+    expect(historyNext).toBeNull();
+    await store.getState().fetchMoreHistory();
+    expect(store.getState().rewards.history).toHaveLength(60);
   });
 
   it('game: the reaction score and the real duration are sent; an implausible one is refused with a toast', async () => {

@@ -127,8 +127,11 @@ export interface ShopSlice {
 }
 
 export interface RewardsSlice {
-  rewards: { pending: PendingReward[]; history: RewardGrant[]; loading: boolean };
+  /** `historyNext`: the cursor of the next page of the history, null once it is all here. */
+  rewards: { pending: PendingReward[]; history: RewardGrant[]; historyNext: string | null; loading: boolean };
   fetchRewards(): Promise<void>;
+  /** Appends the next page of the history (no-op when there is none or one is loading). */
+  fetchMoreHistory(): Promise<void>;
 }
 
 export interface Toast {

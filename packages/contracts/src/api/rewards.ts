@@ -52,7 +52,16 @@ export const RewardGrantSchema = z.object({
   reward_items: z.array(RewardItemSchema),
   granted_at: z.string(),
 });
-export const RewardHistoryResponseSchema = z.object({ items: z.array(RewardGrantSchema) });
+/**
+ * `GET /api/rewards/history?limit=&before=`: the player's grants, newest first. `before` (a
+ * grant_id of theirs, as `next_before` gave it) continues after that grant.
+ */
+export const RewardHistoryQuerySchema = z.strictObject({
+  limit: z.coerce.number().int().min(1).max(200).default(50),
+  before: z.uuid().optional(),
+});
+/** `next_before` is the last grant of the page when more may follow, else null. */
+export const RewardHistoryResponseSchema = z.object({ items: z.array(RewardGrantSchema), next_before: z.uuid().nullable() });
 
 export const DistributeBodySchema = z.strictObject({
   user_id: z.uuid(),
@@ -71,3 +80,4 @@ export type RewardSource = z.infer<typeof RewardSourceSchema>;
 export type RewardBundle = z.infer<typeof RewardBundleSchema>;
 export type RewardItem = z.infer<typeof RewardItemSchema>;
 export type Balances = z.infer<typeof BalancesSchema>;
+export type RewardHistoryResponse = z.infer<typeof RewardHistoryResponseSchema>;

@@ -5,15 +5,28 @@ import { outboxInsert, type OutboxRowInput } from '../outbox/repo.ts';
 import { balancesOf, ledgerWrites, type LedgerTransaction } from '../wallet/ledger.ts';
 
 /** A player's grants, newest first. */
-export async function listGrants(db: Db, userId: string, limit: number) {
-  const rows = await db
+/**
+ * The user's grants, newest first (ties by id); with `before`, only those after that grant of
+ * theirs in this order. Undefined when `before` names no grant of the user.
+ */
+export async function listGrants(db: Db, userId: string, limit: number, before?: string) {
+  let cursor: { granted_at: Date; id: string } | undefined;
+  if (before) {
+    cursor = await db.selectFrom('reward_grants').select(['granted_at', 'id']).where('id', '=', before).where('user_id', '=', userId).executeTakeFirst();
+    if (!cursor) return undefined;
+  }
+  let query = db
     .selectFrom('reward_grants')
     .select(['id', 'source', 'source_id', 'reward_items', 'granted_at'])
     .where('user_id', '=', userId)
     .orderBy('granted_at', 'desc')
     .orderBy('id', 'desc')
-    .limit(limit)
-    .execute();
+    .limit(limit);
+  if (cursor) {
+    const { granted_at, id } = cursor;
+    query = query.where((eb) => eb.or([eb('granted_at', '<', granted_at), eb.and([eb('granted_at', '=', granted_at), eb('id', '<', id)])]));
+  }
+  const rows = await query.execute();
   return rows.map((r) => ({
     grant_id: r.id,
     source: r.source as RewardSource,

@@ -140,9 +140,60 @@ describe('GET /api/rewards/history and /pending', () => {
     expect(items[1]?.reward_items).toEqual([{ type: 'currency', currency: 'soft', amount: 1000 }]);
   });
 
+  it('pages through the whole history with next_before: every grant once, newest first, ties by id', async () => {
+    const player = await makePlayer(ctx.app);
+    // 25 grants: pairs share their grant time (one transaction's clock), so ties must be ordered too.
+    const grants = [];
+    for (let i = 0; i < 25; i += 1) {
+      if (i % 2 === 0) ctx.clock.advance(1000);
+      const at = ctx.clock.now();
+      grants.push(
+        await ctx.db.transaction().execute((trx) =>
+          grantReward(trx, { userId: player.user.id, grantKey: `test:page:${player.user.id}:${i}`, source: 'game', bundle: { exp: i + 1 }, now: at }),
+        ),
+      );
+    }
+    const page = async (query: string) => {
+      const res = await ctx.app.inject({ method: 'GET', url: `/api/rewards/history?${query}`, headers: player.headers });
+      expect(res.statusCode, res.body).toBe(200);
+      return RewardHistoryResponseSchema.parse(res.json());
+    };
+    const seen: string[] = [];
+    let before: string | null = null;
+    const sizes: number[] = [];
+    do {
+      const p = await page(`limit=10${before ? `&before=${before}` : ''}`);
+      sizes.push(p.items.length);
+      seen.push(...p.items.map((g) => g.grant_id));
+      before = p.next_before;
+    } while (before);
+    // 25 grants and the signup bonus: 10, 10, 6, and the short page ends it.
+    expect(sizes).toEqual([10, 10, 6]);
+    const all = await page('limit=200');
+    expect(all.next_before).toBeNull();
+    expect(seen).toEqual(all.items.map((g) => g.grant_id));
+    expect(new Set(seen).size).toBe(26);
+    const times = all.items.map((g) => g.granted_at);
+    expect([...times].sort().reverse()).toEqual(times);
+    expect(seen.slice(0, 25).sort()).toEqual(grants.map((g) => g.grantId).sort());
+    // An exact page ends with a cursor whose next page is empty.
+    const exact = await page('limit=26');
+    expect(exact.items).toHaveLength(26);
+    expect(await page(`limit=26&before=${exact.next_before}`)).toEqual({ items: [], next_before: null });
+  });
+
+  it("refuses a cursor that is not one of the player's grants", async () => {
+    const player = await makePlayer(ctx.app);
+    const other = await makePlayer(ctx.app);
+    const theirs = RewardHistoryResponseSchema.parse((await ctx.app.inject({ method: 'GET', url: '/api/rewards/history', headers: other.headers })).json()).items[0]!;
+    expectProblem(await ctx.app.inject({ method: 'GET', url: `/api/rewards/history?before=${theirs.grant_id}`, headers: player.headers }), 404, 'NOT_FOUND');
+    expectProblem(await ctx.app.inject({ method: 'GET', url: '/api/rewards/history?before=00000000-0000-4000-8000-000000000000', headers: player.headers }), 404, 'NOT_FOUND');
+    expectProblem(await ctx.app.inject({ method: 'GET', url: '/api/rewards/history?before=abc', headers: player.headers }), 400, 'VALIDATION_FAILED');
+  });
+
   it('rejects a bad limit and needs a token', async () => {
     const player = await makePlayer(ctx.app);
-    for (const q of ['limit=0', 'limit=1000', 'limit=abc', 'limit=5&x=1']) {
+    for (const q of ['limit=0', 'limit=1000', 'limit=abc', 'limit=5&x=1', 'before=', 'before=1&before=2']) {
       expectProblem(await ctx.app.inject({ method: 'GET', url: `/api/rewards/history?${q}`, headers: player.headers }), 400, 'VALIDATION_FAILED');
     }
     expectProblem(await ctx.app.inject({ method: 'GET', url: '/api/rewards/history' }), 401, 'UNAUTHENTICATED');

@@ -4,9 +4,9 @@ import {
   AuthHeadersSchema,
   DistributeBodySchema,
   DistributeResponseSchema,
-  LimitQuerySchema,
   NoQuerySchema,
   PendingRewardsResponseSchema,
+  RewardHistoryQuerySchema,
   RewardHistoryResponseSchema,
 } from '@playloop/contracts';
 import type { Db } from '../../db/database.ts';
@@ -14,7 +14,7 @@ import type { Clock } from '../../lib/clock.ts';
 import { caller } from '../../plugins/auth.ts';
 import { distributeReward } from './distribute.ts';
 import { listPendingRewards } from './pending.ts';
-import { listGrants } from './repo.ts';
+import { rewardHistory } from './history.ts';
 
 const tags = ['rewards'];
 const security = [{ bearerAuth: [] }];
@@ -43,12 +43,12 @@ export const rewardsRoutes: FastifyPluginAsyncZod<{ db: Db; clock: Clock }> = as
         tags,
         security,
         headers: AuthHeadersSchema,
-        querystring: LimitQuerySchema(200, 50),
+        querystring: RewardHistoryQuerySchema,
         response: { 200: RewardHistoryResponseSchema },
       },
       preHandler: app.authenticate,
     },
-    async (request) => ({ items: await listGrants(db, caller(request).userId, request.query.limit) }),
+    async (request) => rewardHistory(db, caller(request).userId, request.query),
   );
 
   app.post(

@@ -8,6 +8,7 @@ export function RewardsScreen() {
   const lang = useApp((s) => s.ui.lang);
   const rewards = useApp((s) => s.rewards);
   const fetchRewards = useApp((s) => s.fetchRewards);
+  const fetchMoreHistory = useApp((s) => s.fetchMoreHistory);
   const rt = useRewardText();
   useEffect(() => {
     void fetchRewards();
@@ -44,6 +45,11 @@ export function RewardsScreen() {
               </li>
             ))}
           </ul>
+        )}
+        {rewards.historyNext && (
+          <button type="button" disabled={rewards.loading} onClick={() => void fetchMoreHistory()} data-testid="history-more">
+            {t('rewards.more')}
+          </button>
         )}
       </Section>
     </div>

@@ -64,7 +64,7 @@ export const createAuthSlice: SliceCreator<AuthSlice> = (set, get, { client, api
       dashboard: { ...s.dashboard, profile: null, currencies: null, eventsSummary: [], etag: null, lastFetched: null },
       profile: { data: null, loading: false },
       events: { ...s.events, list: [], participationsById: {} },
-      rewards: { pending: [], history: [], loading: false },
+      rewards: { pending: [], history: [], historyNext: null, loading: false },
       shop: { ...s.shop, inventory: null, purchaseResult: null },
       game: { ...s.game, currentSession: null, status: 'idle', lastResult: null },
       // An open dialog (an operator's edit) belonged to the session that ended.
