@@ -266,7 +266,7 @@ const getRoutes: GetRoute[] = [
   { path: '/api/dashboard', query: {} },
   { path: '/api/profile', query: {} },
   { path: '/api/rewards/pending', query: {} },
-  { path: '/api/rewards/history', query: { limit: '20' } },
+  { path: '/api/rewards/history', query: { limit: '20', before: '00000000-0000-4000-8000-000000000000' } },
   { path: '/api/events', query: { active: 'true' } },
   { path: '/api/events/missions', query: {} },
   { path: '/api/game/types', query: {} },
@@ -295,7 +295,7 @@ function queries(route: GetRoute) {
   const names = Object.keys(route.query);
   const pair = fc.oneof(
     ...(names.length ? [fc.constantFrom(...names).chain((n) => fc.oneof(fc.constant(route.query[n]!), queryPart).map((v) => `${n}=${v}`))] : []),
-    fc.tuple(fc.oneof(queryPart, fc.constantFrom('constructor', 'limit', 'active', 'from', 'to', 'access_token', 'q')), queryPart).map(([n, v]) => `${n}=${v}`),
+    fc.tuple(fc.oneof(queryPart, fc.constantFrom('constructor', 'limit', 'active', 'from', 'to', 'access_token', 'q', 'before')), queryPart).map(([n, v]) => `${n}=${v}`),
     queryPart,
   );
   return fc.oneof({ weight: 1, arbitrary: fc.constant('') }, { weight: 4, arbitrary: fc.array(pair, { minLength: 1, maxLength: 4 }).map((ps) => `?${ps.join('&')}`) });
