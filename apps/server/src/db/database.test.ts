@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
 import { describe, expect, it } from 'vitest';
 import { createTestDatabase } from '../../test/database.ts';
+import type { Db } from './database.ts';
 
 describe.runIf(process.env.DATABASE_URL)('the PostgreSQL pool', () => {
   // Found by the chaos suite (PostgreSQL stopped under load): pg-pool leaves a checked-out client
@@ -35,6 +36,36 @@ describe.runIf(process.env.DATABASE_URL)('the PostgreSQL pool', () => {
         return rows.map((r) => r.statement);
       });
       expect(seen.filter((s) => s.includes('from "users"'))).toHaveLength(1);
+    } finally {
+      await t.drop();
+    }
+  });
+});
+
+describe('holdAdvisoryLock', () => {
+  const holders = async (db: Db, key: number) =>
+    (await sql<{ n: number }>`SELECT count(*)::int AS n FROM pg_locks WHERE locktype = 'advisory' AND granted AND objsubid = 2 AND classid = 99::oid AND objid = ${key}::int::oid`.execute(db)).rows[0]!.n;
+
+  it('holds the lock until released; on a server, refuses a second holder of the key and leaves nothing behind', async () => {
+    const t = await createTestDatabase();
+    try {
+      const db = t.database.db;
+      const connections = async () => (await sql<{ n: number }>`SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database()`.execute(db)).rows[0]!.n;
+      const release = await t.database.holdAdvisoryLock(99, -12345);
+      expect(await holders(db, -12345)).toBe(1);
+      // PGlite is one session, whose advisory locks nest; only a server has another session to refuse.
+      if (t.url) {
+        const before = await connections();
+        await expect(t.database.holdAdvisoryLock(99, -12345)).rejects.toThrow(/held by another session/);
+        // The refused attempt's own connection is gone again, and nothing retries it.
+        await expect.poll(connections).toBe(before);
+      }
+      await release();
+      expect(await holders(db, -12345)).toBe(0);
+      // Free again: the next holder takes it.
+      const again = await t.database.holdAdvisoryLock(99, -12345);
+      expect(await holders(db, -12345)).toBe(1);
+      await again();
     } finally {
       await t.drop();
     }

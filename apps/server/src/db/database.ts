@@ -34,8 +34,8 @@ export interface Database {
    * Holds the session-level advisory lock (key1, key2) until the returned function is called, so
    * that other nodes can tell from `pg_locks` that the holder is alive. PostgreSQL: on a connection
    * of its own outside the pool, taken again when that connection comes back after a drop (while
-   * it is down, the holder looks dead). PGlite: on its one session. Rejects when another session
-   * holds the key.
+   * it is down, the holder looks dead). PGlite: on its one session, whose locks nest (there is no
+   * other process to tell apart). Rejects when another session holds the key.
    */
   holdAdvisoryLock(key1: number, key2: number): Promise<() => Promise<void>>;
   close(): Promise<void>;
@@ -120,14 +120,23 @@ function preparePerConnection(client: pg.PoolClient): void {
 /**
  * A connection of its own, outside the pool, until the returned function closes it: `setUp` runs
  * on it after every connect. A dropped one connects again a second later (and again while that
- * fails). Resolves once the first connection is set up; rejects if that fails.
+ * fails). Resolves once the first connection is set up; rejects if that fails, leaving nothing
+ * behind.
  */
 async function dedicatedConnection(url: string, setUp: (c: pg.Client) => Promise<void>): Promise<() => Promise<void>> {
   let stopped = false;
+  // Drops are reconnected only once the first connection stood: a caller told it failed holds nothing.
+  let live = false;
   let client: pg.Client | null = null;
   let retry: ReturnType<typeof setTimeout> | undefined;
+  // One retry pending at a time, whether the drop is reported by an 'error' event, a failed
+  // connect, or both.
   const reconnect = () => {
-    if (!stopped) retry = setTimeout(() => connect().catch(reconnect), 1000);
+    if (stopped || !live || retry !== undefined) return;
+    retry = setTimeout(() => {
+      retry = undefined;
+      connect().catch(reconnect);
+    }, 1000);
   };
   const connect = async (): Promise<void> => {
     const c = new pg.Client({ connectionString: url });
@@ -149,6 +158,7 @@ async function dedicatedConnection(url: string, setUp: (c: pg.Client) => Promise
     else client = c;
   };
   await connect();
+  live = true;
   return async () => {
     stopped = true;
     clearTimeout(retry);
