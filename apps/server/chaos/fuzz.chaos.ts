@@ -281,6 +281,7 @@ const getRoutes: GetRoute[] = [
   { path: '/api/admin/items', query: {} },
   { path: '/api/admin/players', query: { q: 'fuzz', limit: '5' } },
   { path: '/api/admin/players/{id}', query: {}, realParam: () => player.user.id },
+  { path: '/api/admin/players/{id}/grants', query: { limit: '5', before: '00000000-0000-4000-8000-000000000000' }, realParam: () => player.user.id },
   { path: '/api/admin/pipeline', query: {} },
   { path: '/api/admin/analytics/kpis', query: { from: '2026-11-01', to: '2026-11-30' } },
   { path: '/api/stream/', query: { access_token: 'x' }, refusedOnly: true },

@@ -168,8 +168,10 @@ describe('the whole loop in Chromium', () => {
     await form.getByRole('alert').first().waitFor();
     await form.getByLabel('Reason').fill('e2e live grant');
     await form.getByRole('button', { name: 'Send' }).click();
-    // The player's page in the console shows the grant once it is made.
+    // The player's page in the console shows the grant once it is made, in the activity and
+    // first among the rewards received.
     await detail.getByTestId('activity').getByText('From the operators (e2e live grant): 777 coins').waitFor();
+    await expect.poll(async () => (await detail.getByTestId('player-grants').locator('li').first().innerText()).replace(/\s+/g, ' ')).toMatch(/^Operator 777 coins /);
     expect(await detail.getByTestId('profile-soft').innerText()).toBe(`🪙 ${before + 777}`);
     await h.shot(op, 'console-player-rewarded');
     await operator.close();

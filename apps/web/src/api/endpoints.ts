@@ -126,6 +126,8 @@ export function endpoints(client: ApiClient) {
       players: (q: string, limit = 20) =>
         r('GET', `/api/admin/players?${q.trim() ? `q=${enc(q.trim())}&` : ''}limit=${limit}`, { schema: PlayerSearchResponseSchema }),
       player: (id: string) => r('GET', `/api/admin/players/${enc(id)}`, { schema: AdminPlayerSchema }),
+      playerGrants: (id: string, before?: string) =>
+        r('GET', `/api/admin/players/${enc(id)}/grants?limit=20${before ? `&before=${enc(before)}` : ''}`, { schema: RewardHistoryResponseSchema }),
       suspendPlayer: (id: string, body: SuspendPlayerBody, key: string) =>
         r('POST', `/api/admin/players/${enc(id)}/suspend`, { schema: PlayerSummarySchema, body, idempotencyKey: key }),
       reinstatePlayer: (id: string, key: string) =>

@@ -8,18 +8,20 @@ import {
   PlayerSearchQuerySchema,
   PlayerSearchResponseSchema,
   PlayerSummarySchema,
+  RewardHistoryQuerySchema,
+  RewardHistoryResponseSchema,
   SuspendPlayerBodySchema,
 } from '@playloop/contracts';
 import { caller } from '../../plugins/auth.ts';
 import type { ProfileDeps } from '../profile/service.ts';
-import { getPlayerForOperator, reinstatePlayer, searchPlayers, suspendPlayer } from './service.ts';
+import { getPlayerForOperator, listPlayerGrants, reinstatePlayer, searchPlayers, suspendPlayer } from './service.ts';
 
 const tags = ['players', 'admin'];
 const security = [{ bearerAuth: [] }];
 
 /**
- * Operators' view of players: find one by handle, nickname or id, read their profile, suspend
- * and reinstate them.
+ * Operators' view of players: find one by handle, nickname or id, read their profile and every
+ * reward they were granted, suspend and reinstate them.
  */
 export const playersAdminRoutes: FastifyPluginAsyncZod<ProfileDeps> = async (app, deps) => {
   app.get(
@@ -39,6 +41,15 @@ export const playersAdminRoutes: FastifyPluginAsyncZod<ProfileDeps> = async (app
       preHandler: app.requireAdmin,
     },
     async (request) => getPlayerForOperator(deps, request.params.id),
+  );
+
+  app.get(
+    '/:id/grants',
+    {
+      schema: { tags, security, headers: AuthHeadersSchema, params: IdParamsSchema, querystring: RewardHistoryQuerySchema, response: { 200: RewardHistoryResponseSchema } },
+      preHandler: app.requireAdmin,
+    },
+    async (request) => listPlayerGrants(deps.db, request.params.id, request.query),
   );
 
   app.post(

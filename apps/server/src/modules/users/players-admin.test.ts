@@ -1,6 +1,6 @@
 import { CompiledQuery } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AdminPlayerSchema, PlayerSearchResponseSchema, PlayerSummarySchema, type PlayerSummary } from '@playloop/contracts';
+import { AdminPlayerSchema, PlayerSearchResponseSchema, PlayerSummarySchema, RewardHistoryResponseSchema, type PlayerSummary } from '@playloop/contracts';
 import { buildTestApp, type TestContext } from '../../../test/build-app.ts';
 import { makeAdmin, makePlayer, uniqueSiteId, type TestPlayer } from '../../../test/factories/players.ts';
 import { expectProblem } from '../../../test/problem.ts';
@@ -155,6 +155,39 @@ describe('GET /api/admin/players/{id}', () => {
     expectProblem(await get('/api/admin/players/00000000-0000-4000-8000-000000000000'), 404, 'NOT_FOUND');
     expectProblem(await get('/api/admin/players/not-a-uuid'), 400, 'VALIDATION_FAILED');
     expectProblem(await get(`/api/admin/players/${admin.user.id}?full=1`), 400, 'VALIDATION_FAILED');
+  });
+});
+
+describe('GET /api/admin/players/{id}/grants', () => {
+  it("pages through every grant of the player, as their own history does", async () => {
+    const player = await makePlayer(ctx.app);
+    for (let i = 0; i < 3; i += 1) {
+      ctx.clock.advance(1_000);
+      const res = await ctx.app.inject({
+        method: 'POST',
+        url: '/api/rewards/distribute',
+        headers: { ...admin.headers, 'content-type': 'application/json', 'x-idempotency-key': `grants-${player.user.id}-${i}` },
+        payload: JSON.stringify({ user_id: player.user.id, bundle: { exp: i + 1 }, reason: `r${i}` }),
+      });
+      expect(res.statusCode).toBe(201);
+    }
+    const first = RewardHistoryResponseSchema.parse((await get(`/api/admin/players/${player.user.id}/grants?limit=2`)).json());
+    expect(first.items.map((g) => g.reward_items)).toEqual([[{ type: 'exp', amount: 3 }], [{ type: 'exp', amount: 2 }]]);
+    const rest = RewardHistoryResponseSchema.parse((await get(`/api/admin/players/${player.user.id}/grants?limit=2&before=${first.next_before}`)).json());
+    expect(rest.items.map((g) => g.source)).toEqual(['operator', 'signup']);
+    const own = await get('/api/rewards/history?limit=4', player);
+    expect([...first.items, ...rest.items]).toEqual(own.json().items);
+  });
+
+  it('refuses players, unknown players, bad cursors and bad limits', async () => {
+    const player = await makePlayer(ctx.app);
+    expectProblem(await get(`/api/admin/players/${player.user.id}/grants`, player), 403, 'FORBIDDEN');
+    expectProblem(await get(`/api/admin/players/${player.user.id}/grants`, null), 401, 'UNAUTHENTICATED');
+    expectProblem(await get('/api/admin/players/00000000-0000-4000-8000-000000000000/grants'), 404, 'NOT_FOUND');
+    // Another player's grant is no cursor into this one's history.
+    const theirs = RewardHistoryResponseSchema.parse((await get(`/api/admin/players/${admin.user.id}/grants`)).json()).items[0]!;
+    expectProblem(await get(`/api/admin/players/${player.user.id}/grants?before=${theirs.grant_id}`), 404, 'NOT_FOUND');
+    for (const q of ['limit=0', 'limit=201', 'before=x', 'sort=asc']) expectProblem(await get(`/api/admin/players/${player.user.id}/grants?${q}`), 400, 'VALIDATION_FAILED');
   });
 });
 

@@ -4,12 +4,14 @@ import {
   type PlayerSearchQuery,
   type PlayerSummary,
   type PlayerSuspension,
+  type RewardHistoryResponse,
   type SuspendPlayerBody,
 } from '@playloop/contracts';
 import type { Db } from '../../db/database.ts';
 import type { Clock } from '../../lib/clock.ts';
 import { forbidden, notFound } from '../../lib/domain-error.ts';
 import { readProfile, type ProfileDeps } from '../profile/service.ts';
+import { rewardHistory } from '../rewards/history.ts';
 import { findPlayerRow, lockUserForSuspension, reinstateUser, searchUsers, suspendUser, toUser, type PlayerSearchRow } from './repo.ts';
 
 const suspensionOf = (row: PlayerSearchRow): PlayerSuspension =>
@@ -41,6 +43,12 @@ export async function getPlayerForOperator(deps: ProfileDeps, userId: string): P
   const [profile, row] = await Promise.all([readProfile(deps, userId), findPlayerRow(deps.db, userId)]);
   if (!profile || !row) throw notFound('player');
   return { ...profile, suspension: suspensionOf(row) };
+}
+
+/** Every grant the player received, a page at a time, as their own history pages it (support: "where is my reward?"). */
+export async function listPlayerGrants(db: Db, userId: string, page: { limit: number; before?: string | undefined }): Promise<RewardHistoryResponse> {
+  if (!(await findPlayerRow(db, userId))) throw notFound('player');
+  return rewardHistory(db, userId, page);
 }
 
 async function summaryOf(db: Db, userId: string): Promise<PlayerSummary> {

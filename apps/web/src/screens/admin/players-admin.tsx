@@ -1,8 +1,9 @@
 import { useCallback, useEffect, useState, type FormEvent } from 'react';
 import { SuspendPlayerBodySchema, type AdminPlayer, type PlayerSummary } from '@playloop/contracts';
 import { newIdempotencyKey } from '../../api/client';
-import { Empty, Loading, Section, fmtDate } from '../../components/common';
+import { Empty, Loading, Section, fmtDate, useRewardText } from '../../components/common';
 import { useApp, useAppStore, useT } from '../../hooks';
+import type { RewardGrant } from '../../store/types';
 import { ProfileView } from '../profile/profile-view';
 import { DistributeAdmin } from './distribute-admin';
 import { SchemaForm } from './form';
@@ -22,6 +23,8 @@ export function PlayersAdmin() {
   const [items, setItems] = useState<PlayerSummary[] | null>(null);
   const [openId, setOpenId] = useState<string | null>(null);
   const [profile, setProfile] = useState<AdminPlayer | null>(null);
+  // Bumped after a change made from the player's page, so the grants list reads again.
+  const [changes, setChanges] = useState(0);
 
   const search = useCallback(
     (q: string) => {
@@ -56,6 +59,7 @@ export function PlayersAdmin() {
   if (openId) {
     const refresh = () => {
       void loadProfile(openId);
+      setChanges((n) => n + 1);
       search(query);
     };
     return (
@@ -68,6 +72,7 @@ export function PlayersAdmin() {
         {/* A suspension is the first thing to know about a player; the form to suspend comes last. */}
         {profile?.suspension && <Suspension player={profile} onChange={refresh} />}
         {profile ? <ProfileView profile={profile} /> : <Loading />}
+        <PlayerGrants userId={openId} changes={changes} />
         <DistributeAdmin userId={openId} onSent={refresh} />
         {profile && !profile.suspension && profile.user.role === 'player' && <Suspension player={profile} onChange={refresh} />}
       </div>
@@ -167,5 +172,59 @@ function Suspension({ player, onChange }: { player: AdminPlayer; onChange: () =>
     >
       <p className="muted">{t('admin.suspendHint')}</p>
     </SchemaForm>
+  );
+}
+
+/** Every reward the player was granted, newest first, 20 at a time (support: "where is my reward?"). */
+function PlayerGrants({ userId, changes }: { userId: string; changes: number }) {
+  const t = useT();
+  const lang = useApp((s) => s.ui.lang);
+  const { api } = useAppStore().deps;
+  const toastError = useApp((s) => s.toastError);
+  const rt = useRewardText();
+  const [grants, setGrants] = useState<RewardGrant[] | null>(null);
+  const [next, setNext] = useState<string | null>(null);
+  const [loading, setLoading] = useState(false);
+
+  const load = useCallback(
+    async (before?: string) => {
+      setLoading(true);
+      try {
+        const { data } = await api.admin.playerGrants(userId, before);
+        setGrants((shown) => (before && shown ? [...shown, ...data.items] : data.items));
+        setNext(data.next_before);
+      } catch (err) {
+        toastError(err);
+      } finally {
+        setLoading(false);
+      }
+    },
+    [api, userId, toastError],
+  );
+  useEffect(() => {
+    void load();
+  }, [load, changes]);
+
+  return (
+    <Section title={t('admin.playerGrants')} testId="player-grants">
+      {grants === null ? (
+        <Loading />
+      ) : grants.length === 0 ? (
+        <Empty />
+      ) : (
+        <ul className="list">
+          {grants.map((g) => (
+            <li key={g.grant_id}>
+              <span className="badge">{t(`rewards.source.${g.source}`)}</span> {rt.items(g.reward_items)} <small className="muted">{fmtDate(g.granted_at, lang)}</small>
+            </li>
+          ))}
+        </ul>
+      )}
+      {next && (
+        <button type="button" disabled={loading} onClick={() => void load(next)} data-testid="player-grants-more">
+          {t('rewards.more')}
+        </button>
+      )}
+    </Section>
   );
 }
