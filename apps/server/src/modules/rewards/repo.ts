@@ -22,10 +22,8 @@ export async function listGrants(db: Db, userId: string, limit: number, before?:
     .orderBy('granted_at', 'desc')
     .orderBy('id', 'desc')
     .limit(limit);
-  if (cursor) {
-    const { granted_at, id } = cursor;
-    query = query.where((eb) => eb.or([eb('granted_at', '<', granted_at), eb.and([eb('granted_at', '=', granted_at), eb('id', '<', id)])]));
-  }
+  // After the cursor in the list's own order (granted_at, then id, both descending).
+  if (cursor) query = query.where(sql<boolean>`(granted_at, id) < (${cursor.granted_at}, ${cursor.id}::uuid)`);
   const rows = await query.execute();
   return rows.map((r) => ({
     grant_id: r.id,

@@ -12,6 +12,7 @@ import type { Clock } from '../../lib/clock.ts';
 import { forbidden, notFound } from '../../lib/domain-error.ts';
 import { readProfile, type ProfileDeps } from '../profile/service.ts';
 import { rewardHistory } from '../rewards/history.ts';
+import { userExists } from '../rewards/repo.ts';
 import { findPlayerRow, lockUserForSuspension, reinstateUser, searchUsers, suspendUser, toUser, type PlayerSearchRow } from './repo.ts';
 
 const suspensionOf = (row: PlayerSearchRow): PlayerSuspension =>
@@ -47,7 +48,7 @@ export async function getPlayerForOperator(deps: ProfileDeps, userId: string): P
 
 /** Every grant the player received, a page at a time, as their own history pages it (support: "where is my reward?"). */
 export async function listPlayerGrants(db: Db, userId: string, page: { limit: number; before?: string | undefined }): Promise<RewardHistoryResponse> {
-  if (!(await findPlayerRow(db, userId))) throw notFound('player');
+  if (!(await userExists(db, userId))) throw notFound('player');
   return rewardHistory(db, userId, page);
 }
 
