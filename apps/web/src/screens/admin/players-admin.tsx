@@ -1,10 +1,11 @@
 import { useCallback, useEffect, useState, type FormEvent } from 'react';
 import { SuspendPlayerBodySchema, type AdminPlayer, type PlayerSummary } from '@playloop/contracts';
 import { newIdempotencyKey } from '../../api/client';
-import { Empty, Loading, Section, fmtDate, useRewardText } from '../../components/common';
+import { Empty, Loading, Section, fmtDate } from '../../components/common';
 import { useApp, useAppStore, useT } from '../../hooks';
 import type { RewardGrant } from '../../store/types';
 import { ProfileView } from '../profile/profile-view';
+import { GrantLine } from '../rewards/grant-line';
 import { DistributeAdmin } from './distribute-admin';
 import { SchemaForm } from './form';
 import { useSave } from './admin-shared';
@@ -178,10 +179,8 @@ function Suspension({ player, onChange }: { player: AdminPlayer; onChange: () =>
 /** Every reward the player was granted, newest first, 20 at a time (support: "where is my reward?"). */
 function PlayerGrants({ userId, changes }: { userId: string; changes: number }) {
   const t = useT();
-  const lang = useApp((s) => s.ui.lang);
   const { api } = useAppStore().deps;
   const toastError = useApp((s) => s.toastError);
-  const rt = useRewardText();
   const [grants, setGrants] = useState<RewardGrant[] | null>(null);
   const [next, setNext] = useState<string | null>(null);
   const [loading, setLoading] = useState(false);
@@ -214,9 +213,7 @@ function PlayerGrants({ userId, changes }: { userId: string; changes: number }) 
       ) : (
         <ul className="list">
           {grants.map((g) => (
-            <li key={g.grant_id}>
-              <span className="badge">{t(`rewards.source.${g.source}`)}</span> {rt.items(g.reward_items)} <small className="muted">{fmtDate(g.granted_at, lang)}</small>
-            </li>
+            <GrantLine key={g.grant_id} grant={g} />
           ))}
         </ul>
       )}

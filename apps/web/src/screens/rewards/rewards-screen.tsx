@@ -1,11 +1,11 @@
 import { useEffect } from 'react';
-import { Empty, Loading, Section, fmtDate, useRewardText } from '../../components/common';
+import { Empty, Loading, Section, useRewardText } from '../../components/common';
 import { navigate, useApp, useT } from '../../hooks';
+import { GrantLine } from './grant-line';
 
 /** Pending rewards (to claim on their event or mission) and the grant history. */
 export function RewardsScreen() {
   const t = useT();
-  const lang = useApp((s) => s.ui.lang);
   const rewards = useApp((s) => s.rewards);
   const fetchRewards = useApp((s) => s.fetchRewards);
   const fetchMoreHistory = useApp((s) => s.fetchMoreHistory);
@@ -40,9 +40,7 @@ export function RewardsScreen() {
         ) : (
           <ul className="list">
             {rewards.history.map((g) => (
-              <li key={g.grant_id}>
-                <span className="badge">{t(`rewards.source.${g.source}`)}</span> {rt.items(g.reward_items)} <small className="muted">{fmtDate(g.granted_at, lang)}</small>
-              </li>
+              <GrantLine key={g.grant_id} grant={g} />
             ))}
           </ul>
         )}
