@@ -5,6 +5,7 @@ import { examplePayloads } from '@playloop/contracts';
 import { describe, expect, it } from 'vitest';
 import { claimOutboxBatch, markOutboxPublished, RELAY_PRESENCE } from '../src/modules/outbox/repo.ts';
 import { appendOutbox } from '../src/modules/outbox/service.ts';
+import { advisoryLocksHeld } from '../test/advisory-locks.ts';
 import { serverProcessSetup } from './server-process.ts';
 
 // A relay process SIGKILLed while it holds a batch: its lease is still live by the clock, yet the
@@ -12,12 +13,7 @@ import { serverProcessSetup } from './server-process.ts';
 // with its connections (decisions §15).
 const setup = serverProcessSetup('relay-kill');
 
-const heldKeys = async (key: number) =>
-  (
-    await sql<{ n: number }>`SELECT count(*)::int AS n FROM pg_locks
-      WHERE locktype = 'advisory' AND granted AND objsubid = 2 AND classid = ${RELAY_PRESENCE}::int::oid AND objid = ${key}::int::oid
-        AND database = (SELECT oid FROM pg_database WHERE datname = current_database())`.execute(setup.observer.db)
-  ).rows[0]!.n;
+const heldKeys = (key: number) => advisoryLocksHeld(setup.observer.db, RELAY_PRESENCE, key);
 
 describe('a relay process killed while it publishes', () => {
   it('gives its batch to the next claim at once, not when its lease ends', async () => {

@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
 import { describe, expect, it } from 'vitest';
+import { advisoryLocksHeld } from '../../test/advisory-locks.ts';
 import { createTestDatabase } from '../../test/database.ts';
 import type { Db } from './database.ts';
 
@@ -43,8 +44,7 @@ describe.runIf(process.env.DATABASE_URL)('the PostgreSQL pool', () => {
 });
 
 describe('holdAdvisoryLock', () => {
-  const holders = async (db: Db, key: number) =>
-    (await sql<{ n: number }>`SELECT count(*)::int AS n FROM pg_locks WHERE locktype = 'advisory' AND granted AND objsubid = 2 AND classid = 99::oid AND objid = ${key}::int::oid`.execute(db)).rows[0]!.n;
+  const holders = (db: Db, key: number) => advisoryLocksHeld(db, 99, key);
 
   it('holds the lock until released; on a server, refuses a second holder of the key and leaves nothing behind', async () => {
     const t = await createTestDatabase();

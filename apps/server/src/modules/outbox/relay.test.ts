@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { examplePayloads, type Envelope } from '@playloop/contracts';
+import { advisoryLocksHeld } from '../../../test/advisory-locks.ts';
 import { buildTestApp, type TestContext } from '../../../test/build-app.ts';
 import { makePlayer } from '../../../test/factories/players.ts';
 import { backoffDelay, createOutboxRelay, delayAfter, type Publisher } from './relay.ts';
@@ -337,12 +338,8 @@ describe('outbox relay, claiming ahead', () => {
 describe("a dead relay's batch, told by its presence lock", () => {
   const holdLock = (k1: number, k2: number) => ctx.database.holdAdvisoryLock(k1, k2);
   /** Whether a session holds the presence lock `key` in this database right now. */
-  const present = async (key: number) =>
-    (
-      await sql<{ n: number }>`SELECT count(*)::int AS n FROM pg_locks
-        WHERE locktype = 'advisory' AND granted AND objsubid = 2 AND classid = ${RELAY_PRESENCE}::int::oid AND objid = ${key}::int::oid
-          AND database = (SELECT oid FROM pg_database WHERE datname = current_database())`.execute(ctx.db)
-    ).rows[0]!.n > 0;
+  const present = async (key: number) => (await advisoryLocksHeld(ctx.db, RELAY_PRESENCE, key)) > 0;
+  const presenceLocks = () => advisoryLocksHeld(ctx.db, RELAY_PRESENCE);
 
   it('is taken at once when no session holds its lock any more, not when its lease ends', async () => {
     await settle();
@@ -398,17 +395,16 @@ describe("a dead relay's batch, told by its presence lock", () => {
 
   it('is kept while its relay runs, and the relay lets its lock go when it stops', async () => {
     await settle();
-    const before = Number((await sql<{ n: number }>`SELECT count(*)::int AS n FROM pg_locks WHERE locktype = 'advisory' AND classid = ${RELAY_PRESENCE}::int::oid`.execute(ctx.db)).rows[0]!.n);
+    const before = await presenceLocks();
     const relay = createOutboxRelay({ db: ctx.db, clock: ctx.clock, publisher: recordingPublisher().publisher, holdLock });
     relay.start();
-    await expect.poll(async () => Number((await sql<{ n: number }>`SELECT count(*)::int AS n FROM pg_locks WHERE locktype = 'advisory' AND classid = ${RELAY_PRESENCE}::int::oid`.execute(ctx.db)).rows[0]!.n)).toBe(before + 1);
+    await expect.poll(presenceLocks).toBe(before + 1);
     await relay.stop();
-    expect(Number((await sql<{ n: number }>`SELECT count(*)::int AS n FROM pg_locks WHERE locktype = 'advisory' AND classid = ${RELAY_PRESENCE}::int::oid`.execute(ctx.db)).rows[0]!.n)).toBe(before);
+    expect(await presenceLocks()).toBe(before);
   });
 
   it('lets its lock go when stopped while still taking it', async () => {
-    const count = async () => Number((await sql<{ n: number }>`SELECT count(*)::int AS n FROM pg_locks WHERE locktype = 'advisory' AND classid = ${RELAY_PRESENCE}::int::oid`.execute(ctx.db)).rows[0]!.n);
-    const before = await count();
+    const before = await presenceLocks();
     // The lock is taken only after stop() has given up waiting for the loop.
     let open!: () => void;
     const gate = new Promise<void>((r) => (open = r));
@@ -425,7 +421,7 @@ describe("a dead relay's batch, told by its presence lock", () => {
     await relay.stop();
     open();
     await locked;
-    await expect.poll(count).toBe(before);
+    await expect.poll(presenceLocks).toBe(before);
   });
 
   it.runIf(process.env.DATABASE_URL)('counts a relay whose lock connection was cut as dead, and it takes its lock again when it reconnects', async () => {
