@@ -4,16 +4,13 @@ import type { Db } from '../../db/database.ts';
 import { outboxInsert, type OutboxRowInput } from '../outbox/repo.ts';
 import { balancesOf, ledgerWrites, type LedgerTransaction } from '../wallet/ledger.ts';
 
-/** A player's grants, newest first. */
 /**
  * The user's grants, newest first (ties by id); with `before`, only those after that grant of
  * theirs in this order. Undefined when `before` names no grant of the user.
  */
 export async function listGrants(db: Db, userId: string, limit: number, before?: string) {
-  let cursor: { granted_at: Date; id: string } | undefined;
-  if (before) {
-    cursor = await db.selectFrom('reward_grants').select(['granted_at', 'id']).where('id', '=', before).where('user_id', '=', userId).executeTakeFirst();
-    if (!cursor) return undefined;
+  if (before && !(await db.selectFrom('reward_grants').select('id').where('id', '=', before).where('user_id', '=', userId).executeTakeFirst())) {
+    return undefined;
   }
   let query = db
     .selectFrom('reward_grants')
@@ -22,8 +19,9 @@ export async function listGrants(db: Db, userId: string, limit: number, before?:
     .orderBy('granted_at', 'desc')
     .orderBy('id', 'desc')
     .limit(limit);
-  // After the cursor in the list's own order (granted_at, then id, both descending).
-  if (cursor) query = query.where(sql<boolean>`(granted_at, id) < (${cursor.granted_at}, ${cursor.id}::uuid)`);
+  // After the cursor in the list's own order (granted_at, then id, both descending), compared with
+  // its row as stored: a timestamp read into JS would lose its microseconds.
+  if (before) query = query.where(sql<boolean>`(granted_at, id) < (SELECT c.granted_at, c.id FROM reward_grants c WHERE c.id = ${before})`);
   const rows = await query.execute();
   return rows.map((r) => ({
     grant_id: r.id,

@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DistributeResponseSchema, RewardHistoryResponseSchema } from '@playloop/contracts';
 import { buildTestApp, type TestContext } from '../../../test/build-app.ts';
@@ -180,6 +181,30 @@ describe('GET /api/rewards/history and /pending', () => {
     const exact = await page('limit=26');
     expect(exact.items).toHaveLength(26);
     expect(await page(`limit=26&before=${exact.next_before}`)).toEqual({ items: [], next_before: null });
+  });
+
+  it('pages grants whose times differ below the millisecond (written by SQL, not by the clock)', async () => {
+    const player = await makePlayer(ctx.app);
+    for (let i = 0; i < 3; i += 1) {
+      await ctx.db.transaction().execute((trx) =>
+        grantReward(trx, { userId: player.user.id, grantKey: `test:micro:${player.user.id}:${i}`, source: 'game', bundle: { exp: 1 }, now: ctx.clock.now() }),
+      );
+    }
+    // Four grants within one millisecond, which JS's Date cannot tell apart: .123456, .123356, .123256, .123156.
+    await sql`
+      UPDATE reward_grants g SET granted_at = timestamptz '2026-01-01 00:00:00.123456Z' - n.k * interval '100 microseconds'
+      FROM (SELECT id, (row_number() OVER (ORDER BY id)) - 1 AS k FROM reward_grants WHERE user_id = ${player.user.id}) n
+      WHERE g.id = n.id`.execute(ctx.db);
+    const seen: string[] = [];
+    let before: string | null = null;
+    do {
+      const res = await ctx.app.inject({ method: 'GET', url: `/api/rewards/history?limit=1${before ? `&before=${before}` : ''}`, headers: player.headers });
+      const p = RewardHistoryResponseSchema.parse(res.json());
+      seen.push(...p.items.map((g) => g.grant_id));
+      before = p.next_before;
+    } while (before && seen.length < 10);
+    expect(seen).toHaveLength(4);
+    expect(new Set(seen).size).toBe(4);
   });
 
   it("refuses a cursor that is not one of the player's grants", async () => {
