@@ -226,6 +226,33 @@ describe('the whole loop in Chromium', () => {
     await operator.close();
   });
 
+  it('an operator pages through a search that matches more players than one page holds', async () => {
+    const prefix = `e2e_pg_${Date.now().toString(36)}_`;
+    for (let i = 0; i < 23; i += 1) {
+      const res = await fetch(`${h.baseUrl}/api/auth/signup`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ site_id: `${prefix}${i}`, nickname: `Pager ${i}`, password: PASSWORD }),
+      });
+      expect(res.status).toBe(201);
+    }
+    const { operator, op } = await openConsole();
+    await op.getByTestId('admin-tab-players').click();
+    await op.getByTestId('player-search').fill(prefix);
+    await op.getByTestId('player-search').press('Enter');
+    const rows = op.getByTestId('player-results').locator('li');
+    await op.getByTestId(`player-${prefix}22`).waitFor();
+    expect(await rows.count()).toBe(20);
+    await op.getByTestId('player-results-more').click();
+    await op.getByTestId(`player-${prefix}0`).waitFor();
+    const shown = await rows.evaluateAll((lis) => lis.map((li) => li.querySelector('button')?.textContent ?? ''));
+    // Every match once, the newest first; then no more to show.
+    expect(shown).toEqual(Array.from({ length: 23 }, (_, i) => `Pager ${22 - i} @${prefix}${22 - i}`));
+    expect(await op.getByTestId('player-results-more').count()).toBe(0);
+    await h.shot(op, 'console-players-paged');
+    await operator.close();
+  });
+
   /** The operator's console in a browser context of its own. */
   async function openConsole() {
     const operator = await h.browser.newContext({ locale: 'en-US', viewport: { width: 1100, height: 1000 } });

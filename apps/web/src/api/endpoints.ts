@@ -123,8 +123,10 @@ export function endpoints(client: ApiClient) {
       pipeline: () => r('GET', '/api/admin/pipeline', { schema: PipelineResponseSchema }),
       kpis: (from: string, to: string) =>
         r('GET', `/api/admin/analytics/kpis?from=${enc(from)}&to=${enc(to)}`, { schema: KpisResponseSchema }),
-      players: (q: string, limit = 20) =>
-        r('GET', `/api/admin/players?${q.trim() ? `q=${enc(q.trim())}&` : ''}limit=${limit}`, { schema: PlayerSearchResponseSchema }),
+      players: (q: string, before?: string, limit = 20) =>
+        r('GET', `/api/admin/players?${q.trim() ? `q=${enc(q.trim())}&` : ''}limit=${limit}${before ? `&before=${enc(before)}` : ''}`, {
+          schema: PlayerSearchResponseSchema,
+        }),
       player: (id: string) => r('GET', `/api/admin/players/${enc(id)}`, { schema: AdminPlayerSchema }),
       playerGrants: (id: string, before?: string) =>
         r('GET', `/api/admin/players/${enc(id)}/grants?limit=20${before ? `&before=${enc(before)}` : ''}`, { schema: RewardHistoryResponseSchema }),

@@ -8,9 +8,10 @@ import { BalancesSchema } from './rewards.ts';
 export const PLAYER_SEARCH_MAX = 50;
 
 /**
- * `GET /api/admin/players?q=&limit=`: operators find a player to look at or to reward. `q` is the
- * start of a handle or of a nickname (case-insensitive), or a user id; without it, the newest
- * signups. Control characters are refused rather than searched for.
+ * `GET /api/admin/players?q=&limit=&before=`: operators find a player to look at or to reward. `q`
+ * is the start of a handle or of a nickname (case-insensitive), or a user id; without it, the
+ * newest signups. Control characters are refused rather than searched for. `before` is the
+ * `next_before` of the page before, for the next page of the same search.
  */
 export const PlayerSearchQuerySchema = z.strictObject({
   q: z
@@ -20,6 +21,7 @@ export const PlayerSearchQuerySchema = z.strictObject({
     .regex(/^[^\p{Cc}]*$/u, 'no control characters')
     .optional(),
   limit: z.coerce.number().int().min(1).max(PLAYER_SEARCH_MAX).default(20),
+  before: z.uuid().optional(),
 });
 
 /** Since when, why and by which operator the player is suspended; null while they may play. */
@@ -49,11 +51,15 @@ export const SuspendPlayerBodySchema = z.strictObject({
     .regex(/^[^\p{Cc}]*$/u, 'no control characters'),
 });
 
-/** Exact handle first, then the newest signups. */
-export const PlayerSearchResponseSchema = z.object({ items: z.array(PlayerSummarySchema) });
+/**
+ * Exact handle first, then the newest signups. `next_before` names the last player of the page
+ * when more match (pass it as `before`), null on the last page.
+ */
+export const PlayerSearchResponseSchema = z.object({ items: z.array(PlayerSummarySchema), next_before: z.uuid().nullable() });
 
 export type PlayerSearchQuery = z.infer<typeof PlayerSearchQuerySchema>;
 export type PlayerSummary = z.infer<typeof PlayerSummarySchema>;
+export type PlayerSearchResponse = z.infer<typeof PlayerSearchResponseSchema>;
 export type PlayerSuspension = z.infer<typeof PlayerSuspensionSchema>;
 export type AdminPlayer = z.infer<typeof AdminPlayerSchema>;
 export type SuspendPlayerBody = z.infer<typeof SuspendPlayerBodySchema>;

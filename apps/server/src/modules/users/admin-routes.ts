@@ -31,7 +31,7 @@ export const playersAdminRoutes: FastifyPluginAsyncZod<ProfileDeps> = async (app
       schema: { tags, security, headers: AuthHeadersSchema, querystring: PlayerSearchQuerySchema, response: { 200: PlayerSearchResponseSchema } },
       preHandler: app.requireAdmin,
     },
-    async (request) => ({ items: await searchPlayers(deps.db, request.query) }),
+    async (request) => searchPlayers(deps.db, request.query),
   );
 
   app.get(

@@ -1,10 +1,10 @@
-import { CompiledQuery } from 'kysely';
+import { CompiledQuery, sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AdminPlayerSchema, PlayerSearchResponseSchema, PlayerSummarySchema, RewardHistoryResponseSchema, type PlayerSummary } from '@playloop/contracts';
 import { buildTestApp, type TestContext } from '../../../test/build-app.ts';
 import { makeAdmin, makePlayer, uniqueSiteId, type TestPlayer } from '../../../test/factories/players.ts';
 import { expectProblem } from '../../../test/problem.ts';
-import { searchUsersQuery } from './repo.ts';
+import { searchUsersQuery, type SearchCursor } from './repo.ts';
 
 let ctx: TestContext;
 let admin: TestPlayer;
@@ -21,6 +21,19 @@ const search = async (query: string): Promise<PlayerSummary[]> => {
   return PlayerSearchResponseSchema.parse(res.json()).items;
 };
 const handles = (items: PlayerSummary[]) => items.map((i) => i.user.site_id);
+/** Every page of a search, followed by next_before to its end. */
+const allPages = async (query: string, limit: number, maxPages = 50) => {
+  const pages: string[][] = [];
+  let before: string | null = null;
+  do {
+    const res = await get(`/api/admin/players?${query}&limit=${limit}${before ? `&before=${before}` : ''}`);
+    expect(res.statusCode, res.body).toBe(200);
+    const page = PlayerSearchResponseSchema.parse(res.json());
+    pages.push(handles(page.items));
+    before = page.next_before;
+  } while (before && pages.length < maxPages);
+  return pages;
+};
 /** A handle prefix no other test of this file uses. */
 const fresh = () => `${uniqueSiteId('s').replace(/_/g, '')}_`.slice(0, 20);
 /** Signs a player up a second after the last one, so "newest first" has an order to follow. */
@@ -88,6 +101,50 @@ describe('GET /api/admin/players', () => {
     expect(await search(`q=${encodeURIComponent('\\')}`)).toEqual([]);
   });
 
+  it('pages a search with next_before: every match once, the exact handle first, ties by id', async () => {
+    const p = fresh();
+    await signup(`${p}kim`);
+    await signup(`${p}kim1`);
+    // Two signups at one instant: the order between them is their ids'.
+    await signup(`${p}kim2`);
+    await makePlayer(ctx.app, { site_id: `${p}kim3`, nickname: 'Tester' });
+    await signup(`${p}kim4`);
+    const whole = handles(await search(`q=${p}kim&limit=50`));
+    expect(whole).toHaveLength(5);
+    expect(whole[0]).toBe(`${p}kim`);
+    expect(whole.slice(1, 2)).toEqual([`${p}kim4`]);
+    for (const limit of [1, 2, 3, 5]) {
+      const pages = await allPages(`q=${p}kim`, limit);
+      expect(pages.flat(), `limit ${limit}`).toEqual(whole);
+      // No empty last page: a page names a next one only when more match.
+      expect(pages.map((x) => x.length)).toEqual(Array.from({ length: Math.ceil(5 / limit) }, (_, i) => Math.min(limit, 5 - i * limit)));
+    }
+    // Without the exact handle among the matches, pages follow the newest first.
+    expect((await allPages(`q=${p}kim1`, 1)).flat()).toEqual([`${p}kim1`]);
+    expect((await allPages(`q=${p}`, 2)).flat()).toEqual([...whole.slice(1), `${p}kim`]);
+  });
+
+  it('pages by the times as stored, microseconds included', async () => {
+    const p = fresh();
+    const players = [];
+    for (let i = 0; i < 4; i += 1) players.push(await signup(`${p}${i}`));
+    // Four signups within one millisecond, which JS's Date cannot tell apart.
+    for (const [i, player] of players.entries()) {
+      await sql`UPDATE users SET created_at = timestamptz '2026-01-01 00:00:00.123456Z' - ${i} * interval '100 microseconds' WHERE id = ${player.user.id}`.execute(ctx.db);
+    }
+    expect((await allPages(`q=${p}`, 1)).flat()).toEqual(players.map((x) => x.user.site_id));
+  });
+
+  it('lists the newest signups page by page without a query', async () => {
+    await signup(fresh());
+    const six = handles(await search('limit=6'));
+    expect((await allPages('', 2, 3)).flat()).toEqual(six);
+  });
+
+  it('refuses a cursor that is no player with 404', async () => {
+    expectProblem(await get('/api/admin/players?before=00000000-0000-4000-8000-000000000000'), 404, 'NOT_FOUND');
+  });
+
   it('lists the newest signups without a query, as many as asked', async () => {
     const p = fresh();
     await signup(`${p}old`);
@@ -107,14 +164,16 @@ describe('GET /api/admin/players', () => {
     ['q=ab%00cd', 'q'],
     ['q=a%0Ab', 'q'],
     ['role=admin', 'role'],
+    ['before=abc', 'before'],
+    ['before=', 'before'],
   ])('refuses %s with 400 naming %s', async (query, field) => {
     const body = expectProblem(await get(`/api/admin/players?${query}`), 400, 'VALIDATION_FAILED');
     expect(JSON.stringify(body)).toContain(field);
   });
 
   it('reads each kind of match from an index, not the whole table', async () => {
-    const plan = async (q: string | undefined, id?: string) => {
-      const compiled = searchUsersQuery({ q, id, limit: 20 }).compile(ctx.db);
+    const plan = async (q: string | undefined, id?: string, cursor?: SearchCursor) => {
+      const compiled = searchUsersQuery({ q, id, limit: 20, cursor }).compile(ctx.db);
       return ctx.db.transaction().execute(async (trx) => {
         await trx.executeQuery(CompiledQuery.raw('SET LOCAL enable_seqscan = off'));
         const rows = await trx.executeQuery<{ 'QUERY PLAN': string }>(CompiledQuery.raw(`EXPLAIN ${compiled.sql}`, [...compiled.parameters]));
@@ -126,6 +185,9 @@ describe('GET /api/admin/players', () => {
     expect(byHandleOrName).toContain('users_nickname_prefix');
     expect(byHandleOrName).not.toMatch(/Seq Scan on users/);
     expect(await plan(undefined)).toContain('users_created_at');
+    const next = await plan(undefined, undefined, { id: admin.user.id, site_id: admin.user.site_id });
+    expect(next).toMatch(/Index Cond: \(ROW\((\w+\.)?created_at, (\w+\.)?id\) < ROW\(/);
+    expect(next).not.toMatch(/Seq Scan on users/);
   });
 });
 

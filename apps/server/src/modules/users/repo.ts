@@ -85,21 +85,55 @@ const playerRows = (where: RawBuilder<unknown>, orderBy: RawBuilder<unknown>, li
     ORDER BY ${orderBy}
     LIMIT ${limit}`;
 
-export function searchUsersQuery(p: { q: string | undefined; id: string | undefined; limit: number }) {
+/** Where a page of a search starts: after this user in the list's order (newest first). */
+export interface SearchCursor {
+  id: string;
+  site_id: string;
+}
+
+/**
+ * One page of a search, `limit` rows. The first page puts the exact handle first; a later page
+ * (after `cursor`, the last row shown) leaves it out, as the first page showed it, and lists the
+ * matches older than the cursor. A cursor that is the exact handle itself (a first page of one row)
+ * starts the rest from the newest.
+ */
+export function searchUsersQuery(p: { q: string | undefined; id: string | undefined; limit: number; cursor?: SearchCursor | undefined }) {
   const q = p.q?.toLowerCase();
-  const where = q
-    ? sql`u.site_id LIKE ${likePrefix(q)} OR lower(u.nickname) LIKE ${likePrefix(q)}${p.id ? sql` OR u.id = ${p.id}` : sql``}`
+  const match = q
+    ? sql`(u.site_id LIKE ${likePrefix(q)} OR lower(u.nickname) LIKE ${likePrefix(q)}${p.id ? sql` OR u.id = ${p.id}` : sql``})`
     : sql`true`;
-  return playerRows(where, sql`${q ? sql`u.site_id = ${q} DESC, ` : sql``}u.created_at DESC, u.id DESC`, p.limit);
+  const { cursor } = p;
+  if (!cursor) return playerRows(match, sql`${q ? sql`u.site_id = ${q} DESC, ` : sql``}u.created_at DESC, u.id DESC`, p.limit);
+  const notExact = q ? sql` AND u.site_id <> ${q}` : sql``;
+  // Compared with the cursor's row as stored: a timestamp read into JS would lose its microseconds.
+  const older = cursor.site_id === q ? sql`` : sql` AND (u.created_at, u.id) < (SELECT c.created_at, c.id FROM users c WHERE c.id = ${cursor.id})`;
+  return playerRows(sql`${match}${notExact}${older}`, sql`u.created_at DESC, u.id DESC`, p.limit);
 }
 
 export async function searchUsers(db: Db, p: Parameters<typeof searchUsersQuery>[0]): Promise<PlayerSearchRow[]> {
   return (await searchUsersQuery(p).execute(db)).rows;
 }
 
+/** The position of a user in the list of players, for a search's next page. */
+export function findSearchCursor(db: Db, id: string): Promise<SearchCursor | undefined> {
+  return db.selectFrom('users').select(['id', 'site_id']).where('id', '=', id).executeTakeFirst();
+}
+
 /** One user with their balances, as a search lists them; undefined when there is no such user. */
 export async function findPlayerRow(db: Db, id: string): Promise<PlayerSearchRow | undefined> {
   return (await playerRows(sql`u.id = ${id}`, sql`u.id`, 1).execute(db)).rows[0];
+}
+
+export type SuspensionRow = Pick<PlayerSearchRow, 'suspended_at' | 'suspended_reason' | 'suspended_by' | 'suspended_by_site_id'>;
+
+/** The user's suspension with the suspending operator's handle; undefined when there is no such user. */
+export function findSuspension(db: Db, id: string): Promise<SuspensionRow | undefined> {
+  return db
+    .selectFrom('users as u')
+    .leftJoin('users as op', 'op.id', 'u.suspended_by')
+    .select(['u.suspended_at', 'u.suspended_reason', 'u.suspended_by', 'op.site_id as suspended_by_site_id'])
+    .where('u.id', '=', id)
+    .executeTakeFirst();
 }
 
 /** The user's role and suspension, locked until the transaction ends (a suspension decides on it). */

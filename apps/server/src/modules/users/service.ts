@@ -2,6 +2,7 @@ import {
   UuidSchema,
   type AdminPlayer,
   type PlayerSearchQuery,
+  type PlayerSearchResponse,
   type PlayerSummary,
   type PlayerSuspension,
   type RewardHistoryResponse,
@@ -13,9 +14,9 @@ import { forbidden, notFound } from '../../lib/domain-error.ts';
 import { readProfile, type ProfileDeps } from '../profile/service.ts';
 import { rewardHistory } from '../rewards/history.ts';
 import { userExists } from '../rewards/repo.ts';
-import { findPlayerRow, lockUserForSuspension, reinstateUser, searchUsers, suspendUser, toUser, type PlayerSearchRow } from './repo.ts';
+import { findPlayerRow, findSearchCursor, findSuspension, lockUserForSuspension, reinstateUser, searchUsers, suspendUser, toUser, type PlayerSearchRow, type SuspensionRow } from './repo.ts';
 
-const suspensionOf = (row: PlayerSearchRow): PlayerSuspension =>
+const suspensionOf = (row: SuspensionRow): PlayerSuspension =>
   row.suspended_at && row.suspended_by
     ? {
         suspended_at: row.suspended_at.toISOString(),
@@ -31,17 +32,24 @@ const toSummary = (row: PlayerSearchRow): PlayerSummary => ({
   suspension: suspensionOf(row),
 });
 
-/** Operators' search for a player: by the start of a handle or nickname, or by id. */
-export async function searchPlayers(db: Db, query: PlayerSearchQuery): Promise<PlayerSummary[]> {
+/**
+ * Operators' search for a player: by the start of a handle or nickname, or by id, a page at a
+ * time. A `before` that is no player is 404, as an unknown player is.
+ */
+export async function searchPlayers(db: Db, query: PlayerSearchQuery): Promise<PlayerSearchResponse> {
   const q = query.q || undefined;
   const id = q !== undefined && UuidSchema.safeParse(q).success ? q : undefined;
-  const rows = await searchUsers(db, { q, id, limit: query.limit });
-  return rows.map(toSummary);
+  const cursor = query.before ? await findSearchCursor(db, query.before) : undefined;
+  if (query.before && !cursor) throw notFound('player');
+  // One row past the page says whether another follows.
+  const rows = await searchUsers(db, { q, id, limit: query.limit + 1, cursor });
+  const items = rows.slice(0, query.limit).map(toSummary);
+  return { items, next_before: rows.length > query.limit ? items.at(-1)!.user.id : null };
 }
 
 /** A player as they see themselves on their profile, and their suspension, for the operator looking after them. */
 export async function getPlayerForOperator(deps: ProfileDeps, userId: string): Promise<AdminPlayer> {
-  const [profile, row] = await Promise.all([readProfile(deps, userId), findPlayerRow(deps.db, userId)]);
+  const [profile, row] = await Promise.all([readProfile(deps, userId), findSuspension(deps.db, userId)]);
   if (!profile || !row) throw notFound('player');
   return { ...profile, suspension: suspensionOf(row) };
 }

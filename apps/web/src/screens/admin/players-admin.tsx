@@ -1,14 +1,14 @@
 import { useCallback, useEffect, useState, type FormEvent } from 'react';
-import { SuspendPlayerBodySchema, type AdminPlayer, type PlayerSummary } from '@playloop/contracts';
+import { SuspendPlayerBodySchema, type AdminPlayer } from '@playloop/contracts';
 import { newIdempotencyKey } from '../../api/client';
 import { Empty, Loading, Section, fmtDate } from '../../components/common';
 import { useApp, useAppStore, useT } from '../../hooks';
-import type { RewardGrant } from '../../store/types';
 import { ProfileView } from '../profile/profile-view';
 import { GrantLine } from '../rewards/grant-line';
 import { DistributeAdmin } from './distribute-admin';
 import { SchemaForm } from './form';
 import { useSave } from './admin-shared';
+import { usePages } from './use-pages';
 
 /**
  * Players: find one by the start of a handle or nickname (or an id), open their profile as they
@@ -21,26 +21,16 @@ export function PlayersAdmin() {
   const { api } = useAppStore().deps;
   const toastError = useApp((s) => s.toastError);
   const [query, setQuery] = useState('');
-  const [items, setItems] = useState<PlayerSummary[] | null>(null);
+  // The search the list shows, and a count of reads asked for (the same search again reads again).
+  const [searched, setSearched] = useState({ q: '', reads: 0 });
   const [openId, setOpenId] = useState<string | null>(null);
   const [profile, setProfile] = useState<AdminPlayer | null>(null);
   // Bumped after a change made from the player's page, so the grants list reads again.
   const [changes, setChanges] = useState(0);
 
-  const search = useCallback(
-    (q: string) => {
-      setItems(null);
-      api.admin.players(q).then(
-        (r) => setItems(r.data.items),
-        (err: unknown) => {
-          setItems([]);
-          toastError(err);
-        },
-      );
-    },
-    [api, toastError],
-  );
-  useEffect(() => search(''), [search]);
+  const fetchPage = useCallback((before?: string) => api.admin.players(searched.q, before).then((r) => r.data), [api, searched.q]);
+  const results = usePages(fetchPage, searched.reads);
+  const search = (q: string) => setSearched((s) => ({ q, reads: s.reads + 1 }));
 
   const loadProfile = useCallback(
     (id: string) => api.admin.player(id).then((r) => setProfile(r.data), toastError),
@@ -61,7 +51,7 @@ export function PlayersAdmin() {
     const refresh = () => {
       void loadProfile(openId);
       setChanges((n) => n + 1);
-      search(query);
+      search(searched.q);
     };
     return (
       <div className="stack" data-testid="player-detail">
@@ -96,14 +86,14 @@ export function PlayersAdmin() {
           {t('admin.search')}
         </button>
       </form>
-      {!query.trim() && <p className="muted">{t('admin.newestPlayers')}</p>}
-      {items === null ? (
+      {!searched.q.trim() && <p className="muted">{t('admin.newestPlayers')}</p>}
+      {results.items === null ? (
         <Loading />
-      ) : items.length === 0 ? (
+      ) : results.items.length === 0 ? (
         <Empty />
       ) : (
         <ul className="list" data-testid="player-results">
-          {items.map((p) => (
+          {results.items.map((p) => (
             <li key={p.user.id}>
               <button type="button" className="link" onClick={() => setOpenId(p.user.id)} data-testid={`player-${p.user.site_id}`}>
                 {p.user.nickname} @{p.user.site_id}
@@ -116,6 +106,11 @@ export function PlayersAdmin() {
             </li>
           ))}
         </ul>
+      )}
+      {results.hasMore && (
+        <button type="button" disabled={results.loading} onClick={results.more} data-testid="player-results-more">
+          {t('admin.morePlayers')}
+        </button>
       )}
     </Section>
   );
@@ -180,29 +175,8 @@ function Suspension({ player, onChange }: { player: AdminPlayer; onChange: () =>
 function PlayerGrants({ userId, changes }: { userId: string; changes: number }) {
   const t = useT();
   const { api } = useAppStore().deps;
-  const toastError = useApp((s) => s.toastError);
-  const [grants, setGrants] = useState<RewardGrant[] | null>(null);
-  const [next, setNext] = useState<string | null>(null);
-  const [loading, setLoading] = useState(false);
-
-  const load = useCallback(
-    async (before?: string) => {
-      setLoading(true);
-      try {
-        const { data } = await api.admin.playerGrants(userId, before);
-        setGrants((shown) => (before && shown ? [...shown, ...data.items] : data.items));
-        setNext(data.next_before);
-      } catch (err) {
-        toastError(err);
-      } finally {
-        setLoading(false);
-      }
-    },
-    [api, userId, toastError],
-  );
-  useEffect(() => {
-    void load();
-  }, [load, changes]);
+  const fetchPage = useCallback((before?: string) => api.admin.playerGrants(userId, before).then((r) => r.data), [api, userId]);
+  const { items: grants, hasMore, loading, more } = usePages(fetchPage, changes);
 
   return (
     <Section title={t('admin.playerGrants')} testId="player-grants">
@@ -217,8 +191,8 @@ function PlayerGrants({ userId, changes }: { userId: string; changes: number }) 
           ))}
         </ul>
       )}
-      {next && (
-        <button type="button" disabled={loading} onClick={() => void load(next)} data-testid="player-grants-more">
+      {hasMore && (
+        <button type="button" disabled={loading} onClick={more} data-testid="player-grants-more">
           {t('rewards.more')}
         </button>
       )}
