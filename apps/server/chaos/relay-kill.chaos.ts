@@ -5,7 +5,7 @@ import { examplePayloads } from '@playloop/contracts';
 import { describe, expect, it } from 'vitest';
 import { claimOutboxBatch, markOutboxPublished, RELAY_PRESENCE } from '../src/modules/outbox/repo.ts';
 import { appendOutbox } from '../src/modules/outbox/service.ts';
-import { advisoryLocksHeld } from '../test/advisory-locks.ts';
+import { advisoryLocksHeld } from '../test/locks.ts';
 import { serverProcessSetup } from './server-process.ts';
 
 // A relay process SIGKILLed while it holds a batch: its lease is still live by the clock, yet the

@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 import { describe, expect, it } from 'vitest';
-import { advisoryLocksHeld } from '../../test/advisory-locks.ts';
+import { advisoryLocksHeld } from '../../test/locks.ts';
 import { createTestDatabase } from '../../test/database.ts';
 import type { Db } from './database.ts';
 

@@ -11,6 +11,7 @@ import {
 import { buildTestApp, type TestContext } from '../../../test/build-app.ts';
 import { makeAdmin, makePlayer, type TestPlayer } from '../../../test/factories/players.ts';
 import { expectLedgerClean } from '../../../test/ledger.ts';
+import { untilLockWaiters } from '../../../test/locks.ts';
 import { expectProblem } from '../../../test/problem.ts';
 import { DEMO_ITEMS, seedDemoItems } from '../../demo/items.ts';
 import { seededRandom, type RandomSource } from '../../lib/random.ts';
@@ -463,6 +464,42 @@ describe('POST /api/inventory/{item_id}/use', () => {
     const res = await ctx.app.inject({ method: 'POST', url: `/api/inventory/${potion}/use` });
     expectProblem(res, 401, 'UNAUTHENTICATED');
     expect((await stateOf(player)).inventory).toEqual([{ item_id: potion, quantity: 1 }]);
+  });
+});
+
+describe.runIf(process.env.DATABASE_URL)('opening a chest while buying another', () => {
+  it('both succeed: the open takes the account locks before the inventory, as a purchase does', async () => {
+    const chest = itemId('chest');
+    await define({ item_id: chest, name: 'Chest', kind: 'consumable', opens: { bundle: { currencies: { soft: 100 } } } });
+    const sku = await ctx.app.inject({
+      method: 'POST',
+      url: '/api/admin/shop/skus',
+      headers: { ...admin.headers, 'x-idempotency-key': randomUUID() },
+      payload: { sku_id: chest, name: 'Chest', price: 100, currency_type: 'soft', segment: 'regular', bundle: { items: [{ item_id: chest, quantity: 1 }] } },
+    });
+    expect(sku.statusCode, sku.body).toBe(201);
+    const player = await makePlayer(ctx.app);
+    await give(player, [{ item_id: chest, quantity: 1 }]);
+    // Both requests queue behind a row lock the test holds on the chest, then run at once: the
+    // open holding the inventory row and waiting for the accounts, the purchase the other way
+    // round, would deadlock, and one of them would answer 409.
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    const holder = ctx.db.transaction().execute(async (trx) => {
+      await trx.selectFrom('inventory').select('quantity').where('user_id', '=', player.user.id).where('item_id', '=', chest).forUpdate().execute();
+      await released;
+    });
+    const opening = use(player, chest);
+    await untilLockWaiters(ctx.db, 1);
+    const buying = ctx.app.inject({ method: 'POST', url: '/api/shop/purchase', headers: player.headers, payload: { sku_id: chest } });
+    await untilLockWaiters(ctx.db, 2);
+    release();
+    await holder;
+    const [open, buy] = await Promise.all([opening, buying]);
+    expect([open.statusCode, buy.statusCode], `${open.body}\n${buy.body}`).toEqual([200, 201]);
+    expect(await getBalances(ctx.db, player.user.id)).toEqual({ soft: 1000, premium: 0 });
+    expect((await stateOf(player)).inventory).toEqual([{ item_id: chest, quantity: 1 }]);
+    await expectLedgerClean(ctx.db);
   });
 });
 

@@ -5,7 +5,7 @@ import type { Clock } from '../../lib/clock.ts';
 import { DomainError, notFound, unprocessable } from '../../lib/domain-error.ts';
 import type { RandomSource } from '../../lib/random.ts';
 import { grantReward } from '../rewards/service.ts';
-import { getBalances } from '../wallet/ledger.ts';
+import { getBalances, lockPlayerAccounts } from '../wallet/ledger.ts';
 import {
   completeOpen,
   findItem,
@@ -79,6 +79,10 @@ export async function useItem(
       throw new DomainError('IDEMPOTENCY_IN_PROGRESS', 'a request with this idempotency key is in progress');
     }
 
+    // A bundle paying currency locks the player's accounts in its grant; every flow takes them
+    // before inventory (a purchase debits, then grants the chest), so this one must too, or a
+    // chest opened while another is bought deadlocks. Item-only bundles never lock accounts.
+    if (opened.bundle.currencies) await lockPlayerAccounts(trx, input.userId);
     const left = await takeOne(trx, input.userId, item.item_id, now);
     if (left === undefined) throw new DomainError('NOT_ENOUGH_ITEMS', `no ${item.item_id} left`);
 

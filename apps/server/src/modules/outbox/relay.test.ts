@@ -1,7 +1,7 @@
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { examplePayloads, type Envelope } from '@playloop/contracts';
-import { advisoryLocksHeld } from '../../../test/advisory-locks.ts';
+import { advisoryLocksHeld } from '../../../test/locks.ts';
 import { buildTestApp, type TestContext } from '../../../test/build-app.ts';
 import { makePlayer } from '../../../test/factories/players.ts';
 import { backoffDelay, createOutboxRelay, delayAfter, type Publisher } from './relay.ts';

@@ -4,6 +4,7 @@ import { AdminSkuSchema, CatalogResponseSchema, type AdminSku, type RewardBundle
 import { buildTestApp, type TestContext } from '../../../test/build-app.ts';
 import { makeAdmin, makePlayer, type TestPlayer } from '../../../test/factories/players.ts';
 import { expectLedgerClean } from '../../../test/ledger.ts';
+import { untilLockWaiters } from '../../../test/locks.ts';
 import { expectProblem } from '../../../test/problem.ts';
 import { listOutboxRows } from '../outbox/repo.ts';
 import { grantReward } from '../rewards/service.ts';
@@ -237,17 +238,6 @@ describe.runIf(process.env.DATABASE_URL)('refusals that need no lock', () => {
   });
 });
 
-/** Resolves once `n` backends of this database wait on a row lock, or `settled` is true first. */
-async function untilLockWaiters(n: number, settled: () => boolean): Promise<void> {
-  for (let i = 0; i < 1000 && !settled(); i++) {
-    const { rows } = await sql<{ n: number }>`
-      SELECT count(*)::int AS n FROM pg_stat_activity
-      WHERE datname = current_database() AND wait_event_type = 'Lock'`.execute(ctx.db);
-    if (rows[0]!.n >= n) return;
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
-
 describe.runIf(process.env.DATABASE_URL)('an operator change racing a purchase', () => {
   it('making an unlimited SKU limited counts a purchase in flight as sold', async () => {
     const sku = await makeSku({ price: 10, bundle: { items: [{ item_id: 'race_coin', quantity: 1 }] } });
@@ -262,7 +252,7 @@ describe.runIf(process.env.DATABASE_URL)('an operator change racing a purchase',
       await released;
     });
     const buying = purchase(player, { sku_id: sku.sku_id });
-    await untilLockWaiters(1, () => false);
+    await untilLockWaiters(ctx.db, 1);
 
     let changed = false;
     const change = ctx.app
@@ -274,7 +264,7 @@ describe.runIf(process.env.DATABASE_URL)('an operator change racing a purchase',
       })
       .finally(() => (changed = true));
     // The change waits for the purchase in flight (two waiters) — or, were it not to, is done already.
-    await untilLockWaiters(2, () => changed);
+    await untilLockWaiters(ctx.db, 2, () => changed);
     release();
     await holder;
     expect((await buying).statusCode).toBe(201);

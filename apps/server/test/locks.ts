@@ -13,3 +13,17 @@ export async function advisoryLocksHeld(db: Db, key1: number, key2?: number): Pr
       AND database = (SELECT oid FROM pg_database WHERE datname = current_database())`.execute(db);
   return rows[0]!.n;
 }
+
+/**
+ * Resolves once `n` backends of this database wait on a lock (a test has made requests queue
+ * behind a row it holds), or `settled` turns true first; gives up after about ten seconds.
+ */
+export async function untilLockWaiters(db: Db, n: number, settled: () => boolean = () => false): Promise<void> {
+  for (let i = 0; i < 1000 && !settled(); i++) {
+    const { rows } = await sql<{ n: number }>`
+      SELECT count(*)::int AS n FROM pg_stat_activity
+      WHERE datname = current_database() AND wait_event_type = 'Lock'`.execute(db);
+    if (rows[0]!.n >= n) return;
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
