@@ -20,7 +20,7 @@ let db: Db;
 const clock = new ManualClock();
 
 // In-memory knobs of the test-only routes below.
-const calls = { refuse: 0, flaky: 0, anonymous: 0, optOut: 0, anonymousOptIn: 0 };
+const calls = { refuse: 0, conflict: 0, flaky: 0, anonymous: 0, optOut: 0, anonymousOptIn: 0 };
 let failNextFlaky = false;
 /** Requests to the gated route wait here until the test opens the gate. */
 let gate: { promise: Promise<void>; open: () => void };
@@ -69,6 +69,12 @@ function registerTestRoutes(app: App) {
     calls.refuse += 1;
     if (calls.refuse === 1) throw new DomainError('SOLD_OUT', 'nothing left');
     return { call: calls.refuse };
+  });
+  // Loses a race the first time (its transaction rolled back), succeeds after.
+  app.post('/test/idem/conflict', authed, async (_request, reply) => {
+    calls.conflict += 1;
+    if (calls.conflict === 1) throw new DomainError('VERSION_CONFLICT', 'a concurrent change won; retry');
+    return reply.code(201).send({ call: calls.conflict });
   });
   app.post('/test/idem/flaky', authed, async (request, reply) => {
     calls.flaky += 1;
@@ -216,6 +222,20 @@ describe('replay', () => {
     expect(calls.refuse).toBe(1);
     // Another key runs the handler, which now succeeds.
     expect((await post('/test/idem/refuse', { player, key: randomUUID(), payload })).statusCode).toBe(200);
+  });
+
+  it('releases the key after a 409 VERSION_CONFLICT (nothing happened), so the retry runs; that result then replays', async () => {
+    const player = await makePlayer(app);
+    const key = randomUUID();
+    const payload = { tag: newTag(), n: 1 };
+    expectProblem(await post('/test/idem/conflict', { player, key, payload }), 409, 'VERSION_CONFLICT');
+    const retry = await post('/test/idem/conflict', { player, key, payload });
+    expect(retry.headers['idempotent-replayed']).toBeUndefined();
+    expect(retry.statusCode, retry.body).toBe(201);
+    const again = await post('/test/idem/conflict', { player, key, payload });
+    expect(again.headers['idempotent-replayed']).toBe('true');
+    expect(again.json()).toEqual({ call: 2 });
+    expect(calls.conflict).toBe(2);
   });
 
   it('releases the key after a 5xx, so the retry runs; that result then replays', async () => {

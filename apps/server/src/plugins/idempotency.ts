@@ -66,11 +66,15 @@ const invalidKey = (message: string) =>
 
 // Responses that say "this attempt did not happen" rather than "this is the outcome": the key is
 // released so a retry runs. Everything else, 4xx included, is the outcome and replays (as Stripe).
+// A 409 VERSION_CONFLICT is a transaction that lost a race and rolled back (or a stale
+// expected_version, which a retry answers the same): stored, it would replay "retry" for a day.
+const NOT_AN_OUTCOME_409 = new Set(['IDEMPOTENCY_IN_PROGRESS', 'VERSION_CONFLICT']);
+
 function isOutcome(status: number, payload: unknown): boolean {
   if (status >= 500 || status === 401 || status === 429) return false;
-  if (status === 409 && typeof payload === 'string' && payload.includes('IDEMPOTENCY_IN_PROGRESS')) {
+  if (status === 409 && typeof payload === 'string') {
     try {
-      return (JSON.parse(payload) as { code?: unknown }).code !== 'IDEMPOTENCY_IN_PROGRESS';
+      return !NOT_AN_OUTCOME_409.has(String((JSON.parse(payload) as { code?: unknown }).code));
     } catch {
       return true;
     }
