@@ -117,7 +117,7 @@ describe('GET /api/dashboard', () => {
     const player = await makePlayer(ctx.app, { nickname: 'Dash' });
     const res = await h.dashboard(player);
     expect(res.statusCode).toBe(200);
-    expect(res.headers.etag).toMatch(/^W\/"\d+-\d+-\d+"$/);
+    expect(res.headers.etag).toMatch(/^W\/"[0-9a-f]{32}-\d+-\d+-\d+"$/);
     expect(res.headers['cache-control']).toBe('private, no-cache');
     const raw = res.json();
     expect(Object.keys(raw).sort()).toEqual(
@@ -179,6 +179,18 @@ describe('GET /api/dashboard', () => {
     for (const header of ['"nope"', 'W/"1-1-1"', etag.slice(2, -1), '']) {
       expect((await h.dashboard(player, header)).statusCode, header).toBe(200);
     }
+  });
+
+  it("never answers 304 to one player holding another player's tag, and varies by Authorization", async () => {
+    // Two new players in one minute hold the same versions: state 1 after signup, the same content.
+    const a = await makePlayer(ctx.app);
+    const b = await makePlayer(ctx.app);
+    const { etag } = await h.fetchDashboard(a);
+    const res = await h.dashboard(b, etag);
+    expect(res.statusCode).toBe(200);
+    expect(res.headers.etag).not.toBe(etag);
+    expect(res.headers.vary).toBe('Authorization');
+    expect((await h.dashboard(b, res.headers.etag as string)).statusCode).toBe(304);
   });
 
   describe('a new ETag after every change the player can see', () => {

@@ -5,8 +5,14 @@ describe('dashboardEtag', () => {
   const at = new Date('2026-11-28T12:00:30Z');
   const minute = Math.floor(at.getTime() / ETAG_BUCKET_MS);
 
-  it('is a weak tag of the state version, the content version and the minute', () => {
-    expect(dashboardEtag({ state: 7, content: 3 }, at)).toBe(`W/"7-3-${minute}"`);
+  const user = '0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b';
+
+  it('is a weak tag of the player, the state version, the content version and the minute', () => {
+    expect(dashboardEtag(user, { state: 7, content: 3 }, at)).toBe(`W/"0190a1b2c3d47e5f8a9b0c1d2e3f4a5b-7-3-${minute}"`);
+  });
+
+  it("differs from another player's at the same versions and minute", () => {
+    expect(dashboardEtag(user, { state: 7, content: 3 }, at)).not.toBe(dashboardEtag('0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5c', { state: 7, content: 3 }, at));
   });
 
   it.each([
@@ -16,7 +22,7 @@ describe('dashboardEtag', () => {
     ['the start of the minute', { state: 7, content: 3 }, new Date('2026-11-28T12:00:00Z'), true],
     ['the next minute', { state: 7, content: 3 }, new Date('2026-11-28T12:01:00Z'), false],
   ])('%s → same tag: %s', (_what, versions, when, same) => {
-    expect(dashboardEtag(versions, when) === dashboardEtag({ state: 7, content: 3 }, at)).toBe(same);
+    expect(dashboardEtag(user, versions, when) === dashboardEtag(user, { state: 7, content: 3 }, at)).toBe(same);
   });
 });
 

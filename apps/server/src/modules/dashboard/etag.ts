@@ -7,6 +7,10 @@
  *   and the operator-edited columns of skus (not stock_remaining: see the migration);
  * - time: event windows open and close, missions reset, today_rewards and last_24h move on.
  *
+ * The tag names the player too: two players' versions and minute can coincide, and a tag that
+ * matched another player's copy would let a shared browser cache (one URL, two logins) answer one
+ * player's revalidation with 304 for the other's dashboard.
+ *
  * Both versions live in PostgreSQL, so the tag is the same on every server node and needs no
  * shared cache. Time is covered by the minute the request falls in: a 304 is at most one minute
  * stale, and only for time-driven changes (plus other players' purchases moving a limited SKU's
@@ -21,9 +25,9 @@ export interface DashboardVersions {
   content: number;
 }
 
-/** W/"<state_version>-<content_version>-<minute>": weak, as the JSON is not byte-for-byte pinned. */
-export function dashboardEtag(versions: DashboardVersions, now: Date): string {
-  return `W/"${versions.state}-${versions.content}-${Math.floor(now.getTime() / ETAG_BUCKET_MS)}"`;
+/** W/"<user id, hex>-<state_version>-<content_version>-<minute>": weak, as the JSON is not byte-for-byte pinned. */
+export function dashboardEtag(userId: string, versions: DashboardVersions, now: Date): string {
+  return `W/"${userId.replaceAll('-', '')}-${versions.state}-${versions.content}-${Math.floor(now.getTime() / ETAG_BUCKET_MS)}"`;
 }
 
 /**

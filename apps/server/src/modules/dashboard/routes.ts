@@ -36,7 +36,8 @@ export const dashboardRoutes: FastifyPluginAsyncZod<DashboardDeps> = async (app,
       const { userId, versions } = caller(request);
       const answer = await getDashboard(deps, userId, request.headers['if-none-match'], versions);
       // no-cache: a cache may keep the copy but must revalidate it every time (it is cheap to).
-      reply.header('etag', answer.etag).header('cache-control', 'private, no-cache');
+      // Vary: a browser keeps one copy per Authorization, so one login never revalidates another's.
+      reply.header('etag', answer.etag).header('cache-control', 'private, no-cache').header('vary', 'Authorization');
       if (answer.notModified) return sendNotModified(reply as unknown as FastifyReply);
       // Already checked against the contract and serialized (see DashboardBodies): a Buffer with a
       // JSON content type is sent as it is.

@@ -57,7 +57,7 @@ const DAY_MS = 24 * 60 * 60 * 1000;
 export async function dashboardEtagOf(db: Db, userId: string, now: Date): Promise<string> {
   const versions = await readEtagVersions(db, userId);
   if (!versions) throw unauthenticated('the player no longer exists');
-  return dashboardEtag(versions, now);
+  return dashboardEtag(userId, versions, now);
 }
 
 /**
@@ -75,7 +75,7 @@ export async function getDashboard(
   versions?: DashboardVersions,
 ): Promise<DashboardReply> {
   const now = deps.clock.now();
-  const etag = versions ? dashboardEtag(versions, now) : await dashboardEtagOf(deps.db, userId, now);
+  const etag = versions ? dashboardEtag(userId, versions, now) : await dashboardEtagOf(deps.db, userId, now);
   if (ifNoneMatchMatches(ifNoneMatch, etag)) return { etag, notModified: true };
   const kept = deps.bodies?.get(userId);
   if (kept?.etag === etag) return { etag, notModified: false, body: kept.body };
