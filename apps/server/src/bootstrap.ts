@@ -9,6 +9,7 @@ import type { Clock } from './lib/clock.ts';
 import { MemoryRateLimitStore, RedisRateLimitStore, type RateLimitStore } from './lib/rate-limit.ts';
 import { hashPassword } from './modules/auth/passwords.ts';
 import { insertAdminIfAbsent, upsertAdmin } from './modules/users/repo.ts';
+import { openPlayerAccounts } from './modules/wallet/ledger.ts';
 
 /** Opens the configured store and brings its schema up to date. */
 export async function openMigratedDatabase(config: Pick<Config, 'databaseUrl' | 'dataDir'>): Promise<Database> {
@@ -31,10 +32,12 @@ export function createRateLimitStore(config: Pick<Config, 'redisUrl'>): RateLimi
 /** Ensures the operator account named by ADMIN_SITE_ID / ADMIN_PASSWORD. */
 export async function ensureAdmin(database: Database, config: Pick<Config, 'adminSiteId' | 'adminPassword'>, clock: Clock) {
   if (!config.adminSiteId || !config.adminPassword) return undefined;
-  return upsertAdmin(database.db, {
-    site_id: config.adminSiteId,
-    password_hash: await hashPassword(config.adminPassword),
-    created_at: clock.now(),
+  const password_hash = await hashPassword(config.adminPassword);
+  // With the wallet a signup opens: an operator may be granted currency (or play) like anyone.
+  return database.db.transaction().execute(async (trx) => {
+    const admin = await upsertAdmin(trx, { site_id: config.adminSiteId!, password_hash, created_at: clock.now() });
+    await openPlayerAccounts(trx, admin.id);
+    return admin;
   });
 }
 
@@ -49,10 +52,11 @@ export const DEMO_OPERATOR_FILE = 'demo-operator.txt';
  */
 export async function createDemoOperator(database: Database, config: Pick<Config, 'dataDir'>, clock: Clock) {
   const password = randomBytes(15).toString('base64url');
-  const created = await insertAdminIfAbsent(database.db, {
-    site_id: DEMO_OPERATOR_SITE_ID,
-    password_hash: await hashPassword(password),
-    created_at: clock.now(),
+  const password_hash = await hashPassword(password);
+  const created = await database.db.transaction().execute(async (trx) => {
+    const inserted = await insertAdminIfAbsent(trx, { site_id: DEMO_OPERATOR_SITE_ID, password_hash, created_at: clock.now() });
+    if (inserted) await openPlayerAccounts(trx, inserted.id);
+    return inserted;
   });
   if (!created) return undefined;
   const file = path.join(config.dataDir, DEMO_OPERATOR_FILE);
