@@ -129,6 +129,46 @@ describe('POST /api/rewards/distribute', () => {
   });
 });
 
+describe('POST /api/rewards/distribute: a key past its 24 hours', () => {
+  it('is a new key: the same body still pays once, another body pays what it says', async () => {
+    // A day passes: an app of its own, so the other tests' clock and tokens stay where they are.
+    const local = await buildTestApp();
+    try {
+      const operator = await makeAdmin(local);
+      const player = await makePlayer(local.app);
+      const key = `late-${player.user.id}`;
+      const send = (as: TestPlayer, body: unknown) =>
+        local.app.inject({ method: 'POST', url: '/api/rewards/distribute', headers: { ...as.headers, 'x-idempotency-key': key }, payload: body as object });
+      const first = await send(operator, { user_id: player.user.id, bundle: { currencies: { soft: 10 } }, reason: "one" });
+      expect(first.statusCode, first.body).toBe(201);
+      // A day later the key is a new key; the same operator logs in again (yesterday's token expired).
+      const nextDay = async () => {
+        local.clock.advance(24 * 3_600_000 + 1_000);
+        const login = await local.app.inject({ method: 'POST', url: '/api/auth/login', payload: { site_id: operator.user.site_id, password: operator.password } });
+        expect(login.statusCode).toBe(200);
+        return { ...operator, headers: { authorization: `Bearer ${(login.json() as { access_token: string }).access_token}` } };
+      };
+      const one = { user_id: player.user.id, bundle: { currencies: { soft: 10 } }, reason: 'one' };
+      const two = { user_id: player.user.id, bundle: { currencies: { premium: 50 } }, reason: 'two' };
+      let as = await nextDay();
+      // The first body again: the grant it made is found, nothing is paid twice.
+      expect((await send(as, one)).statusCode).toBe(201);
+      expect(await getBalances(local.db, player.user.id)).toEqual({ soft: 1010, premium: 0 });
+      // Within this new day the key holds that body.
+      expect((await send(as, two)).statusCode).toBe(422);
+      as = await nextDay();
+      // Another body under the key of two days ago pays what it says.
+      const other = await send(as, two);
+      expect(other.statusCode, other.body).toBe(201);
+      expect(DistributeResponseSchema.parse(other.json())).toMatchObject({ reward_items: [{ type: 'currency', currency: 'premium', amount: 50 }], balances: { soft: 1010, premium: 50 } });
+      expect(await local.db.selectFrom('reward_grants').select('id').where('user_id', '=', player.user.id).execute()).toHaveLength(3);
+      await expectLedgerClean(local.db);
+    } finally {
+      await local.close();
+    }
+  });
+});
+
 describe('GET /api/rewards/history and /pending', () => {
   it('lists grants newest first with their reward items', async () => {
     const player = await makePlayer(ctx.app);
