@@ -130,6 +130,8 @@ export interface PurchasesTable {
   status: 'succeeded' | 'failed';
   failure_code: string | null;
   ledger_transaction_id: string | null;
+  /** The X-Idempotency-Key it was made under (succeeded purchases; one per player and key). */
+  idempotency_key: ColumnType<string | null, string | null | undefined, string | null>;
   created_at: Timestamp;
 }
 

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { MAX_AMOUNT, type Currency, type EnvelopeEventType, type ErrorCode, type PurchaseResponse } from '@playloop/contracts';
+import { MAX_AMOUNT, type Currency, type EnvelopeEventType, type ErrorCode, type PurchaseResponse, type RewardBundle } from '@playloop/contracts';
 import type { Db } from '../db/database.ts';
 import type { Clock } from '../lib/clock.ts';
 import { DomainError, notFound } from '../lib/domain-error.ts';
@@ -7,9 +7,9 @@ import { advanceProgressForMetric } from '../modules/events/progress.ts';
 import { outboxRowsOf, withOutboxEvents, type OutboxEvent } from '../modules/outbox/service.ts';
 import { grantReward } from '../modules/rewards/service.ts';
 import { insufficientFunds, purchaseLimitReached, quantityTooLarge, soldOut } from '../modules/shop/errors.ts';
-import { findOfferTakeStockAndCount, insertPaidPurchase, insertPurchase } from '../modules/shop/repo.ts';
+import { findOfferTakeStockAndCount, findPurchaseByKey, insertPaidPurchase, insertPurchase, PURCHASE_KEY_INDEX } from '../modules/shop/repo.ts';
 import { multiplyBundle } from '../modules/shop/service.ts';
-import { lockPlayerAccounts, movesBetween } from '../modules/wallet/ledger.ts';
+import { getBalances, lockPlayerAccounts, movesBetween } from '../modules/wallet/ledger.ts';
 
 export interface PurchaseInput {
   userId: string;
@@ -17,6 +17,14 @@ export interface PurchaseInput {
   quantity: number;
   /** The request's trace, carried by every analytics event of the purchase. */
   traceId?: string | undefined;
+  /** The request's X-Idempotency-Key: one key buys once for the player, ever (migration 0025). */
+  idempotencyKey?: string | undefined;
+}
+
+export interface PurchaseOutcome {
+  response: PurchaseResponse;
+  /** True when the key had bought before: nothing was bought now, the earlier purchase answers. */
+  replayed: boolean;
 }
 
 // Refusals that are about the request itself, not the purchase: no attempt is recorded for them.
@@ -31,14 +39,14 @@ const NOT_AN_ATTEMPT = new Set<ErrorCode>(['NOT_FOUND', 'VALIDATION_FAILED']);
  * the failed attempt is recorded afterwards, with its `shop.purchase.failed` event, in a small
  * transaction of its own.
  */
-export async function purchaseSku(deps: { db: Db; clock: Clock }, input: PurchaseInput): Promise<PurchaseResponse> {
+export async function purchaseSku(deps: { db: Db; clock: Clock }, input: PurchaseInput): Promise<PurchaseOutcome> {
   const now = deps.clock.now();
   const purchaseId = randomUUID();
-  const { userId, skuId, quantity, traceId } = input;
+  const { userId, skuId, quantity, traceId, idempotencyKey } = input;
   let attempt: { price: number; currency: Currency } | undefined;
 
   try {
-    return await deps.db.transaction().execute(async (trx) => {
+    const response = await deps.db.transaction().execute(async (trx) => {
       const offer = await findOfferTakeStockAndCount(trx, userId, skuId, quantity, now);
       if (!offer) throw notFound('sku');
       attempt = { price: offer.price, currency: offer.currency_type };
@@ -76,7 +84,7 @@ export async function purchaseSku(deps: { db: Db; clock: Clock }, input: Purchas
       };
       await insertPaidPurchase(
         trx,
-        { id: purchaseId, userId, skuId, quantity, price: offer.price, currency: offer.currency_type, now },
+        { id: purchaseId, userId, skuId, quantity, price: offer.price, currency: offer.currency_type, idempotencyKey, now },
         {
           id: randomUUID(),
           kind: 'purchase',
@@ -116,7 +124,17 @@ export async function purchaseSku(deps: { db: Db; clock: Clock }, input: Purchas
         balances: grant.balances,
       };
     });
+    return { response, replayed: false };
   } catch (caught) {
+    // The key bought before (the earlier attempt's answer was lost, or it ran past the key's
+    // takeover): whatever refused this attempt — the key's index, or the money or stock the first
+    // one spent — the first purchase is the answer. Looked up only on this path, so a purchase
+    // that succeeds costs no statement for it.
+    if (idempotencyKey) {
+      const earlier = await replayPurchase(deps.db, input, idempotencyKey);
+      if (earlier) return { response: earlier, replayed: true };
+      if (isKeyConflict(caught)) throw new DomainError('IDEMPOTENCY_IN_PROGRESS', 'a request with this idempotency key is in progress');
+    }
     const error = attempt && isOverdraft(caught) ? insufficientFunds(attempt.currency, attempt.price * quantity) : caught;
     const code = failureCodeOf(error);
     if (attempt && !NOT_AN_ATTEMPT.has(code)) {
@@ -151,9 +169,37 @@ export async function purchaseSku(deps: { db: Db; clock: Clock }, input: Purchas
   }
 }
 
+/**
+ * The answer of the player's purchase made under `key`, with their balances now. A key that
+ * bought something else is refused: it buys once, whatever its age.
+ */
+async function replayPurchase(db: Db, input: PurchaseInput, key: string): Promise<PurchaseResponse | undefined> {
+  const row = await findPurchaseByKey(db, input.userId, key);
+  if (!row) return undefined;
+  if (row.sku_id !== input.skuId || row.quantity !== input.quantity) {
+    throw new DomainError('IDEMPOTENCY_KEY_REUSED', 'this idempotency key was used for another purchase');
+  }
+  return {
+    purchase_id: row.id,
+    status: 'succeeded',
+    sku_id: row.sku_id,
+    quantity: row.quantity,
+    price: row.price,
+    total_price: row.total_price,
+    currency_type: row.currency_type,
+    granted_bundle: row.bundle as RewardBundle,
+    balances: await getBalances(db, input.userId),
+  };
+}
+
 interface PgError {
   code?: string;
   constraint?: string;
+}
+
+function isKeyConflict(error: unknown): boolean {
+  const pg = error as PgError;
+  return pg?.code === '23505' && pg.constraint === PURCHASE_KEY_INDEX;
 }
 
 function isOverdraft(error: unknown): boolean {

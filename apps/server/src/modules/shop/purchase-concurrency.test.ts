@@ -276,3 +276,40 @@ describe.runIf(process.env.DATABASE_URL)('an operator change racing a purchase',
     await expectLedgerClean(ctx.db);
   });
 });
+
+describe.runIf(process.env.DATABASE_URL)('one idempotency key, one purchase', () => {
+  it('a retry taking the key over as stale while the first attempt still runs does not buy a second time', async () => {
+    const sku = await makeSku({ price: 100, bundle: { items: [{ item_id: 'slow_gem', quantity: 1 }] } });
+    const player = await makePlayer(ctx.app);
+    const buy = () =>
+      ctx.app.inject({
+        method: 'POST',
+        url: '/api/shop/purchase',
+        headers: { ...player.headers, 'content-type': 'application/json', 'x-idempotency-key': 'slow-1' },
+        payload: JSON.stringify({ sku_id: sku.sku_id }),
+      });
+    let release!: () => void;
+    const released = new Promise<void>((r) => (release = r));
+    // Holds the buyer's accounts: the first attempt stops at its debit, slow but alive.
+    const holder = ctx.db.transaction().execute(async (trx) => {
+      await sql`SELECT 1 FROM accounts WHERE owner = ${`user:${player.user.id}`} FOR UPDATE`.execute(trx);
+      await released;
+    });
+    const first = buy();
+    await untilLockWaiters(ctx.db, 1);
+    // Past the key's takeover age (60 s), the retry runs the handler as if the first had died.
+    ctx.clock.advance(61_000);
+    const retry = buy();
+    await untilLockWaiters(ctx.db, 2);
+    release();
+    await holder;
+    const answers = await Promise.all([first, retry]);
+    expect(answers.map((a) => a.statusCode)).toEqual([201, 201]);
+    expect(new Set(answers.map((a) => a.json().purchase_id)).size).toBe(1);
+    expect(answers[1]!.headers['idempotent-replayed']).toBe('true');
+    const rows = await ctx.db.selectFrom('purchases').select('status').where('user_id', '=', player.user.id).execute();
+    expect(rows).toEqual([{ status: 'succeeded' }]);
+    expect(await getBalances(ctx.db, player.user.id)).toEqual({ soft: 900, premium: 0 });
+    await expectLedgerClean(ctx.db);
+  });
+});

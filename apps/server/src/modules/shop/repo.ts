@@ -136,6 +136,8 @@ export interface PurchaseRecord {
   status: PurchaseStatus;
   failureCode: string | null;
   ledgerTransactionId: string | null;
+  /** The request's X-Idempotency-Key, kept on a succeeded purchase (one purchase per player and key). */
+  idempotencyKey?: string | null | undefined;
   now: Date;
 }
 
@@ -152,6 +154,7 @@ function purchaseValues(p: PurchaseRecord) {
     status: p.status,
     failure_code: p.failureCode,
     ledger_transaction_id: p.ledgerTransactionId,
+    idempotency_key: p.status === 'succeeded' ? (p.idempotencyKey ?? null) : null,
     created_at: p.now,
   };
 }
@@ -168,6 +171,24 @@ export async function insertPurchase(db: Pick<Db, 'insertInto'>, p: PurchaseReco
  * A succeeded purchase: its debit (the ledger transaction, which the CHECK on the player's balance
  * refuses as an overdraft), its row and `outbox` (its events), in one statement.
  */
+/** The unique index that lets one idempotency key buy once per player (migration 0025). */
+export const PURCHASE_KEY_INDEX = 'purchases_user_idempotency_key';
+
+/**
+ * The player's succeeded purchase made under this idempotency key, with the bundle its grant
+ * gave, or undefined.
+ */
+export function findPurchaseByKey(db: Db, userId: string, key: string) {
+  return db
+    .selectFrom('purchases as p')
+    .innerJoin('reward_grants as g', (join) => join.on('g.grant_key', '=', sql<string>`'shop:purchase:' || p.id::text`))
+    .select(['p.id', 'p.sku_id', 'p.quantity', 'p.price', 'p.total_price', 'p.currency_type', 'g.bundle'])
+    .where('p.user_id', '=', userId)
+    .where('p.idempotency_key', '=', key)
+    .where('p.status', '=', 'succeeded')
+    .executeTakeFirst();
+}
+
 export async function insertPaidPurchase(trx: Db, p: Omit<PurchaseRecord, 'status' | 'failureCode' | 'ledgerTransactionId'>, debit: LedgerTransaction, outbox: OutboxRowInput[]): Promise<void> {
   const ledger = ledgerWrites(debit);
   const row = trx.insertInto('purchases').values(purchaseValues({ ...p, status: 'succeeded', failureCode: null, ledgerTransactionId: debit.id }));

@@ -40,11 +40,18 @@ export const shopRoutes: FastifyPluginAsyncZod<{ db: Db; clock: Clock }> = async
       preHandler: app.authenticate,
     },
     async (request, reply) => {
-      const result = await purchaseSku(
+      const outcome = await purchaseSku(
         { db, clock },
-        { userId: caller(request).userId, skuId: request.body.sku_id, quantity: request.body.quantity, traceId: request.traceId },
+        {
+          userId: caller(request).userId,
+          skuId: request.body.sku_id,
+          quantity: request.body.quantity,
+          traceId: request.traceId,
+          idempotencyKey: request.idempotencyKey ?? undefined,
+        },
       );
-      return reply.code(201).send(result);
+      if (outcome.replayed) reply.header('idempotent-replayed', 'true');
+      return reply.code(201).send(outcome.response);
     },
   );
 };

@@ -214,6 +214,60 @@ describe('POST /api/shop/purchase', () => {
     await expectLedgerClean(ctx.db);
   });
 
+  describe('one key buys once, even when the key itself is lost', () => {
+    // What a lost answer leaves behind: the purchase committed, its key released (a 5xx after
+    // COMMIT) or never completed; the retry runs the handler again.
+    const forgetKey = (userId: string) => ctx.db.deleteFrom('idempotency_keys').where('user_scope', '=', userId).execute();
+    const keyed = (player: TestPlayer, key: string, body: unknown) =>
+      ctx.app.inject({ method: 'POST', url: '/api/shop/purchase', headers: { ...player.headers, 'x-idempotency-key': key }, payload: body as object });
+
+    it('a retry is answered with the first purchase, marked replayed, and nothing is bought twice', async () => {
+      const player = await makePlayer(ctx.app);
+      const sku = await makeSku({ price: 100, bundle: { exp: 5, items: [{ item_id: 'test_token', quantity: 2 }] } });
+      const first = await keyed(player, 'lost-1', { sku_id: sku.sku_id });
+      expect(first.statusCode, first.body).toBe(201);
+      await forgetKey(player.user.id);
+      const retry = await keyed(player, 'lost-1', { sku_id: sku.sku_id });
+      expect(retry.statusCode, retry.body).toBe(201);
+      expect(retry.headers['idempotent-replayed']).toBe('true');
+      expect(PurchaseResponseSchema.parse(retry.json())).toEqual(PurchaseResponseSchema.parse(first.json()));
+      expect(await getBalances(ctx.db, player.user.id)).toEqual({ soft: 900, premium: 0 });
+      expect(await inventoryOf(player.user.id, 'test_token')).toBe(2);
+      expect(await ctx.db.selectFrom('purchases').select('status').where('user_id', '=', player.user.id).execute()).toEqual([{ status: 'succeeded' }]);
+      // Another key buys again.
+      expect((await keyed(player, 'lost-2', { sku_id: sku.sku_id })).statusCode).toBe(201);
+      expect(await getBalances(ctx.db, player.user.id)).toEqual({ soft: 800, premium: 0 });
+      await expectLedgerClean(ctx.db);
+    });
+
+    it('a retry after the first purchase spent the last coin or unit is answered with it, not 402 or 409', async () => {
+      const player = await makePlayer(ctx.app);
+      const sku = await makeSku({ price: 1000, stock: 1 });
+      expect((await keyed(player, 'last-1', { sku_id: sku.sku_id })).statusCode).toBe(201);
+      await forgetKey(player.user.id);
+      const before = await snapshot(player.user.id);
+      const retry = await keyed(player, 'last-1', { sku_id: sku.sku_id });
+      expect(retry.statusCode, retry.body).toBe(201);
+      expect(retry.headers['idempotent-replayed']).toBe('true');
+      expect(await snapshot(player.user.id)).toEqual(before);
+    });
+
+    it('refuses the key for another purchase with 422, nothing bought', async () => {
+      const player = await makePlayer(ctx.app);
+      const sku = await makeSku({ price: 10 });
+      const other = await makeSku({ price: 10 });
+      expect((await keyed(player, 'mine-1', { sku_id: sku.sku_id })).statusCode).toBe(201);
+      await forgetKey(player.user.id);
+      const before = await snapshot(player.user.id);
+      expectProblem(await keyed(player, 'mine-1', { sku_id: other.sku_id }), 422, 'IDEMPOTENCY_KEY_REUSED');
+      expectProblem(await keyed(player, 'mine-1', { sku_id: sku.sku_id, quantity: 2 }), 422, 'IDEMPOTENCY_KEY_REUSED');
+      expect(await snapshot(player.user.id)).toEqual(before);
+      // Keys are the player's own: another player's same key buys.
+      const someone = await makePlayer(ctx.app);
+      expect((await keyed(someone, 'mine-1', { sku_id: sku.sku_id })).statusCode).toBe(201);
+    });
+  });
+
   describe('refuses bad input with nothing changed', () => {
     let player: TestPlayer;
     let sku: AdminSku;
