@@ -76,6 +76,47 @@ describe('api client against the real server', () => {
     expect(tokens.read()).toBeNull();
   });
 
+  it('two tabs (one shared token store) renewing an expired token at once both stay logged in', async () => {
+    // Two clients over one token store are two tabs over one localStorage: the refresh lock and
+    // the re-read inside it are what keep the second tab from presenting the spent token.
+    const shared = memoryTokens();
+    let lost = 0;
+    const refreshes: number[] = [];
+    const countingRefresh: typeof fetch = async (input, init) => {
+      const res = await fetch(input, init);
+      if (String(input).endsWith('/api/auth/refresh')) refreshes.push(res.status);
+      return res;
+    };
+    const tabA = createApiClient({ baseUrl: server.baseUrl, fetch: countingRefresh, tokens: shared, onSessionLost: () => lost++ });
+    const tabB = createApiClient({ baseUrl: server.baseUrl, fetch: countingRefresh, tokens: shared, onSessionLost: () => lost++ });
+    const { data } = await endpoints(tabA).signup({ site_id: uniqueHandle(), nickname: 'Tabs', password: 'long-enough-pw' }, newIdempotencyKey());
+    tabA.adopt(data);
+    server.ctx.clock.advance(16 * 60_000);
+    const results = await Promise.allSettled([endpoints(tabA).me(), endpoints(tabB).me()]);
+    expect(results.map((r) => r.status)).toEqual(['fulfilled', 'fulfilled']);
+    expect(lost).toBe(0);
+    expect(refreshes).toEqual([200]);
+    expect(shared.read()).not.toBeNull();
+    expect((await endpoints(tabB).me()).status).toBe(200);
+  });
+
+  it('a refresh lock passed in is the one every renewal takes', async () => {
+    const taken: string[] = [];
+    const client = createApiClient({
+      baseUrl: server.baseUrl,
+      tokens: memoryTokens(),
+      lock: (name, task) => {
+        taken.push(name);
+        return task();
+      },
+    });
+    const { data } = await endpoints(client).signup({ site_id: uniqueHandle(), nickname: 'Lock', password: 'long-enough-pw' }, newIdempotencyKey());
+    client.adopt(data);
+    server.ctx.clock.advance(16 * 60_000);
+    expect((await endpoints(client).me()).status).toBe(200);
+    expect(taken).toEqual(['playloop-refresh']);
+  });
+
   it('replays a retried action with the same idempotency key instead of buying twice', async () => {
     const { api, client } = await newPlayer();
     const key = newIdempotencyKey();
@@ -138,6 +179,50 @@ describe('api client against the real server', () => {
       await expect(api.inventory()).rejects.toMatchObject({ code: 'UNAVAILABLE', status: 503 });
       expect(waited).toHaveLength(1);
       expect(sent).toHaveLength(2);
+    });
+
+    /** A signed-up player whose access token has expired and whose first `fail` refreshes go wrong as `how` says. */
+    const expiredWithFlakyRefresh = async (how: 'draining' | 'unreachable', fail: number) => {
+      let lost = 0;
+      let left = fail;
+      const waited: number[] = [];
+      const tokens = memoryTokens();
+      const flakyFetch: typeof fetch = async (input, init) => {
+        if (!String(input).endsWith('/api/auth/refresh') || left === 0) return fetch(input, init);
+        left -= 1;
+        if (how === 'draining') return draining();
+        throw new TypeError('fetch failed'); // never reached the server: the token is not spent
+      };
+      const client = createApiClient({ baseUrl: server.baseUrl, fetch: flakyFetch, tokens, onSessionLost: () => lost++, wait: async (ms) => void waited.push(ms) });
+      const api = endpoints(client);
+      const { data } = await api.signup({ site_id: uniqueHandle(), nickname: 'Deploy', password: 'long-enough-pw' }, newIdempotencyKey());
+      client.adopt(data);
+      server.ctx.clock.advance(16 * 60_000);
+      return { api, tokens, auth: data, waited, lost: () => lost };
+    };
+
+    it.each([
+      ['a refusal (503)', 'draining', [1000]],
+      ['a network error', 'unreachable', [500]],
+    ] as const)('renews the token once more after %s, and the player stays logged in', async (_, how, delays) => {
+      const { api, tokens, auth, waited, lost } = await expiredWithFlakyRefresh(how, 1);
+      expect((await api.me()).status).toBe(200);
+      expect(waited).toEqual(delays);
+      expect(lost()).toBe(0);
+      expect(tokens.read()?.refresh).not.toBe(auth.refresh_token);
+    });
+
+    it.each([
+      ['refused twice (503)', 'draining', { code: 'UNAVAILABLE', status: 503 }],
+      ['unreachable twice', 'unreachable', { code: 'NETWORK', status: 0 }],
+    ] as const)('a refresh %s does not log the player out: the caller gets the error, the pair is kept', async (_, how, error) => {
+      const { api, tokens, auth, lost } = await expiredWithFlakyRefresh(how, 2);
+      await expect(api.me()).rejects.toMatchObject(error);
+      expect(lost()).toBe(0);
+      expect(tokens.read()?.refresh).toBe(auth.refresh_token);
+      // Once the server answers again, the kept refresh token still renews the session.
+      expect((await api.me()).status).toBe(200);
+      expect(lost()).toBe(0);
     });
 
     it('does not send twice what is not safe to: a login, which has no key', async () => {

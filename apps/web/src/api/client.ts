@@ -1,5 +1,6 @@
 import { AuthResponseSchema, ProblemSchema, type AuthResponse, type ErrorCode, type FieldError } from '@playloop/contracts';
 import type { z } from 'zod';
+import { tabsLock, type SharedLock } from './shared-lock';
 
 /** A failed call: the problem+json `code` of SPEC §3, or NETWORK / BAD_RESPONSE for what never got one. */
 export class ApiError extends Error {
@@ -14,10 +15,15 @@ export class ApiError extends Error {
   }
 }
 
-/** Where the token pair lives between reloads; memory in tests, localStorage in the browser. */
+export interface TokenPair {
+  access: string;
+  refresh: string;
+}
+
+/** Where the token pair lives between reloads; memory in tests, localStorage (shared by tabs) in the browser. */
 export interface TokenStore {
-  read(): { access: string; refresh: string } | null;
-  write(pair: { access: string; refresh: string } | null): void;
+  read(): TokenPair | null;
+  write(pair: TokenPair | null): void;
 }
 
 export function memoryTokens(): TokenStore {
@@ -69,7 +75,12 @@ export interface ApiClientOptions {
   onBusy?: (delta: 1 | -1) => void;
   /** Waits before a retry (tests pass one that records the delay and returns at once). */
   wait?: (ms: number) => Promise<void>;
+  /** Held around every refresh; by default shared by every tab of the origin. */
+  lock?: SharedLock;
 }
+
+/** How renewing the pair ended: a pair in the store to use, a session the server refused, or no answer to go by. */
+type Renewal = { outcome: 'renewed' } | { outcome: 'rejected' } | { outcome: 'unavailable'; error: ApiError };
 
 // Before the one retry of a request a node refused while shutting down (503 with Retry-After,
 // capped) or lost on the way (a network error).
@@ -88,14 +99,15 @@ export function newIdempotencyKey(): string {
 
 /**
  * The typed HTTP client: parses every answer with its contract schema, turns problem+json into
- * ApiError, attaches the bearer token and renews it silently on a 401 (one refresh in flight).
+ * ApiError, attaches the bearer token and renews it silently on a 401 (one refresh at a time
+ * across every tab).
  */
 export function createApiClient(options: ApiClientOptions = {}) {
   const baseUrl = options.baseUrl ?? '';
   const doFetch = options.fetch ?? ((input: RequestInfo | URL, init?: RequestInit) => fetch(input, init));
   const tokens = options.tokens ?? memoryTokens();
   const wait = options.wait ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
-  let refreshing: Promise<boolean> | null = null;
+  const lock = options.lock ?? tabsLock;
 
   async function send(method: string, path: string, opts: RequestOptions<z.ZodType>, access: string | undefined) {
     const headers: Record<string, string> = { accept: 'application/json' };
@@ -125,7 +137,11 @@ export function createApiClient(options: ApiClientOptions = {}) {
    */
   async function sendRetrying(method: string, path: string, opts: RequestOptions<z.ZodType>, access: string | undefined) {
     const retryable = method === 'GET' || opts.idempotencyKey !== undefined;
-    if (!retryable) return send(method, path, opts, access);
+    return retryable ? sendTwice(method, path, opts, access) : send(method, path, opts, access);
+  }
+
+  /** `send`, and once more after a 503 (waiting its Retry-After) or a network error. */
+  async function sendTwice(method: string, path: string, opts: RequestOptions<z.ZodType>, access: string | undefined) {
     try {
       const res = await send(method, path, opts, access);
       if (res.status !== 503) return res;
@@ -152,42 +168,64 @@ export function createApiClient(options: ApiClientOptions = {}) {
     return new ApiError(res.status >= 500 ? 'UNAVAILABLE' : 'BAD_RESPONSE', res.status, res.statusText || 'unexpected answer');
   }
 
-  /** Renews the pair once for all callers waiting on a 401; false when the session is gone. */
-  function refreshOnce(): Promise<boolean> {
-    refreshing ??= (async () => {
-      const pair = tokens.read();
-      if (!pair) return false;
+  /**
+   * Renews `sent`, the pair a refused request went with. The server takes a refresh token
+   * presented twice for a stolen one and revokes the session, so every tab renews under one lock
+   * and first reads the store again: a pair that is no longer `sent` was renewed by another tab
+   * (or request) meanwhile, and is used as it is. Only a refusal by the server ends the session,
+   * and only if the store still holds what was refused; no answer (a 503, a network error)
+   * leaves the unspent pair for the next try.
+   */
+  function renew(sent: TokenPair | null): Promise<Renewal> {
+    return lock('playloop-refresh', async (): Promise<Renewal> => {
+      const stored = tokens.read();
+      if (!stored) return { outcome: 'rejected' };
+      if (stored.refresh !== sent?.refresh) return { outcome: 'renewed' };
+      // Sent twice if need be, with no key: a 503 came from a node that refused before spending
+      // the token, and a token spent by a request whose answer was lost is refused either way.
+      let res: Response;
       try {
-        const res = await send('POST', '/api/auth/refresh', { schema: AuthResponseSchema, body: { refresh_token: pair.refresh }, auth: false }, undefined);
-        if (!res.ok) return false;
-        const auth = AuthResponseSchema.parse(await res.json());
-        tokens.write({ access: auth.access_token, refresh: auth.refresh_token });
-        return true;
-      } catch {
-        return false;
+        res = await sendTwice('POST', '/api/auth/refresh', { schema: AuthResponseSchema, body: { refresh_token: stored.refresh }, auth: false }, undefined);
+      } catch (err) {
+        return { outcome: 'unavailable', error: err instanceof ApiError ? err : new ApiError('NETWORK', 0, String(err)) };
       }
-    })().finally(() => {
-      refreshing = null;
+      if (res.ok) {
+        const auth = AuthResponseSchema.safeParse(await res.json().catch(() => null));
+        // Not a refusal: if the token was spent after all, the next try is refused and ends the session then.
+        if (!auth.success) return { outcome: 'unavailable', error: new ApiError('BAD_RESPONSE', res.status, 'unexpected answer from /api/auth/refresh') };
+        tokens.write({ access: auth.data.access_token, refresh: auth.data.refresh_token });
+        return { outcome: 'renewed' };
+      }
+      // 429 and 5xx say "later", not "no".
+      if (res.status >= 500 || res.status === 429) return { outcome: 'unavailable', error: await toError(res) };
+      await res.body?.cancel();
+      const current = tokens.read();
+      // A login in another tab while this refresh was out left a pair that was never refused.
+      if (current && current.refresh !== stored.refresh) return { outcome: 'renewed' };
+      tokens.write(null);
+      return { outcome: 'rejected' };
     });
-    return refreshing;
   }
 
   async function request<S extends z.ZodType>(method: string, path: string, opts: RequestOptions<S>): Promise<ApiResponse<z.infer<S>>> {
     const needsAuth = opts.auth !== false;
-    const sentWith = needsAuth ? tokens.read()?.access : undefined;
-    let res = await sendRetrying(method, path, opts, sentWith);
+    const sent = needsAuth ? tokens.read() : null;
+    let res = await sendRetrying(method, path, opts, sent?.access);
     if (res.status === 401 && needsAuth) {
-      // Another request may have renewed the pair while this one was in flight.
-      const current = tokens.read()?.access;
-      const renewed = current && current !== sentWith ? true : await refreshOnce();
-      if (!renewed) {
-        tokens.write(null);
+      const renewal = await renew(sent);
+      if (renewal.outcome === 'unavailable') {
+        await res.body?.cancel();
+        throw renewal.error;
+      }
+      if (renewal.outcome === 'rejected') {
         options.onSessionLost?.();
         throw await toError(res);
       }
       // The retry keeps the same idempotency key: the server runs the action at most once.
-      res = await sendRetrying(method, path, opts, tokens.read()?.access);
-      if (res.status === 401) {
+      const renewed = tokens.read();
+      res = await sendRetrying(method, path, opts, renewed?.access);
+      // A pair replaced meanwhile (another tab's login) is not the one refused.
+      if (res.status === 401 && tokens.read()?.refresh === renewed?.refresh) {
         tokens.write(null);
         options.onSessionLost?.();
       }
@@ -209,7 +247,12 @@ export function createApiClient(options: ApiClientOptions = {}) {
     },
     hasSession: () => tokens.read() !== null,
     accessToken: () => tokens.read()?.access ?? null,
-    refresh: refreshOnce,
+    /** Renews the stored pair now; false when there is none to use after (refused or unavailable). */
+    async refresh() {
+      const renewal = await renew(tokens.read());
+      if (renewal.outcome === 'rejected') options.onSessionLost?.();
+      return renewal.outcome === 'renewed';
+    },
   };
 }
 

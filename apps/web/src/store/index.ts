@@ -8,6 +8,7 @@ import { createGameSlice } from './slices/game';
 import { createRewardsSlice } from './slices/rewards';
 import { createShopSlice } from './slices/shop';
 import { createUiSlice } from './slices/ui';
+import { createSessionGeneration } from './session-generation';
 import type { AppState, StoreDeps } from './types';
 
 export type AppStore = StoreApi<AppState> & { deps: StoreDeps };
@@ -31,6 +32,7 @@ export function createAppStore(clientOptions: Omit<ApiClientOptions, 'onSessionL
     client,
     api: endpoints(client),
     now,
+    session: createSessionGeneration(),
     once<T>(action: string, run: (key: string) => Promise<T>): Promise<T> {
       const running = inFlight.get(action);
       if (running) return running as Promise<T>;

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { memoryTokens } from '../api/client';
 import { startLiveServer, uniqueHandle, type LiveServer } from '../test-server';
 import { grantReward } from '../../../server/src/modules/rewards/service.ts';
-import { createAppStore, type AppStore } from './index';
+import { createAppStore, type AppState, type AppStore } from './index';
 
 describe('store slices against the real server', () => {
   let server: LiveServer;
@@ -30,6 +30,94 @@ describe('store slices against the real server', () => {
     await store.getState().logout();
     expect(store.getState().auth).toEqual({ token: null, user: null, loading: false });
     expect(store.getState().dashboard.currencies).toBeNull();
+  });
+
+  /** Everything in the store that belongs to the signed-in player (ui keeps only device state). */
+  const playerState = (s: AppState) => ({
+    auth: s.auth,
+    dashboard: s.dashboard,
+    profile: s.profile,
+    events: s.events,
+    game: s.game,
+    shop: s.shop,
+    rewards: s.rewards,
+    modal: s.ui.modal,
+  });
+  const freshPlayerState = () => playerState(createAppStore({ baseUrl: server.baseUrl, tokens: memoryTokens() }, now).getState());
+
+  it("auth: logout clears the player's data from every slice", async () => {
+    const store = createAppStore({ baseUrl: server.baseUrl, tokens: memoryTokens() }, now);
+    expect(await store.getState().signup(uniqueHandle(), 'Leaver', 'long-enough-pw')).toBe(true);
+    const s0 = store.getState();
+    await Promise.all([s0.fetchDashboard(), s0.fetchMissions(), s0.fetchCatalog(), s0.fetchEvents(), s0.fetchProfile(), s0.fetchGameTypes(), s0.fetchItemNames()]);
+    await store.getState().purchase('chest_bronze');
+    await store.getState().useItem('chest_bronze');
+    await store.getState().claimEvent(store.getState().events.list.find((e) => e.key === 'warm_up_3_games')!.id); // NOT_CLAIMABLE: an error kept per event
+    await store.getState().startGame('reaction');
+    await Promise.all([store.getState().fetchRewards(), store.getState().fetchRecentSessions(), store.getState().fetchInventory()]);
+    store.getState().setLang('en');
+    await store.getState().logout();
+    const s = store.getState();
+    expect(s.dashboard.missions).toBeNull();
+    expect(s.dashboard.shopHighlights).toEqual([]);
+    expect(s.dashboard.todayRewards).toBeNull();
+    expect(s.events.missions).toEqual({ daily: [], weekly: [] });
+    expect(s.events.errors).toEqual({});
+    expect(s.shop.catalog).toBeNull();
+    expect(s.shop.useResult).toBeNull();
+    expect(playerState(s)).toEqual(freshPlayerState());
+    expect(s.ui.lang).toBe('en'); // the device's choice outlives the session
+  });
+
+  it('dashboard: an answer arriving after logout does not come back for the next player', async () => {
+    let gate: Promise<void> | null = null;
+    let open!: () => void;
+    const gated: typeof fetch = async (input, init) => {
+      const res = await fetch(input, init);
+      if (gate && String(input).endsWith('/api/dashboard')) await gate;
+      return res;
+    };
+    const store = createAppStore({ baseUrl: server.baseUrl, tokens: memoryTokens(), fetch: gated }, now);
+    expect(await store.getState().signup(uniqueHandle(), 'First', 'long-enough-pw')).toBe(true);
+    gate = new Promise((r) => (open = r));
+    const loading = store.getState().fetchDashboard();
+    await new Promise((r) => setTimeout(r, 200));
+    await store.getState().logout();
+    gate = null;
+    open();
+    await loading;
+    expect(store.getState().dashboard.profile).toBeNull();
+    // Its ETag is dropped with it: sent for the next player, a matching one would keep nothing.
+    expect(store.getState().dashboard.etag).toBeNull();
+    expect(await store.getState().signup(uniqueHandle(), 'Second', 'long-enough-pw')).toBe(true);
+    await store.getState().fetchDashboard();
+    expect(store.getState().dashboard.profile?.nickname).toBe('Second');
+  });
+
+  it('every fetch: an answer to a request started before logout is dropped', async () => {
+    let gate: Promise<void> | null = null;
+    let open!: () => void;
+    let waiting = 0;
+    const gated: typeof fetch = async (input, init) => {
+      const res = await fetch(input, init);
+      if (gate && (init?.method ?? 'GET') === 'GET') {
+        waiting += 1;
+        await gate;
+      }
+      return res;
+    };
+    const store = createAppStore({ baseUrl: server.baseUrl, tokens: memoryTokens(), fetch: gated }, now);
+    expect(await store.getState().signup(uniqueHandle(), 'Gone', 'long-enough-pw')).toBe(true);
+    gate = new Promise((r) => (open = r));
+    const s = store.getState();
+    const fetches = [s.fetchDashboard(), s.fetchProfile(), s.fetchEvents(), s.fetchMissions(), s.fetchCatalog(), s.fetchInventory(), s.fetchRewards(), s.fetchRecentSessions(), s.restoreSession()];
+    while (waiting < 10) await new Promise((r) => setTimeout(r, 20)); // every answer is here, held back
+    await store.getState().logout();
+    gate = null;
+    open();
+    await Promise.all(fetches);
+    expect(playerState(store.getState())).toEqual(freshPlayerState());
+    expect(store.getState().ui.toasts.some((t) => t.kind === 'error')).toBe(false);
   });
 
   it('auth: a wrong password leaves the player logged out with an UNAUTHENTICATED toast', async () => {

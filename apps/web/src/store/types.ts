@@ -21,6 +21,7 @@ import type { z } from 'zod';
 import type { PendingRewardsResponseSchema, RewardHistoryResponseSchema } from '@playloop/contracts';
 import type { ApiClient, ApiError } from '../api/client';
 import type { Endpoints } from '../api/endpoints';
+import type { SessionGeneration } from './session-generation';
 
 export type PendingReward = z.infer<typeof PendingRewardsResponseSchema>['items'][number];
 export type RewardGrant = z.infer<typeof RewardHistoryResponseSchema>['items'][number];
@@ -171,6 +172,8 @@ export interface StoreDeps {
   /** Runs a user action once: a second call while the first is in flight gets the same promise and key. */
   once<T>(action: string, run: (idempotencyKey: string) => Promise<T>): Promise<T>;
   now(): number;
+  /** Which session an answer belongs to; one arriving after that session ended is dropped. */
+  session: SessionGeneration;
 }
 
 export type SetState = (partial: Partial<AppState> | ((s: AppState) => Partial<AppState>)) => void;

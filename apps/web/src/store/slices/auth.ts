@@ -1,8 +1,13 @@
 import { ApiError } from '../../api/client';
 import type { AuthSlice, SliceCreator } from '../types';
+import { initialDashboardState, initialProfileState } from './dashboard';
+import { initialEventsState } from './events';
+import { initialGameState } from './game';
+import { initialRewardsState } from './rewards';
+import { initialShopState } from './shop';
 
 /** auth {token, user, loading}: signup, login, logout; a lost session clears every slice. */
-export const createAuthSlice: SliceCreator<AuthSlice> = (set, get, { client, api, once }) => ({
+export const createAuthSlice: SliceCreator<AuthSlice> = (set, get, { client, api, once, session }) => ({
   auth: { token: client.accessToken(), user: null, loading: false },
 
   async signup(site_id, nickname, password) {
@@ -10,6 +15,7 @@ export const createAuthSlice: SliceCreator<AuthSlice> = (set, get, { client, api
     try {
       const { data } = await once(`signup:${site_id}`, (key) => api.signup({ site_id, nickname, password }, key));
       client.adopt(data);
+      session.next();
       set({ auth: { token: data.access_token, user: data.user, loading: false } });
       get().toast('success', 'toast.welcome', { name: data.user.nickname });
       return true;
@@ -25,6 +31,7 @@ export const createAuthSlice: SliceCreator<AuthSlice> = (set, get, { client, api
     try {
       const { data } = await api.login({ site_id, password });
       client.adopt(data);
+      session.next();
       set({ auth: { token: data.access_token, user: data.user, loading: false } });
       return true;
     } catch (err) {
@@ -49,24 +56,29 @@ export const createAuthSlice: SliceCreator<AuthSlice> = (set, get, { client, api
 
   async restoreSession() {
     if (!client.hasSession()) return;
+    const current = session.begin();
     set((s) => ({ auth: { ...s.auth, loading: true } }));
     try {
       const { data } = await api.me();
-      set({ auth: { token: client.accessToken(), user: data.user, loading: false } });
+      if (current()) set({ auth: { token: client.accessToken(), user: data.user, loading: false } });
     } catch {
-      set((s) => ({ auth: { ...s.auth, loading: false } }));
+      if (current()) set((s) => ({ auth: { ...s.auth, loading: false } }));
     }
   },
 
   sessionLost() {
+    // Answers still on their way belong to the session that ended: they are dropped as they come.
+    session.next();
+    // Every slice of the player's data back to what a fresh store holds, from the slices' own
+    // initial states so that a field added later is cleared too; only the device's ui stays.
     set((s) => ({
       auth: { token: null, user: null, loading: false },
-      dashboard: { ...s.dashboard, profile: null, currencies: null, eventsSummary: [], etag: null, lastFetched: null },
-      profile: { data: null, loading: false },
-      events: { ...s.events, list: [], participationsById: {} },
-      rewards: { pending: [], history: [], historyNext: null, loading: false },
-      shop: { ...s.shop, inventory: null, purchaseResult: null },
-      game: { ...s.game, currentSession: null, status: 'idle', lastResult: null },
+      dashboard: initialDashboardState,
+      profile: initialProfileState,
+      events: initialEventsState,
+      rewards: initialRewardsState,
+      shop: initialShopState,
+      game: initialGameState,
       // An open dialog (an operator's edit) belonged to the session that ended.
       ui: { ...s.ui, modal: null },
     }));

@@ -1,15 +1,36 @@
 import type { DashboardSlice, SliceCreator } from '../types';
 
+/** The dashboard before its first answer, and again after a session ends. */
+export const initialDashboardState: DashboardSlice['dashboard'] = {
+  profile: null,
+  currencies: null,
+  eventsSummary: [],
+  missions: null,
+  pendingRewardsCount: 0,
+  todayRewards: null,
+  last24h: null,
+  recentSessions: [],
+  shopHighlights: [],
+  lastFetched: null,
+  etag: null,
+  loading: false,
+};
+
+export const initialProfileState: DashboardSlice['profile'] = { data: null, loading: false };
+
 /** dashboard {profile, currencies, eventsSummary, pendingRewardsCount, shopHighlights, lastFetched, etag}. */
-export const createDashboardSlice: SliceCreator<DashboardSlice> = (set, get, { api, now }) => {
+export const createDashboardSlice: SliceCreator<DashboardSlice> = (set, get, { api, now, session }) => {
   let inFlight: Promise<void> | null = null;
   let again = false;
 
   async function load() {
+    const current = session.begin();
     const { dashboard } = get();
     set((s) => ({ dashboard: { ...s.dashboard, loading: s.dashboard.lastFetched === null } }));
     try {
       const res = await api.dashboard(dashboard.etag);
+      // The answer of a session that has ended since, ETag and all, is not the next player's.
+      if (!current()) return;
       if (res.status === 304) {
         set((s) => ({ dashboard: { ...s.dashboard, lastFetched: now(), loading: false } }));
         return;
@@ -37,27 +58,15 @@ export const createDashboardSlice: SliceCreator<DashboardSlice> = (set, get, { a
         },
       }));
     } catch (err) {
+      if (!current()) return;
       set((s) => ({ dashboard: { ...s.dashboard, loading: false } }));
       get().toastError(err);
     }
   }
 
   return {
-    dashboard: {
-      profile: null,
-      currencies: null,
-      eventsSummary: [],
-      missions: null,
-      pendingRewardsCount: 0,
-      todayRewards: null,
-      last24h: null,
-      recentSessions: [],
-      shopHighlights: [],
-      lastFetched: null,
-      etag: null,
-      loading: false,
-    },
-    profile: { data: null, loading: false },
+    dashboard: initialDashboardState,
+    profile: initialProfileState,
 
     fetchDashboard() {
       // One request at a time; a call during one schedules exactly one more after it.
@@ -83,11 +92,13 @@ export const createDashboardSlice: SliceCreator<DashboardSlice> = (set, get, { a
     },
 
     async fetchProfile() {
+      const current = session.begin();
       set((s) => ({ profile: { ...s.profile, loading: true } }));
       try {
         const { data } = await api.profile();
-        set({ profile: { data, loading: false } });
+        if (current()) set({ profile: { data, loading: false } });
       } catch (err) {
+        if (!current()) return;
         set((s) => ({ profile: { ...s.profile, loading: false } }));
         get().toastError(err);
       }

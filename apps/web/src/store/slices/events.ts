@@ -2,28 +2,33 @@ import type { Mission } from '@playloop/contracts';
 import { ApiError } from '../../api/client';
 import type { EventsSlice, ParticipationView, SliceCreator } from '../types';
 
+/** The events and missions before their first answer, and again after a session ends. */
+export const initialEventsState: EventsSlice['events'] = {
+  list: [],
+  participationsById: {},
+  claiming: {},
+  errors: {},
+  missions: { daily: [], weekly: [] },
+  loading: false,
+  lastClaim: null,
+};
+
 const statusOf = (progress: number, target: number, claimed: boolean): ParticipationView['status'] =>
   claimed ? 'claimed' : progress >= target ? 'claimable' : 'active';
 
 /** events {list, participationsById, claiming, errors} and the missions of the current periods. */
-export const createEventsSlice: SliceCreator<EventsSlice> = (set, get, { api, once }) => {
+export const createEventsSlice: SliceCreator<EventsSlice> = (set, get, { api, once, session }) => {
   const setError = (id: string, err: unknown) =>
     set((s) => ({ events: { ...s.events, errors: { ...s.events.errors, [id]: err instanceof ApiError ? err.code : 'NETWORK' } } }));
   return {
-  events: {
-    list: [],
-    participationsById: {},
-    claiming: {},
-    errors: {},
-    missions: { daily: [], weekly: [] },
-    loading: false,
-    lastClaim: null,
-  },
+  events: initialEventsState,
 
   async fetchEvents() {
+    const current = session.begin();
     set((s) => ({ events: { ...s.events, loading: s.events.list.length === 0 } }));
     try {
       const { data } = await api.events();
+      if (!current()) return;
       set((s) => {
         const participationsById = { ...s.events.participationsById };
         for (const e of data.items) {
@@ -37,26 +42,31 @@ export const createEventsSlice: SliceCreator<EventsSlice> = (set, get, { api, on
         return { events: { ...s.events, list: data.items, participationsById, loading: false } };
       });
     } catch (err) {
+      if (!current()) return;
       set((s) => ({ events: { ...s.events, loading: false } }));
       get().toastError(err);
     }
   },
 
   async fetchMissions() {
+    const current = session.begin();
     try {
       const { data } = await api.missions();
-      set((s) => ({ events: { ...s.events, missions: data } }));
+      if (current()) set((s) => ({ events: { ...s.events, missions: data } }));
     } catch (err) {
-      get().toastError(err);
+      if (current()) get().toastError(err);
     }
   },
 
   async participate(eventId) {
+    const current = session.begin();
     try {
       const { data } = await once(`participate:${eventId}`, (key) => api.participate(eventId, key));
+      if (!current()) return;
       get().applyProgress('event', eventId, data);
       void get().invalidateDashboard();
     } catch (err) {
+      if (!current()) return;
       setError(eventId, err);
       get().toastError(err);
     }
@@ -78,13 +88,16 @@ export const createEventsSlice: SliceCreator<EventsSlice> = (set, get, { api, on
         },
       },
     }));
+    const current = session.begin();
     try {
       const { data } = await once(`progress:${eventId}`, (key) =>
         api.reportProgress(eventId, { metric: event.rules.metric, delta, expected_version: held.progress_version }, key),
       );
+      if (!current()) return;
       get().applyProgress('event', eventId, data);
       void get().invalidateDashboard();
     } catch (err) {
+      if (!current()) return;
       // Roll back to what the server last said; on VERSION_CONFLICT fetch the truth.
       set((s) => ({ events: { ...s.events, participationsById: { ...s.events.participationsById, [eventId]: held } } }));
       if (err instanceof ApiError && err.code === 'VERSION_CONFLICT') await get().fetchEvents();
@@ -95,36 +108,42 @@ export const createEventsSlice: SliceCreator<EventsSlice> = (set, get, { api, on
   async claimEvent(eventId) {
     if (get().events.claiming[eventId]) return;
     set((s) => ({ events: { ...s.events, claiming: { ...s.events.claiming, [eventId]: true } } }));
+    const current = session.begin();
     try {
       const { data } = await once(`claim:event:${eventId}`, (key) => api.claimEvent(eventId, key));
+      if (!current()) return;
       get().applyProgress('event', eventId, data);
       set((s) => ({ events: { ...s.events, lastClaim: { id: eventId, reward_items: data.reward_items } } }));
       get().toast('success', 'toast.claimed');
       void get().invalidateDashboard();
       void get().fetchRewards();
     } catch (err) {
+      if (!current()) return;
       setError(eventId, err);
       get().toastError(err);
     } finally {
-      set((s) => ({ events: { ...s.events, claiming: { ...s.events.claiming, [eventId]: false } } }));
+      if (current()) set((s) => ({ events: { ...s.events, claiming: { ...s.events.claiming, [eventId]: false } } }));
     }
   },
 
   async claimMission(missionId) {
     if (get().events.claiming[missionId]) return;
     set((s) => ({ events: { ...s.events, claiming: { ...s.events.claiming, [missionId]: true } } }));
+    const current = session.begin();
     try {
       const { data } = await once(`claim:mission:${missionId}`, (key) => api.claimMission(missionId, key));
+      if (!current()) return;
       get().applyProgress('mission', missionId, data);
       set((s) => ({ events: { ...s.events, lastClaim: { id: missionId, reward_items: data.reward_items } } }));
       get().toast('success', 'toast.claimed');
       void get().invalidateDashboard();
       void get().fetchRewards();
     } catch (err) {
+      if (!current()) return;
       setError(missionId, err);
       get().toastError(err);
     } finally {
-      set((s) => ({ events: { ...s.events, claiming: { ...s.events.claiming, [missionId]: false } } }));
+      if (current()) set((s) => ({ events: { ...s.events, claiming: { ...s.events.claiming, [missionId]: false } } }));
     }
   },
 

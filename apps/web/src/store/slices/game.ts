@@ -1,9 +1,12 @@
 import { ApiError } from '../../api/client';
 import type { GameSlice, SliceCreator } from '../types';
 
+/** The game before any play, and again after a session ends. */
+export const initialGameState: GameSlice['game'] = { types: [], currentSession: null, startedAtMs: null, recent: [], status: 'idle', lastResult: null };
+
 /** game {currentSession, recent, status}: start, end with the real duration, then progress and level. */
-export const createGameSlice: SliceCreator<GameSlice> = (set, get, { api, once, now }) => ({
-  game: { types: [], currentSession: null, startedAtMs: null, recent: [], status: 'idle', lastResult: null },
+export const createGameSlice: SliceCreator<GameSlice> = (set, get, { api, once, now, session }) => ({
+  game: initialGameState,
 
   async fetchGameTypes() {
     try {
@@ -15,24 +18,28 @@ export const createGameSlice: SliceCreator<GameSlice> = (set, get, { api, once, 
   },
 
   async fetchRecentSessions() {
+    const current = session.begin();
     try {
       const { data } = await api.recentSessions();
-      set((s) => ({ game: { ...s.game, recent: data.items } }));
+      if (current()) set((s) => ({ game: { ...s.game, recent: data.items } }));
     } catch (err) {
-      get().toastError(err);
+      if (current()) get().toastError(err);
     }
   },
 
   async startGame(gameType) {
     if (get().game.status === 'starting') return;
     set((s) => ({ game: { ...s.game, status: 'starting', lastResult: null } }));
+    const current = session.begin();
     try {
       const { data } = await once(`start:${gameType}`, (key) => api.startSession(gameType, key));
-      set((s) => ({ game: { ...s.game, currentSession: data, startedAtMs: now(), status: 'playing' } }));
+      if (current()) set((s) => ({ game: { ...s.game, currentSession: data, startedAtMs: now(), status: 'playing' } }));
     } catch (err) {
+      if (!current()) return;
       // A session left open (another tab, a reload) is resumed rather than refused.
       if (err instanceof ApiError && err.code === 'SESSION_ALREADY_ACTIVE') {
         const { data } = await api.activeSessions();
+        if (!current()) return;
         const open = data.items.find((x) => x.game_type === gameType);
         if (open) {
           set((s) => ({
@@ -57,10 +64,12 @@ export const createGameSlice: SliceCreator<GameSlice> = (set, get, { api, once, 
     set((s) => ({ game: { ...s.game, status: 'ending' } }));
     // The real time played, in seconds; the server checks it against its own clock.
     const duration = Math.max(0, Math.round((now() - startedAtMs) / 100) / 10);
+    const current = session.begin();
     try {
       const { data } = await once(`end:${currentSession.session_id}`, (key) =>
         api.endSession(currentSession.session_id, { duration, ...(score !== undefined ? { score } : {}), ...(meta ? { meta } : {}) }, key),
       );
+      if (!current()) return null;
       for (const u of data.progress_updates) get().applyProgress(u.kind, u.id, u);
       set((s) => ({
         game: { ...s.game, currentSession: null, startedAtMs: null, status: 'ended', lastResult: data, recent: [data.session, ...s.game.recent].slice(0, 10) },
@@ -69,6 +78,7 @@ export const createGameSlice: SliceCreator<GameSlice> = (set, get, { api, once, 
       void get().invalidateDashboard();
       return data;
     } catch (err) {
+      if (!current()) return null;
       const gone = err instanceof ApiError && err.code === 'SESSION_NOT_ACTIVE';
       set((s) => ({ game: { ...s.game, status: gone ? 'idle' : 'playing', ...(gone ? { currentSession: null, startedAtMs: null } : {}) } }));
       get().toastError(err);

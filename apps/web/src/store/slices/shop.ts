@@ -1,15 +1,27 @@
 import type { ShopSlice, SliceCreator } from '../types';
 
+/** The shop before its first answer, and again after a session ends (the catalog holds the player's counts). */
+export const initialShopState: ShopSlice['shop'] = {
+  catalog: null,
+  purchasingSku: null,
+  purchaseResult: null,
+  inventory: null,
+  itemNames: {},
+  usingItem: null,
+  useResult: null,
+};
+
 /** shop {catalog, purchasingSku, purchaseResult} and the inventory it fills. */
-export const createShopSlice: SliceCreator<ShopSlice> = (set, get, { api, once }) => ({
-  shop: { catalog: null, purchasingSku: null, purchaseResult: null, inventory: null, itemNames: {}, usingItem: null, useResult: null },
+export const createShopSlice: SliceCreator<ShopSlice> = (set, get, { api, once, session }) => ({
+  shop: initialShopState,
 
   async fetchCatalog() {
+    const current = session.begin();
     try {
       const { data } = await api.catalog();
-      set((s) => ({ shop: { ...s.shop, catalog: data } }));
+      if (current()) set((s) => ({ shop: { ...s.shop, catalog: data } }));
     } catch (err) {
-      get().toastError(err);
+      if (current()) get().toastError(err);
     }
   },
 
@@ -17,8 +29,10 @@ export const createShopSlice: SliceCreator<ShopSlice> = (set, get, { api, once }
     // One key per click: a double click joins the purchase in flight instead of buying twice.
     return once(`purchase:${skuId}`, async (key) => {
       set((s) => ({ shop: { ...s.shop, purchasingSku: skuId, purchaseResult: null } }));
+      const current = session.begin();
       try {
         const { data } = await api.purchase(skuId, 1, key);
+        if (!current()) return null;
         set((s) => ({
           shop: { ...s.shop, purchasingSku: null, purchaseResult: data },
           dashboard: { ...s.dashboard, currencies: data.balances },
@@ -29,6 +43,7 @@ export const createShopSlice: SliceCreator<ShopSlice> = (set, get, { api, once }
         void get().invalidateDashboard();
         return data;
       } catch (err) {
+        if (!current()) return null;
         set((s) => ({ shop: { ...s.shop, purchasingSku: null } }));
         get().toastError(err);
         return null;
@@ -37,11 +52,12 @@ export const createShopSlice: SliceCreator<ShopSlice> = (set, get, { api, once }
   },
 
   async fetchInventory() {
+    const current = session.begin();
     try {
       const { data } = await api.inventory();
-      set((s) => ({ shop: { ...s.shop, inventory: data.items } }));
+      if (current()) set((s) => ({ shop: { ...s.shop, inventory: data.items } }));
     } catch (err) {
-      get().toastError(err);
+      if (current()) get().toastError(err);
     }
   },
 
@@ -58,8 +74,10 @@ export const createShopSlice: SliceCreator<ShopSlice> = (set, get, { api, once }
   async useItem(itemId) {
     if (get().shop.usingItem) return;
     set((s) => ({ shop: { ...s.shop, usingItem: itemId, useResult: null } }));
+    const current = session.begin();
     try {
       const { data } = await once(`use:${itemId}`, (key) => api.useItem(itemId, key));
+      if (!current()) return;
       set((s) => ({
         shop: { ...s.shop, usingItem: null, useResult: { item_id: itemId, reward_items: data.reward_items } },
         dashboard: { ...s.dashboard, currencies: data.balances },
@@ -67,6 +85,7 @@ export const createShopSlice: SliceCreator<ShopSlice> = (set, get, { api, once }
       void get().fetchInventory();
       void get().invalidateDashboard();
     } catch (err) {
+      if (!current()) return;
       set((s) => ({ shop: { ...s.shop, usingItem: null } }));
       get().toastError(err);
     }
