@@ -135,6 +135,40 @@ describe.each(stores)('$name', ({ redis, make }) => {
       expect(await store.count(k, MINUTE, T0)).toBe(0);
     });
 
+    it('gives back one hit of the window it is given', async () => {
+      const k = key();
+      await store.hit(k, MINUTE, T0);
+      await store.hit(k, MINUTE, T0);
+      await store.hit(k, MINUTE, T0 + MINUTE);
+      await store.release(k, MINUTE, T0 + 10);
+      expect(await store.count(k, MINUTE, T0)).toBe(1);
+      expect(await store.count(k, MINUTE, T0 + MINUTE)).toBe(1);
+      await store.release(k, MINUTE, T0);
+      expect(await store.count(k, MINUTE, T0)).toBe(0);
+      expect(await store.hit(k, MINUTE, T0)).toBe(1);
+    });
+
+    it('never releases below zero, so a release after a reset takes no later hit away', async () => {
+      const k = key();
+      await store.release(k, MINUTE, T0);
+      expect(await store.count(k, MINUTE, T0)).toBe(0);
+      await store.hit(k, MINUTE, T0);
+      await store.reset(k, MINUTE, T0);
+      await store.release(k, MINUTE, T0);
+      await store.release(k, MINUTE, T0);
+      expect(await store.hit(k, MINUTE, T0)).toBe(1);
+    });
+
+    it('keeps every concurrent hit and release apart', async () => {
+      const k = key();
+      for (let i = 0; i < 10; i++) await store.hit(k, MINUTE, T0);
+      await Promise.all([
+        ...Array.from({ length: 6 }, () => store.release(k, MINUTE, T0)),
+        ...Array.from({ length: 4 }, () => store.hit(k, MINUTE, T0)),
+      ]);
+      expect(await store.count(k, MINUTE, T0)).toBe(8);
+    });
+
     it('counts concurrent hits exactly once each', async () => {
       const k = key();
       const results = await Promise.all(Array.from({ length: 25 }, () => store.hit(k, MINUTE, T0)));
@@ -162,6 +196,19 @@ describe.runIf(runRedis)('RedisRateLimitStore in Redis', () => {
     await store.hit(k, MINUTE, T0);
     const keys = await admin.keys(`${PREFIX}ttl:*`);
     expect(keys).toHaveLength(1);
+    const ttl = await admin.pttl(keys[0]!);
+    expect(ttl).toBeGreaterThan(0);
+    expect(ttl).toBeLessThanOrEqual(MINUTE);
+  });
+
+  it('keeps the TTL of a counter it releases', async () => {
+    const k = `release-ttl:${randomUUID()}`;
+    await store.hit(k, MINUTE, T0);
+    await store.hit(k, MINUTE, T0);
+    await store.release(k, MINUTE, T0);
+    const keys = await admin.keys(`${PREFIX}release-ttl:*`);
+    expect(keys).toHaveLength(1);
+    expect(await admin.get(keys[0]!)).toBe('1');
     const ttl = await admin.pttl(keys[0]!);
     expect(ttl).toBeGreaterThan(0);
     expect(ttl).toBeLessThanOrEqual(MINUTE);
@@ -233,6 +280,18 @@ describe.runIf(runRedis)('login limits shared across nodes through Redis', () =>
     expectProblem(await login(a.app, player, 'wrong-password'), 401, 'UNAUTHENTICATED');
     expectProblem(await login(b, player, 'wrong-password'), 401, 'UNAUTHENTICATED');
     expectProblem(await login(a.app, player, 'wrong-password'), 401, 'UNAUTHENTICATED');
+    expectProblem(await login(b, player), 429, 'RATE_LIMITED');
+  });
+
+  it('lets no more than the limit of a burst of guesses spread over both nodes be tried', async () => {
+    const { a, b } = nodes;
+    const player = await makePlayer(a.app);
+    const results = await Promise.all(
+      Array.from({ length: 8 }, (_, i) => login(i % 2 === 0 ? a.app : b, player, `wrong-password-${i}`)),
+    );
+    const codes = results.map((r) => r.statusCode);
+    expect(codes.filter((c) => c === 401)).toHaveLength(LIMITS.perHandle);
+    expect(codes.filter((c) => c === 429)).toHaveLength(8 - LIMITS.perHandle);
     expectProblem(await login(b, player), 429, 'RATE_LIMITED');
   });
 

@@ -9,6 +9,12 @@ export interface RateLimitStore {
   hit(key: string, windowMs: number, nowMs: number): Promise<number>;
   /** Reads the count of `key` in the window containing `nowMs`. */
   count(key: string, windowMs: number, nowMs: number): Promise<number>;
+  /**
+   * Takes back one hit of `key` in the window containing `nowMs`: an attempt counted before its
+   * outcome was known, which turned out not to count. Never goes below zero (the counter may have
+   * been reset meanwhile).
+   */
+  release(key: string, windowMs: number, nowMs: number): Promise<void>;
   reset(key: string, windowMs: number, nowMs: number): Promise<void>;
   close(): Promise<void>;
 }
@@ -32,6 +38,14 @@ export class MemoryRateLimitStore implements RateLimitStore {
     return this.#counts.get(windowKey(key, windowMs, nowMs))?.count ?? 0;
   }
 
+  async release(key: string, windowMs: number, nowMs: number): Promise<void> {
+    const k = windowKey(key, windowMs, nowMs);
+    const entry = this.#counts.get(k);
+    if (!entry) return;
+    if (entry.count > 1) entry.count -= 1;
+    else this.#counts.delete(k);
+  }
+
   async reset(key: string, windowMs: number, nowMs: number): Promise<void> {
     this.#counts.delete(windowKey(key, windowMs, nowMs));
   }
@@ -46,6 +60,14 @@ export class MemoryRateLimitStore implements RateLimitStore {
     for (const [k, v] of this.#counts) if (v.expiresAt <= nowMs) this.#counts.delete(k);
   }
 }
+
+// Read and decrement in one step, so a release racing a reset cannot leave a counter at -1 (which
+// DECR on a missing key would, and without a TTL): a reset counter stays reset.
+const RELEASE_SCRIPT = `
+local n = tonumber(redis.call('GET', KEYS[1]) or '0')
+if n > 1 then return redis.call('DECR', KEYS[1]) end
+if n == 1 then redis.call('DEL', KEYS[1]) end
+return 0`;
 
 export class RedisRateLimitStore implements RateLimitStore {
   readonly #redis: Redis;
@@ -66,6 +88,10 @@ export class RedisRateLimitStore implements RateLimitStore {
 
   async count(key: string, windowMs: number, nowMs: number): Promise<number> {
     return Number((await this.#redis.get(this.#prefix + windowKey(key, windowMs, nowMs))) ?? 0);
+  }
+
+  async release(key: string, windowMs: number, nowMs: number): Promise<void> {
+    await this.#redis.eval(RELEASE_SCRIPT, 1, this.#prefix + windowKey(key, windowMs, nowMs));
   }
 
   async reset(key: string, windowMs: number, nowMs: number): Promise<void> {

@@ -1,8 +1,13 @@
 import { SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AuthResponseSchema } from '@playloop/contracts';
+import { openDatabase } from '../../db/database.ts';
+import { MemoryRateLimitStore } from '../../lib/rate-limit.ts';
+import { lockUserForSuspension, suspendUser } from '../users/repo.ts';
 import { buildTestApp, TEST_JWT_SECRET, type TestContext } from '../../../test/build-app.ts';
-import { makePlayer, uniqueSiteId } from '../../../test/factories/players.ts';
+import { makeEvent } from '../../../test/factories/live-ops.ts';
+import { makeAdmin, makePlayer, uniqueSiteId } from '../../../test/factories/players.ts';
+import { untilLockWaiters } from '../../../test/locks.ts';
 import { expectProblem } from '../../../test/problem.ts';
 
 let ctx: TestContext;
@@ -146,6 +151,110 @@ describe('login', () => {
     expect(after.statusCode).toBe(200);
   });
 
+  it('refuses past 5 failures per handle even when the guesses arrive at once', async () => {
+    const player = await makePlayer(ctx.app);
+    const guesses = Array.from({ length: 12 }, (_, i) => (i === 11 ? player.password : `wrong-password-${i}`));
+    const results = await Promise.all(guesses.map((password) => post('/api/auth/login', { site_id: player.user.site_id, password })));
+    const codes = results.map((r) => r.statusCode);
+    expect(codes.filter((c) => c === 401).length).toBeLessThanOrEqual(5);
+    expect(codes.filter((c) => c === 429).length).toBeGreaterThanOrEqual(6);
+    expect(codes.at(-1)).toBe(429);
+  });
+
+  it('counts only failures: neither a successful login nor a refused attempt adds to a limit', async () => {
+    const local = await buildTestApp({ loginLimits: { windowMs: 60_000, perHandle: 2, perAddress: 3 } });
+    const login = (site_id: string, password: string) => local.app.inject({ method: 'POST', url: '/api/auth/login', payload: { site_id, password } });
+    try {
+      const player = await makePlayer(local.app);
+      const handle = player.user.site_id;
+      for (let i = 0; i < 4; i++) expect((await login(handle, player.password)).statusCode).toBe(200);
+      expectProblem(await login(handle, 'wrong-password'), 401, 'UNAUTHENTICATED');
+      expectProblem(await login(handle, 'wrong-password'), 401, 'UNAUTHENTICATED');
+      expectProblem(await login(handle, player.password), 429, 'RATE_LIMITED');
+      expectProblem(await login(handle, player.password), 429, 'RATE_LIMITED');
+      // Two failures from this address so far: one more is still heard, the next is refused.
+      expectProblem(await login(uniqueSiteId(), 'whatever1'), 401, 'UNAUTHENTICATED');
+      expectProblem(await login(uniqueSiteId(), 'whatever1'), 429, 'RATE_LIMITED');
+      local.clock.advance(60_000);
+      expect((await login(handle, player.password)).statusCode).toBe(200);
+    } finally {
+      await local.close();
+    }
+  });
+
+  it('opens no session that comes back when the player is reinstated', async () => {
+    // The store's reset runs after the password check and before the session opens: the
+    // suspension commits exactly there.
+    let suspendDuringLogin: (() => Promise<void>) | null = null;
+    class Racing extends MemoryRateLimitStore {
+      override async reset(key: string, windowMs: number, nowMs: number) {
+        const run = suspendDuringLogin;
+        suspendDuringLogin = null;
+        await run?.();
+        return super.reset(key, windowMs, nowMs);
+      }
+    }
+    const local = await buildTestApp({ rateLimits: new Racing() });
+    try {
+      const player = await makePlayer(local.app);
+      const admin = await makeAdmin(local);
+      suspendDuringLogin = async () => {
+        const res = await local.app.inject({ method: 'POST', url: `/api/admin/players/${player.user.id}/suspend`, headers: admin.headers, payload: { reason: 'raced' } });
+        expect(res.statusCode, res.body).toBe(200);
+      };
+      const raced = await local.app.inject({ method: 'POST', url: '/api/auth/login', payload: { site_id: player.user.site_id, password: player.password } });
+      expect(suspendDuringLogin).toBeNull();
+      await expectNoSessionOutlivesSuspension(local, raced, player.user.id, admin.headers);
+    } finally {
+      await local.close();
+    }
+  });
+
+  // PostgreSQL only: a suspension in progress on another connection, holding the player's row.
+  it.runIf(process.env.DATABASE_URL)('waits for a suspension in progress and opens no session it would miss', async () => {
+    const player = await makePlayer(ctx.app);
+    const admin = await makeAdmin(ctx);
+    const other = await openDatabase({ url: ctx.url!, poolSize: 1 });
+    try {
+      let commit: () => void = () => {};
+      const committed = new Promise<void>((resolve) => (commit = resolve));
+      let suspending!: Promise<void>;
+      const locked = new Promise<void>((resolve, reject) => {
+        suspending = other.db.transaction().execute(async (trx) => {
+          await lockUserForSuspension(trx, player.user.id);
+          await suspendUser(trx, player.user.id, { reason: 'raced', by: admin.user.id, now: ctx.clock.now() });
+          resolve();
+          await committed;
+        });
+        suspending.catch(reject);
+      });
+      await locked;
+      let settled = false;
+      const raced = post('/api/auth/login', { site_id: player.user.site_id, password: player.password }).finally(() => (settled = true));
+      // The login read the player as not suspended (the suspension is not committed) and now
+      // waits on the row, inside the transaction that opens its session.
+      await untilLockWaiters(ctx.db, 1, () => settled);
+      commit();
+      await suspending;
+      await expectNoSessionOutlivesSuspension(ctx, await raced, player.user.id, admin.headers);
+    } finally {
+      await other.close();
+    }
+  });
+
+  it('lets concurrent logins of one player that each advance a logins event all succeed', async () => {
+    // Each login updates the player's row (the progress bumps its state version) and then reads
+    // the suspension under a share lock: taken the other way round, two of them would deadlock.
+    const player = await makePlayer(ctx.app);
+    const event = await makeEvent(ctx, { rules: { metric: 'logins', target: 100 } });
+    const joined = await ctx.app.inject({ method: 'POST', url: `/api/events/${event.id}/participate`, headers: player.headers });
+    expect(joined.statusCode, joined.body).toBe(201);
+    const results = await Promise.all(Array.from({ length: 4 }, () => post('/api/auth/login', { site_id: player.user.site_id, password: player.password })));
+    expect(results.map((r) => r.statusCode)).toEqual([200, 200, 200, 200]);
+    const row = await ctx.db.selectFrom('event_participations').select('progress').where('user_id', '=', player.user.id).executeTakeFirstOrThrow();
+    expect(Number(row.progress)).toBe(4);
+  });
+
   it('rejects bad login bodies', async () => {
     expectProblem(await post('/api/auth/login', { site_id: 'abc' }), 400, 'VALIDATION_FAILED');
     expectProblem(await post('/api/auth/login', { site_id: 'abc', password: 'x', otp: 1 }), 400, 'VALIDATION_FAILED');
@@ -154,6 +263,23 @@ describe('login', () => {
     expectProblem(await post('/api/auth/login', { site_id: 'a\u0000b', password: 'whatever1' }), 400, 'VALIDATION_FAILED');
   });
 });
+
+/** A login that raced a suspension is refused, or its session stays dead after reinstatement. */
+async function expectNoSessionOutlivesSuspension(
+  on: TestContext,
+  raced: Awaited<ReturnType<TestContext['app']['inject']>>,
+  userId: string,
+  adminHeaders: Record<string, string>,
+): Promise<void> {
+  const back = await on.app.inject({ method: 'POST', url: `/api/admin/players/${userId}/reinstate`, headers: adminHeaders });
+  expect(back.statusCode, back.body).toBe(200);
+  if (raced.statusCode !== 200) {
+    expectProblem(raced, 403, 'FORBIDDEN');
+    return;
+  }
+  const token = (raced.json() as { access_token: string }).access_token;
+  expectProblem(await on.app.inject({ method: 'GET', url: '/api/auth/me', headers: { authorization: `Bearer ${token}` } }), 401, 'UNAUTHENTICATED');
+}
 
 describe('per-address limit', () => {
   it('limits failures from one address across handles', async () => {

@@ -5,6 +5,15 @@ export function insertSession(db: Db, session: { id: string; user_id: string; cr
   return db.insertInto('auth_sessions').values(session).execute();
 }
 
+/**
+ * The user's suspension, read under a share lock held until the transaction ends: a suspension
+ * (which locks the row FOR UPDATE) either committed before this read and is seen, or waits for
+ * the transaction, and so for any session it opens.
+ */
+export function lockUserSuspension(trx: Db, userId: string) {
+  return trx.selectFrom('users').select('suspended_at').where('id', '=', userId).forShare().executeTakeFirst();
+}
+
 export function insertRefreshToken(
   db: Db,
   token: { token_hash: string; session_id: string; issued_at: Date; expires_at: Date },

@@ -104,32 +104,63 @@ export function createAuthService(deps: AuthServiceDeps) {
 
     /**
      * Logs in. Unknown handle and wrong password fail alike; failures count per handle and per
-     * address, and past either limit every attempt is refused until the window ends.
+     * address, and past either limit every attempt is refused until the window ends. An attempt
+     * counts from before its password is checked, so guesses sent at once cannot all slip under
+     * the limit; the session opens only if the player is still not suspended as it commits.
      */
     async login(body: LoginBody, ip: string, traceId?: string): Promise<AuthResponse> {
       const nowMs = clock.now().getTime();
-      const [byHandle, byAddress] = await Promise.all([
-        rateLimits.count(handleKey(body.site_id), limits.windowMs, nowMs),
-        rateLimits.count(addressKey(ip), limits.windowMs, nowMs),
+      const byHandle = handleKey(body.site_id);
+      const byAddress = addressKey(ip);
+      // The attempt is counted before its password is checked, in one atomic step per counter:
+      // guesses sent together would otherwise all read the count as it stood before any of them
+      // failed. A slot is held while the check runs; it stays taken if the password is wrong and
+      // is given back otherwise, so the counts are failures plus attempts still in flight.
+      const [handleCount, addressCount] = await Promise.all([
+        rateLimits.hit(byHandle, limits.windowMs, nowMs),
+        rateLimits.hit(byAddress, limits.windowMs, nowMs),
       ]);
-      if (byHandle >= limits.perHandle || byAddress >= limits.perAddress) {
+      const giveBack = () =>
+        Promise.allSettled([rateLimits.release(byHandle, limits.windowMs, nowMs), rateLimits.release(byAddress, limits.windowMs, nowMs)]);
+      if (handleCount > limits.perHandle || addressCount > limits.perAddress) {
+        // A refused attempt checked no password: it is not a failure, and counting it would let a
+        // locked handle run its address's count up (or the other way round).
+        await giveBack();
         throw new DomainError('RATE_LIMITED', 'too many failed logins; try again later');
       }
-      const user = await findUserBySiteId(db, body.site_id);
-      if (!(await verifyPassword(user?.password_hash, body.password)) || !user) {
-        await Promise.all([
-          rateLimits.hit(handleKey(body.site_id), limits.windowMs, nowMs),
-          rateLimits.hit(addressKey(ip), limits.windowMs, nowMs),
-        ]);
-        throw unauthenticated('wrong site_id or password');
+      let user: UserRow | undefined;
+      let passwordOk: boolean;
+      try {
+        user = await findUserBySiteId(db, body.site_id);
+        passwordOk = await verifyPassword(user?.password_hash, body.password);
+      } catch (err) {
+        // Not a wrong password (the database or the hasher failed): nothing to count.
+        await giveBack();
+        throw err;
       }
-      await rateLimits.reset(handleKey(body.site_id), limits.windowMs, nowMs);
+      if (!passwordOk || !user) throw unauthenticated('wrong site_id or password');
+      // The right password: the handle's failures are forgiven, and this attempt's address slot is
+      // given back (the address counts failures only, so a shared address is not locked by logins).
+      await Promise.all([
+        rateLimits.reset(byHandle, limits.windowMs, nowMs),
+        rateLimits.release(byAddress, limits.windowMs, nowMs),
+      ]);
       // Said only to whoever knows the password: a wrong one is refused as for any handle.
       if (user.suspended_at) throw forbidden('this account is suspended');
       const now = clock.now();
+      const signedIn = user;
       return db.transaction().execute(async (trx) => {
-        for (const hook of deps.onLogin ?? []) await hook(trx, user, { now, traceId });
-        return openSession(trx, user, now);
+        for (const hook of deps.onLogin ?? []) await hook(trx, signedIn, { now, traceId });
+        // The suspension above was read before the password check, without a lock: a suspension
+        // committing since then revoked the player's sessions but not this one, which would come
+        // back to life on reinstatement. Read it again under a share lock, after the hooks (which
+        // may update this row; taking the share lock first would let two logins of one player
+        // deadlock on their updates): a suspension in progress holds the row FOR UPDATE, so this
+        // waits for it and sees it, and one starting later waits for this session and revokes it.
+        const suspension = await repo.lockUserSuspension(trx, signedIn.id);
+        if (!suspension) throw unauthenticated('wrong site_id or password');
+        if (suspension.suspended_at) throw forbidden('this account is suspended');
+        return openSession(trx, signedIn, now);
       });
     },
 

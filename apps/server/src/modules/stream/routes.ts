@@ -135,8 +135,20 @@ export const streamRoutes: FastifyPluginAsyncZod<StreamRoutesOptions> = async (
         else openByPlayer.delete(userId);
       });
       unsubscribe = await bus.subscribe(userId, onChange);
-      if (closed) unsubscribe();
-      else send('ready', { user_id: userId });
+      if (closed) {
+        unsubscribe();
+        return;
+      }
+      // The session was checked before the subscription was in place (on a node's first stream
+      // that waits for LISTEN to connect): a revocation committed in between was announced to no
+      // one here. Every later one is heard now, so checking once more closes the gap. A check that
+      // fails for another reason ends the stream too: the client reconnects and is checked afresh.
+      const live = await app.authenticate(request, reply).then(
+        () => true,
+        () => false,
+      );
+      if (!live) res.end();
+      else if (!closed) send('ready', { user_id: userId });
     },
   );
 };

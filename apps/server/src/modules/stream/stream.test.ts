@@ -249,3 +249,54 @@ describe('GET /api/stream across two server nodes on one database', () => {
     }
   });
 });
+
+describe('GET /api/stream opened as its session is revoked', () => {
+  let testDb: TestDatabase;
+  let app: App;
+  let url: string;
+  // The node's LISTEN waits for the test: a logout committing meanwhile is announced before the
+  // node listens, as when LISTEN takes a while to connect.
+  let listenAsked: () => void = () => {};
+  const asked = new Promise<void>((resolve) => (listenAsked = resolve));
+  let letListen: () => void = () => {};
+  const listenMay = new Promise<void>((resolve) => (letListen = resolve));
+
+  beforeAll(async () => {
+    testDb = await createTestDatabase();
+    const database: Database = {
+      ...testDb.database,
+      async listen(channel, onPayload) {
+        listenAsked();
+        await listenMay;
+        return testDb.database.listen(channel, onPayload);
+      },
+    };
+    const config = { jwtSecret: TEST_JWT_SECRET, signupBonusSoft: 1000, resetTimezone: 'UTC' };
+    app = await buildApp({ config, clock: new ManualClock(new Date()), database, web: false });
+    url = await listen(app);
+  });
+  afterAll(async () => {
+    letListen();
+    await app?.close();
+    await testDb?.drop();
+  });
+
+  it('ends without a ready when the logout commits between its session check and its subscription', async () => {
+    const player = await makePlayer(app);
+    const stream = await openStream(url, player.access_token);
+    try {
+      expect(stream.res.status).toBe(200);
+      // The stream has passed its session check and waits for the node to listen.
+      await asked;
+      const out = await app.inject({ method: 'POST', url: '/api/auth/logout', headers: player.headers });
+      expect(out.statusCode).toBe(204);
+      letListen();
+      // Either it ends, or (the bug) it says ready and stays open until the token expires.
+      const first = await Promise.race([stream.ended, stream.waitFor('ready', 10_000).then(() => 'ready')]);
+      expect(first).toBe('ended');
+      expect(stream.events.map((e) => e.event)).toEqual([]);
+    } finally {
+      stream.close();
+    }
+  });
+});
