@@ -129,7 +129,7 @@ export async function buildApp(options: AppOptions) {
   await app.register(eventsAdminRoutes, { prefix: '/api/admin/events', db, clock });
   await app.register(missionsAdminRoutes, { prefix: '/api/admin/missions', db, clock });
   await app.register(gameRoutes, { prefix: '/api/game', db, clock, resetTimezone: options.config.resetTimezone });
-  await app.register(shopRoutes, { prefix: '/api/shop', db, clock });
+  await app.register(shopRoutes, { prefix: '/api/shop', db, clock, resetTimezone: options.config.resetTimezone });
   await app.register(shopAdminRoutes, { prefix: '/api/admin/shop', db, clock });
   await app.register(inventoryRoutes, { prefix: '/api/inventory', db, clock, random: options.random ?? cryptoRandom });
   await app.register(itemCatalogRoutes, { prefix: '/api/items', db });

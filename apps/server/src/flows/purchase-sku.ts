@@ -11,6 +11,13 @@ import { findOfferTakeStockAndCount, findPurchaseByKey, insertPaidPurchase, inse
 import { multiplyBundle } from '../modules/shop/service.ts';
 import { getBalances, lockPlayerAccounts, movesBetween } from '../modules/wallet/ledger.ts';
 
+export interface PurchaseDeps {
+  db: Db;
+  clock: Clock;
+  /** RESET_TIMEZONE: the mission day and week a purchase counts in. */
+  resetTimezone: string;
+}
+
 export interface PurchaseInput {
   userId: string;
   skuId: string;
@@ -39,7 +46,7 @@ const NOT_AN_ATTEMPT = new Set<ErrorCode>(['NOT_FOUND', 'VALIDATION_FAILED']);
  * the failed attempt is recorded afterwards, with its `shop.purchase.failed` event, in a small
  * transaction of its own.
  */
-export async function purchaseSku(deps: { db: Db; clock: Clock }, input: PurchaseInput): Promise<PurchaseOutcome> {
+export async function purchaseSku(deps: PurchaseDeps, input: PurchaseInput): Promise<PurchaseOutcome> {
   const now = deps.clock.now();
   const purchaseId = randomUUID();
   const { userId, skuId, quantity, traceId, idempotencyKey } = input;
@@ -98,7 +105,7 @@ export async function purchaseSku(deps: { db: Db; clock: Clock }, input: Purchas
       // After the accounts and before the grant's write of the users row, as a paying game end
       // does; that write bumps the state version and carries the progress events.
       const progressEvents: OutboxEvent<EnvelopeEventType>[] = [];
-      await advanceProgressForMetric(trx, { userId, metric: 'purchases', delta: 1, now, traceId, carryOutbox: progressEvents });
+      await advanceProgressForMetric(trx, { userId, metric: 'purchases', delta: 1, now, resetTimezone: deps.resetTimezone, traceId, carryOutbox: progressEvents });
       const grant = await grantReward(trx, {
         userId,
         grantKey: `shop:purchase:${purchaseId}`,

@@ -109,7 +109,7 @@ describe('GET /api/admin/events', () => {
     const b = await makePlayer(ctx.app);
     for (const p of [a, b]) await ctx.app.inject({ method: 'POST', url: `/api/events/${event.id}/participate`, headers: p.headers });
     await ctx.db.transaction().execute((trx) =>
-      advanceProgressForPlay(trx, { userId: a.user.id, sessionId: crypto.randomUUID(), gameType: 'reaction', score: 1, durationS: 5, won: false, now: ctx.clock.now() }),
+      advanceProgressForPlay(trx, { userId: a.user.id, sessionId: crypto.randomUUID(), gameType: 'reaction', score: 1, durationS: 5, won: false, now: ctx.clock.now(), resetTimezone: 'UTC' }),
     );
     await ctx.app.inject({ method: 'POST', url: `/api/events/${event.id}/claim`, headers: a.headers });
     const res = await send('GET', '/api/admin/events');
@@ -150,7 +150,7 @@ describe('PATCH /api/admin/events/{id}', () => {
     const play = (p: TestPlayer, n: number) =>
       ctx.db.transaction().execute(async (trx) => {
         for (let i = 0; i < n; i++) {
-          await advanceProgressForPlay(trx, { userId: p.user.id, sessionId: crypto.randomUUID(), gameType: 'reaction', score: 1, durationS: 5, won: false, now: ctx.clock.now() });
+          await advanceProgressForPlay(trx, { userId: p.user.id, sessionId: crypto.randomUUID(), gameType: 'reaction', score: 1, durationS: 5, won: false, now: ctx.clock.now(), resetTimezone: 'UTC' });
         }
       });
     for (const p of [active, done]) await ctx.app.inject({ method: 'POST', url: `/api/events/${event.id}/participate`, headers: p.headers });

@@ -66,6 +66,7 @@ async function play(player: TestPlayer, n = 1, gameType = 'reaction', score = 10
         durationS: 30,
         won: false,
         now: ctx.clock.now(),
+        resetTimezone: 'UTC',
       }),
     );
   }

@@ -22,6 +22,7 @@ const playAs = (player: TestPlayer, p: Play = {}) =>
       durationS: 30,
       won: false,
       now: ctx.clock.now(),
+      resetTimezone: 'UTC',
       ...p,
     }),
   );
@@ -181,7 +182,7 @@ describe('advanceProgressForMetric', () => {
     const plays = await joined(player, { metric: 'games_played', target: 3 });
     const mission = await makeMission(ctx, { period: 'daily', rules: { metric: 'purchases', target: 1 } });
     const updates = await ctx.db.transaction().execute((trx) =>
-      advanceProgressForMetric(trx, { userId: player.user.id, metric: 'purchases', delta: 2, now: ctx.clock.now() }),
+      advanceProgressForMetric(trx, { userId: player.user.id, metric: 'purchases', delta: 2, now: ctx.clock.now(), resetTimezone: 'UTC' }),
     );
     const map = byId(updates);
     expect(map.get(purchases.id)).toMatchObject({ kind: 'event', progress: 2, progress_version: 1 });
@@ -193,7 +194,7 @@ describe('advanceProgressForMetric', () => {
     const player = await makePlayer(ctx.app);
     await joined(player, { metric: 'logins', target: 3 });
     for (const delta of [0, -1, 0.5]) {
-      const updates = await ctx.db.transaction().execute((trx) => advanceProgressForMetric(trx, { userId: player.user.id, metric: 'logins', delta, now: ctx.clock.now() }));
+      const updates = await ctx.db.transaction().execute((trx) => advanceProgressForMetric(trx, { userId: player.user.id, metric: 'logins', delta, now: ctx.clock.now(), resetTimezone: 'UTC' }));
       expect(updates).toEqual([]);
     }
   });

@@ -2,7 +2,7 @@ import { sql } from 'kysely';
 import type { EnvelopeEventType, Metric, ProgressUpdate } from '@playloop/contracts';
 import type { Db } from '../../db/database.ts';
 import { advanceMissionsCtes, type CurrentPeriods } from '../missions/repo.ts';
-import { currentPeriods, resetTimezoneOrDefault } from '../missions/service.ts';
+import { currentPeriods } from '../missions/service.ts';
 import type { OutboxEvent } from '../outbox/service.ts';
 import { addExp } from '../rewards/service.ts';
 import { advanceParticipationsCtes, deltaValues, type MetricDelta, type PlayFilter } from './repo.ts';
@@ -16,8 +16,8 @@ export interface PlayOutcome {
   durationS: number;
   won: boolean;
   now: Date;
-  /** RESET_TIMEZONE, which decides the current mission day and week; the app's zone when absent. */
-  resetTimezone?: string;
+  /** RESET_TIMEZONE, which decides the current mission day and week. */
+  resetTimezone: string;
   /** The trace of the request, for the progress events; a new trace when absent. */
   traceId?: string | undefined;
   /**
@@ -91,13 +91,13 @@ async function advance(
     deltas: MetricDelta[];
     play: PlayFilter;
     now: Date;
-    resetTimezone: string | undefined;
+    resetTimezone: string;
     traceId: string | undefined;
     carryOutbox?: OutboxEvent<EnvelopeEventType>[] | undefined;
   },
 ): Promise<ProgressUpdate[]> {
   if (p.deltas.length === 0) return [];
-  const periods = currentPeriods(p.now, resetTimezoneOrDefault(p.resetTimezone));
+  const periods = currentPeriods(p.now, p.resetTimezone);
   const rows = await advanceMatching(trx, { ...p, periods });
   if (rows.length === 0) return [];
   const updates = rows.map(updateOf);
@@ -150,7 +150,8 @@ export async function advanceProgressForMetric(
     metric: Metric;
     delta: number;
     now: Date;
-    resetTimezone?: string | undefined;
+    /** RESET_TIMEZONE, which decides the current mission day and week. */
+    resetTimezone: string;
     traceId?: string | undefined;
     /** As PlayOutcome.carryOutbox: the caller's later users write bumps the state and carries the events. */
     carryOutbox?: OutboxEvent<EnvelopeEventType>[] | undefined;

@@ -102,7 +102,7 @@ describe('PATCH /api/admin/missions/{id}', () => {
   const play = (p: TestPlayer, n: number) =>
     ctx.db.transaction().execute(async (trx) => {
       for (let i = 0; i < n; i++) {
-        await advanceProgressForPlay(trx, { userId: p.user.id, sessionId: crypto.randomUUID(), gameType: 'reaction', score: 10, durationS: 5, won: false, now: ctx.clock.now() });
+        await advanceProgressForPlay(trx, { userId: p.user.id, sessionId: crypto.randomUUID(), gameType: 'reaction', score: 10, durationS: 5, won: false, now: ctx.clock.now(), resetTimezone: 'UTC' });
       }
     });
   const playerMission = async (p: TestPlayer, id: string) => {

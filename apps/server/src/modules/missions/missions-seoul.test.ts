@@ -20,7 +20,7 @@ const find = (missions: { daily: Mission[]; weekly: Mission[] }, mission: Missio
   [...missions.daily, ...missions.weekly].find((m) => m.id === mission.id);
 const claim = (mission: MissionRow, player: TestPlayer) =>
   ctx.app.inject({ method: 'POST', url: `/api/events/missions/${mission.id}/claim`, headers: player.headers });
-/** One play, as the game-session flow reports it: without a zone, so the app's zone applies. */
+/** One play, as the game-session flow reports it, in the app's zone. */
 const play = (player: TestPlayer) =>
   ctx.db.transaction().execute((trx) =>
     advanceProgressForPlay(trx, {
@@ -31,6 +31,7 @@ const play = (player: TestPlayer) =>
       durationS: 20,
       won: false,
       now: ctx.clock.now(),
+      resetTimezone: 'Asia/Seoul',
     }),
   );
 

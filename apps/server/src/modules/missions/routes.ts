@@ -9,7 +9,7 @@ import {
 } from '@playloop/contracts';
 import { caller } from '../../plugins/auth.ts';
 import { registerPendingSource } from '../rewards/pending.ts';
-import { claimMission, configureResetTimezone, listMissions, pendingMissionRewards, type MissionsDeps } from './service.ts';
+import { claimMission, listMissions, pendingMissionRewards, type MissionsDeps } from './service.ts';
 
 const tags = ['missions'];
 const security = [{ bearerAuth: [] }];
@@ -23,7 +23,6 @@ registerPendingSource(pendingMissionRewards);
  */
 export const missionsRoutes: FastifyPluginAsyncZod<MissionsDeps> = async (app, deps) => {
   // Progress reported by flows that do not pass a zone (game sessions) uses the app's.
-  configureResetTimezone(deps.resetTimezone);
 
   app.get(
     '/',

@@ -37,19 +37,6 @@ export interface MissionsDeps {
   resetTimezone: string;
 }
 
-let configuredResetTimezone = 'UTC';
-
-/**
- * Sets the zone progress uses when its caller names none (the app does this at start from
- * RESET_TIMEZONE); one value per process, so callers that know their zone should pass it.
- */
-export function configureResetTimezone(timeZone: string): void {
-  new Intl.DateTimeFormat('en-US', { timeZone }); // throws on a zone the runtime does not know
-  configuredResetTimezone = timeZone;
-}
-
-export const resetTimezoneOrDefault = (timeZone: string | undefined): string => timeZone ?? configuredResetTimezone;
-
 /** The daily and weekly periods `now` falls in. */
 export function currentPeriods(now: Date, timeZone: string): CurrentPeriods {
   return { daily: periodOf('daily', now, timeZone), weekly: periodOf('weekly', now, timeZone) };

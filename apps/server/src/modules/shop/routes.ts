@@ -8,7 +8,7 @@ import {
   PurchaseResponseSchema,
 } from '@playloop/contracts';
 import type { Db } from '../../db/database.ts';
-import { purchaseSku } from '../../flows/purchase-sku.ts';
+import { purchaseSku, type PurchaseDeps } from '../../flows/purchase-sku.ts';
 import type { Clock } from '../../lib/clock.ts';
 import { caller } from '../../plugins/auth.ts';
 import { listCatalog } from './service.ts';
@@ -17,7 +17,7 @@ const tags = ['shop'];
 const security = [{ bearerAuth: [] }];
 
 /** The player's shop: the catalog on sale now and purchases. */
-export const shopRoutes: FastifyPluginAsyncZod<{ db: Db; clock: Clock }> = async (app, { db, clock }) => {
+export const shopRoutes: FastifyPluginAsyncZod<PurchaseDeps> = async (app, { db, clock, resetTimezone }) => {
   app.get(
     '/catalog',
     {
@@ -41,7 +41,7 @@ export const shopRoutes: FastifyPluginAsyncZod<{ db: Db; clock: Clock }> = async
     },
     async (request, reply) => {
       const outcome = await purchaseSku(
-        { db, clock },
+        { db, clock, resetTimezone },
         {
           userId: caller(request).userId,
           skuId: request.body.sku_id,
