@@ -3,9 +3,11 @@ import { z } from 'zod';
 /** Largest amount or count the API accepts; keeps every sum far inside int8 and JS safe integers. */
 export const MAX_AMOUNT = 1_000_000_000;
 
-export const UuidSchema = z.uuid();
+// Ids a client sends are read in lower case, as PostgreSQL prints them: an id is also part of
+// text keys (accounts' `user:<id>`, grant keys, message keys), where `A` and `a` would differ.
+export const UuidSchema = z.uuid().toLowerCase();
 export const IsoDateTimeSchema = z.iso.datetime({ offset: true });
-export const IdParamsSchema = z.strictObject({ id: z.uuid() });
+export const IdParamsSchema = z.strictObject({ id: UuidSchema });
 
 /** A positive whole amount of currency, exp or items. */
 export const AmountSchema = z.number().int().positive().max(MAX_AMOUNT);

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { UserSchema } from './auth.ts';
-import { IsoDateTimeSchema } from './common.ts';
+import { IsoDateTimeSchema, UuidSchema } from './common.ts';
 import { ProfileResponseSchema } from './profile.ts';
 import { BalancesSchema } from './rewards.ts';
 
@@ -21,7 +21,7 @@ export const PlayerSearchQuerySchema = z.strictObject({
     .regex(/^[^\p{Cc}]*$/u, 'no control characters')
     .optional(),
   limit: z.coerce.number().int().min(1).max(PLAYER_SEARCH_MAX).default(20),
-  before: z.uuid().optional(),
+  before: UuidSchema.optional(),
 });
 
 /** Since when, why and by which operator the player is suspended; null while they may play. */

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { AmountSchema } from './common.ts';
+import { AmountSchema, UuidSchema } from './common.ts';
 
 export const CurrencySchema = z.enum(['soft', 'premium']);
 export const ItemIdSchema = z.string().regex(/^[a-z0-9_]{1,64}$/, 'a-z, 0-9 and _, at most 64');
@@ -58,13 +58,13 @@ export const RewardGrantSchema = z.object({
  */
 export const RewardHistoryQuerySchema = z.strictObject({
   limit: z.coerce.number().int().min(1).max(200).default(50),
-  before: z.uuid().optional(),
+  before: UuidSchema.optional(),
 });
 /** `next_before` is the last grant of the page when more may follow, else null. */
 export const RewardHistoryResponseSchema = z.object({ items: z.array(RewardGrantSchema), next_before: z.uuid().nullable() });
 
 export const DistributeBodySchema = z.strictObject({
-  user_id: z.uuid(),
+  user_id: UuidSchema,
   bundle: RewardBundleSchema,
   reason: z.string().trim().min(1).max(200),
 });

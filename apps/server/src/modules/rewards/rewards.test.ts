@@ -5,6 +5,7 @@ import { buildTestApp, type TestContext } from '../../../test/build-app.ts';
 import { makeAdmin, makePlayer, type TestPlayer } from '../../../test/factories/players.ts';
 import { expectLedgerClean } from '../../../test/ledger.ts';
 import { expectProblem } from '../../../test/problem.ts';
+import { listOutboxRows } from '../outbox/repo.ts';
 import { getBalances } from '../wallet/ledger.ts';
 import { grantReward } from './service.ts';
 
@@ -126,6 +127,23 @@ describe('POST /api/rewards/distribute', () => {
     ]) {
       expectProblem(await distribute(body, `v-${Math.random()}`), 400, 'VALIDATION_FAILED');
     }
+  });
+});
+
+describe('POST /api/rewards/distribute: ids in capitals', () => {
+  it('pays the player an upper-case user_id names, as the lower-case one (no 500), and its event names them as stored', async () => {
+    const player = await makePlayer(ctx.app);
+    const res = await distribute({ user_id: player.user.id.toUpperCase(), bundle: { currencies: { soft: 5 }, exp: 1 }, reason: 'caps' }, `caps-${player.user.id}`);
+    expect(res.statusCode, res.body).toBe(201);
+    expect(DistributeResponseSchema.parse(res.json())).toMatchObject({ user_id: player.user.id, balances: { soft: 1005, premium: 0 } });
+    const granted = (await listOutboxRows(ctx.db, { userId: player.user.id })).filter((r) => r.event_type === 'reward.granted');
+    expect(granted).toHaveLength(2);
+    for (const row of granted) expect(JSON.stringify(row.envelope)).toContain(`"user_id":"${player.user.id}"`);
+    // A path id in capitals is the same id.
+    const page = await ctx.app.inject({ method: 'GET', url: `/api/admin/players/${player.user.id.toUpperCase()}`, headers: admin.headers });
+    expect(page.statusCode).toBe(200);
+    expect(page.json().user.id).toBe(player.user.id);
+    await expectLedgerClean(ctx.db);
   });
 });
 
