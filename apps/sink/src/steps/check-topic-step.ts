@@ -11,7 +11,8 @@ export function createCheckTopicStep(topicPrefix: string): Step<Envelope, Envelo
     if (message.topic !== expected) {
       return dlq('check-topic', 'wrong_topic', `${envelope.event_type} belongs on ${expected}, not ${message.topic}`);
     }
-    if (message.key !== null && message.key.toString('utf8') !== envelope.user_id) {
+    // A message with no key was spread over partitions by the producer: its user's order is lost.
+    if (message.key === null || message.key.toString('utf8') !== envelope.user_id) {
       return dlq('check-topic', 'wrong_key', 'the message key is not the envelope user_id');
     }
     return ok(envelope);

@@ -44,6 +44,7 @@ describe('sink steps', () => {
     ],
     ['an envelope on the wrong topic', { topic: 'pl.shop.v1' }, 'check-topic', 'wrong_topic'],
     ['an envelope keyed by someone else', { key: Buffer.from(randomUUID()) }, 'check-topic', 'wrong_key'],
+    ['an envelope with no key (no partition keeps its user in order)', { key: null }, 'check-topic', 'wrong_key'],
   ])('sends %s to the DLQ with the original bytes', (_name, overrides, step, reason) => {
     const bad = message(overrides);
     const out = run([message(), bad, message()]);
