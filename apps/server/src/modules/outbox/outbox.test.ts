@@ -4,7 +4,8 @@ import { examplePayloads, parseEnvelope, type Envelope } from '@playloop/contrac
 import { buildTestApp, type TestContext } from '../../../test/build-app.ts';
 import { makeEvent, makeMission, uniqueKey } from '../../../test/factories/live-ops.ts';
 import { makeAdmin, makePlayer } from '../../../test/factories/players.ts';
-import { listOutboxRows } from './repo.ts';
+import { createOutboxRelay } from './relay.ts';
+import { listOutboxRows, markOutboxPublished, readOutboxBacklog } from './repo.ts';
 import { appendOutbox, appendOutboxEvents, pruneOutbox } from './service.ts';
 
 let ctx: TestContext;
@@ -115,6 +116,35 @@ describe('pruneOutbox', () => {
     const left = (await listOutboxRows(ctx.db, { userId })).map((r) => r.event_id);
     expect(left).not.toContain(oldPublished);
     expect(left).toEqual(expect.arrayContaining([recentPublished, oldUnpublished, atTheEdge]));
+  });
+});
+
+describe('published_total', () => {
+  it('counts every row the relay published once and never goes down, the retention sweep and a second mark included', async () => {
+    // Its own app: the shared one's other tests write rows this count would see.
+    const local = await buildTestApp();
+    try {
+      const relay = createOutboxRelay({ db: local.db, clock: local.clock, publisher: { name: 'null', publish: async () => {} } });
+      await makePlayer(local.app);
+      await makePlayer(local.app);
+      await relay.drain();
+      const published = (await readOutboxBacklog(local.db)).published_total;
+      // Each signup writes its events; all of them were published, each counted once.
+      const rows = await sql<{ n: number }>`SELECT count(*)::int AS n FROM outbox WHERE published_at IS NOT NULL`.execute(local.db);
+      expect(published).toBe(rows.rows[0]!.n);
+      expect(published).toBeGreaterThan(0);
+      // A batch marked again (a node that lost its lease finishing late) counts nothing more.
+      const ids = (await sql<{ id: number }>`SELECT id FROM outbox ORDER BY id`.execute(local.db)).rows.map((r) => Number(r.id));
+      await markOutboxPublished(local.db, { owner: '00000000-0000-4000-8000-000000000000', ids }, local.clock.now());
+      expect((await readOutboxBacklog(local.db)).published_total).toBe(published);
+      // A week later the sweep deletes the rows; the count stays.
+      local.clock.advance(8 * 24 * 3_600_000);
+      expect(await pruneOutbox(local.db, local.clock.now(), 168)).toBeGreaterThan(0);
+      expect((await readOutboxBacklog(local.db)).published_total).toBe(published);
+      expect((await relay.stats()).published_total).toBe(published);
+    } finally {
+      await local.close();
+    }
   });
 });
 

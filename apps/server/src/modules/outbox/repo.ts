@@ -180,9 +180,11 @@ export interface LeasedBatch {
 /** Marks a claimed batch published and ends its lease, in one statement. */
 export async function markOutboxPublished(db: Db, batch: LeasedBatch, now: Date): Promise<void> {
   if (batch.ids.length === 0) return;
+  // A row counts once: a batch taken over and published again by another node is not counted twice.
   await sql`
-    WITH ended AS (DELETE FROM outbox_leases WHERE owner = ${batch.owner}::uuid AND first_id = ${batch.ids[0]!})
-    UPDATE outbox SET published_at = ${now} WHERE id = ANY(${idArray(batch.ids)})`.execute(db);
+    WITH ended AS (DELETE FROM outbox_leases WHERE owner = ${batch.owner}::uuid AND first_id = ${batch.ids[0]!}),
+    marked AS (UPDATE outbox SET published_at = ${now} WHERE id = ANY(${idArray(batch.ids)}) AND published_at IS NULL RETURNING 1)
+    UPDATE outbox_counters SET published_total = published_total + (SELECT count(*) FROM marked)`.execute(db);
 }
 
 /**
@@ -212,7 +214,7 @@ export async function readOutboxBacklog(db: Db): Promise<OutboxBacklog> {
     SELECT
       count(*) FILTER (WHERE published_at IS NULL) AS pending,
       min(created_at) FILTER (WHERE published_at IS NULL) AS oldest,
-      count(*) FILTER (WHERE published_at IS NOT NULL) AS published
+      (SELECT published_total FROM outbox_counters) AS published
     FROM outbox`.execute(db);
   const row = result.rows[0];
   return {
