@@ -8,14 +8,18 @@ declare module 'fastify' {
     auth: AuthenticatedCaller | null;
   }
   interface FastifyInstance {
-    /** preHandler: a valid bearer token of a live session, else 401. */
+    /**
+     * A route's onRequest hook: a valid bearer token of a live session, else 401. It runs before
+     * the request is parsed and validated, so a caller without the right to a route learns
+     * nothing about its input (401/403, never a 400 with field details).
+     */
     authenticate: (request: FastifyRequest, reply: FastifyReply) => Promise<void>;
-    /** preHandler: an authenticated admin, else 401 or 403. */
+    /** A route's onRequest hook: an authenticated admin, else 401 or 403. */
     requireAdmin: (request: FastifyRequest, reply: FastifyReply) => Promise<void>;
   }
 }
 
-/** The caller's verified claims; only call behind the `authenticate` preHandler. */
+/** The caller's verified claims; only call behind the `authenticate` hook. */
 export function caller(request: FastifyRequest): AuthenticatedCaller {
   if (!request.auth) throw unauthenticated();
   return request.auth;

@@ -98,10 +98,10 @@ function replay(reply: FastifyReply, row: IdempotencyRow): FastifyReply {
 /**
  * Stripe-style idempotency keys for every route that writes (SPEC "Idempotency").
  *
- * Hook order: Fastify runs app-level preHandlers before a route's own, and `request.auth` is set
- * by the route's `authenticate`/`requireAdmin` preHandler. So instead of an app-level hook, the
- * plugin appends its claim step to each route's own preHandler list (onRoute), where it runs after
- * authentication and validation and just before the handler. Register it before the routes.
+ * Hook order: `request.auth` is set by the route's `authenticate`/`requireAdmin` onRequest hook,
+ * before validation. The plugin appends its claim step to each route's own preHandler list
+ * (onRoute), where it runs after authentication and validation and just before the handler.
+ * Register it before the routes.
  *
  * The claim is an insert that goes first (never read-then-insert); the winner runs the handler and
  * its onSend stores the response; a request with the same key and fingerprint replays it with

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { IsoDateTimeSchema, MAX_AMOUNT } from './common.ts';
+import { IsoDateTimeSchema, MAX_AMOUNT, WindowDateTimeSchema } from './common.ts';
 import { MetricSchema, type Metric } from './progress.ts';
 import { BalancesSchema, RewardBundleSchema, RewardItemSchema } from './rewards.ts';
 
@@ -137,8 +137,8 @@ export const CreateEventBodySchema = z
     title: EventTitleSchema,
     description: DescriptionSchema.default(''),
     type: EventTypeSchema,
-    starts_at: IsoDateTimeSchema,
-    ends_at: IsoDateTimeSchema,
+    starts_at: WindowDateTimeSchema,
+    ends_at: WindowDateTimeSchema,
     rules: EventRulesSchema,
     reward_bundle: RewardBundleSchema,
   })
@@ -150,8 +150,8 @@ export const UpdateEventBodySchema = z
   .strictObject({
     title: EventTitleSchema.optional(),
     description: DescriptionSchema.optional(),
-    starts_at: IsoDateTimeSchema.optional(),
-    ends_at: IsoDateTimeSchema.optional(),
+    starts_at: WindowDateTimeSchema.optional(),
+    ends_at: WindowDateTimeSchema.optional(),
     rules: EventRulesSchema.optional(),
     reward_bundle: RewardBundleSchema.optional(),
   })

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { AmountSchema, IsoDateTimeSchema, MAX_AMOUNT } from './common.ts';
+import { AmountSchema, MAX_AMOUNT, WindowDateTimeSchema } from './common.ts';
 import { BalancesSchema, CurrencySchema, RewardBundleSchema } from './rewards.ts';
 
 /** Most units of one SKU a single purchase may take. */
@@ -98,8 +98,8 @@ export const CreateSkuBodySchema = z
     /** Initial stock; absent or null for unlimited. */
     stock: StockSchema.nullable().optional(),
     per_user_limit: PerUserLimitSchema.nullable().optional(),
-    available_from: IsoDateTimeSchema.nullable().optional(),
-    available_until: IsoDateTimeSchema.nullable().optional(),
+    available_from: WindowDateTimeSchema.nullable().optional(),
+    available_until: WindowDateTimeSchema.nullable().optional(),
     active: z.boolean().default(true),
   })
   .refine(skuWindowOrdered, skuWindowError)
@@ -122,8 +122,8 @@ export const UpdateSkuBodySchema = z
     segment: ShopSegmentSchema.optional(),
     stock: StockSchema.nullable().optional(),
     per_user_limit: PerUserLimitSchema.nullable().optional(),
-    available_from: IsoDateTimeSchema.nullable().optional(),
-    available_until: IsoDateTimeSchema.nullable().optional(),
+    available_from: WindowDateTimeSchema.nullable().optional(),
+    available_until: WindowDateTimeSchema.nullable().optional(),
     active: z.boolean().optional(),
   })
   .refine((b) => Object.keys(b).length > 0, 'change at least one field')

@@ -38,7 +38,7 @@ export const authRoutes: FastifyPluginAsyncZod<{ authService: AuthService }> = a
     '/logout',
     {
       schema: { tags, security: bearer, headers: AuthHeadersSchema, body: LogoutBodySchema },
-      preHandler: app.authenticate,
+      onRequest: app.authenticate,
     },
     async (request, reply) => {
       await authService.logout(caller(request));
@@ -50,7 +50,7 @@ export const authRoutes: FastifyPluginAsyncZod<{ authService: AuthService }> = a
     '/me',
     {
       schema: { tags, security: bearer, headers: AuthHeadersSchema, querystring: NoQuerySchema, response: { 200: MeResponseSchema } },
-      preHandler: app.authenticate,
+      onRequest: app.authenticate,
     },
     async (request) => authService.me(caller(request).userId),
   );

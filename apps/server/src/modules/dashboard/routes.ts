@@ -30,7 +30,7 @@ export const dashboardRoutes: FastifyPluginAsyncZod<DashboardDeps> = async (app,
           304: z.null().describe('Not modified: the copy the If-None-Match names is current; no body'),
         },
       },
-      preHandler: app.authenticate,
+      onRequest: app.authenticate,
     },
     async (request, reply) => {
       const { userId, versions } = caller(request);

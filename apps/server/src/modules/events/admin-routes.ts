@@ -20,7 +20,7 @@ export const eventsAdminRoutes: FastifyPluginAsyncZod<EventsDeps> = async (app, 
     {
       prefixTrailingSlash: 'no-slash',
       schema: { tags, security, headers: AuthHeadersSchema, querystring: NoQuerySchema, response: { 200: AdminEventListResponseSchema } },
-      preHandler: app.requireAdmin,
+      onRequest: app.requireAdmin,
     },
     async () => ({ items: await listEventsForOperator(deps) }),
   );
@@ -30,7 +30,7 @@ export const eventsAdminRoutes: FastifyPluginAsyncZod<EventsDeps> = async (app, 
     {
       prefixTrailingSlash: 'no-slash',
       schema: { tags, security, headers: AuthHeadersSchema, body: CreateEventBodySchema, response: { 201: AdminEventSchema } },
-      preHandler: app.requireAdmin,
+      onRequest: app.requireAdmin,
     },
     async (request, reply) => reply.code(201).send(await createEvent(deps, request.body)),
   );
@@ -46,7 +46,7 @@ export const eventsAdminRoutes: FastifyPluginAsyncZod<EventsDeps> = async (app, 
         body: UpdateEventBodySchema,
         response: { 200: AdminEventSchema },
       },
-      preHandler: app.requireAdmin,
+      onRequest: app.requireAdmin,
     },
     async (request) => changeEvent(deps, request.params.id, request.body),
   );

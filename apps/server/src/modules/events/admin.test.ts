@@ -188,3 +188,47 @@ describe('PATCH /api/admin/events/{id}', () => {
     expectProblem(await send('PATCH', '/api/admin/events/nope', { title: 'x' }), 400, 'VALIDATION_FAILED');
   });
 });
+
+describe('operator windows outside 1970-9998 (UTC)', () => {
+  it.each([
+    ['an end in year 10000 UTC (9999 as written, with its offset)', { ends_at: '9999-12-31T23:00:00-05:00' }],
+    ['a start in year -1 UTC', { starts_at: '0000-01-01T00:00:00+01:00' }],
+    ['a window in the first century', { starts_at: '0010-01-01T00:00:00Z', ends_at: '0040-01-01T00:00:00Z' }],
+    ['a start before 1970', { starts_at: '1969-12-31T23:59:59Z' }],
+  ])('%s: 400, nothing stored, players unaffected', async (_what, window) => {
+    const player = await makePlayer(ctx.app);
+    const before = await countEvents();
+    expectProblem(await send('POST', '/api/admin/events', validBody(window)), 400, 'VALIDATION_FAILED');
+    const event = await makeEvent(ctx);
+    expectProblem(await send('PATCH', `/api/admin/events/${event.id}`, window), 400, 'VALIDATION_FAILED');
+    expect(await countEvents()).toBe(before + 1);
+    expect((await send('GET', '/api/events', undefined, player)).statusCode).toBe(200);
+    expect((await send('GET', '/api/dashboard', undefined, player)).statusCode).toBe(200);
+  });
+
+  it('refuses a SKU window outside them too', async () => {
+    const sku = { sku_id: uniqueKey('win').toLowerCase(), name: 'Window', price: 1, currency_type: 'soft', bundle: { exp: 1 } };
+    expectProblem(await send('POST', '/api/admin/shop/skus', { ...sku, available_until: '9999-12-31T23:00:00-05:00' }), 400, 'VALIDATION_FAILED');
+    expect((await send('POST', '/api/admin/shop/skus', sku)).statusCode).toBe(201);
+    expectProblem(await send('PATCH', `/api/admin/shop/skus/${sku.sku_id}`, { available_from: '0040-01-01T00:00:00Z' }), 400, 'VALIDATION_FAILED');
+  });
+});
+
+describe('POSTs that take no input', () => {
+  it('refuse a body with fields (400, nothing changed) and take none or {}', async () => {
+    const event = await makeEvent(ctx);
+    const p = await makePlayer(ctx.app);
+    const participate = (payload?: unknown) => send('POST', `/api/events/${event.id}/participate`, payload, p);
+    expectProblem(await participate({ event_id: 'another' }), 400, 'VALIDATION_FAILED');
+    expect(await ctx.db.selectFrom('event_participations').select('user_id').where('user_id', '=', p.user.id).execute()).toEqual([]);
+    expect((await participate({})).statusCode).toBe(201);
+    expect((await participate()).statusCode).toBe(200);
+    expectProblem(await send('POST', `/api/events/${event.id}/claim`, { force: true }, p), 400, 'VALIDATION_FAILED');
+
+    const suspended = await makePlayer(ctx.app);
+    expect((await send('POST', `/api/admin/players/${suspended.user.id}/suspend`, { reason: 'spam' })).statusCode).toBe(200);
+    expectProblem(await send('POST', `/api/admin/players/${suspended.user.id}/reinstate`, { force: true }), 400, 'VALIDATION_FAILED');
+    const row = await ctx.db.selectFrom('users').select('suspended_at').where('id', '=', suspended.user.id).executeTakeFirstOrThrow();
+    expect(row.suspended_at).not.toBeNull();
+  });
+});

@@ -7,6 +7,7 @@ import {
   EventProgressBodySchema,
   IdempotencyHeadersSchema,
   IdParamsSchema,
+  NoBodySchema,
   ParticipationSchema,
 } from '@playloop/contracts';
 import { caller } from '../../plugins/auth.ts';
@@ -32,7 +33,7 @@ export const eventsRoutes: FastifyPluginAsyncZod<EventsDeps> = async (app, deps)
         querystring: EventListQuerySchema,
         response: { 200: EventListResponseSchema },
       },
-      preHandler: app.authenticate,
+      onRequest: app.authenticate,
     },
     async (request) => ({ items: await listEvents(deps, caller(request).userId, { active: request.query.active }) }),
   );
@@ -45,9 +46,10 @@ export const eventsRoutes: FastifyPluginAsyncZod<EventsDeps> = async (app, deps)
         security,
         headers: IdempotencyHeadersSchema,
         params: IdParamsSchema,
+        body: NoBodySchema,
         response: { 200: ParticipationSchema, 201: ParticipationSchema },
       },
-      preHandler: app.authenticate,
+      onRequest: app.authenticate,
     },
     async (request, reply) => {
       const { created, participation } = await participate(deps, caller(request).userId, request.params.id, request.traceId);
@@ -66,7 +68,7 @@ export const eventsRoutes: FastifyPluginAsyncZod<EventsDeps> = async (app, deps)
         body: EventProgressBodySchema,
         response: { 200: ParticipationSchema },
       },
-      preHandler: app.authenticate,
+      onRequest: app.authenticate,
     },
     async (request) => reportProgress(deps, caller(request).userId, request.params.id, request.body, request.traceId),
   );
@@ -79,9 +81,10 @@ export const eventsRoutes: FastifyPluginAsyncZod<EventsDeps> = async (app, deps)
         security,
         headers: IdempotencyHeadersSchema,
         params: IdParamsSchema,
+        body: NoBodySchema,
         response: { 200: EventClaimResponseSchema },
       },
-      preHandler: app.authenticate,
+      onRequest: app.authenticate,
     },
     async (request) => claimEvent(deps, caller(request).userId, request.params.id, request.traceId),
   );

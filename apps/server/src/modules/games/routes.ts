@@ -38,7 +38,7 @@ export const gameRoutes: FastifyPluginAsyncZod<{ db: Db; clock: Clock; resetTime
         body: StartSessionBodySchema,
         response: { 201: StartSessionResponseSchema },
       },
-      preHandler: app.authenticate,
+      onRequest: app.authenticate,
     },
     async (request, reply) => {
       const started = await startGameSession({ db, clock }, { userId: caller(request).userId, gameType: request.body.game_type, traceId: request.traceId });
@@ -57,7 +57,7 @@ export const gameRoutes: FastifyPluginAsyncZod<{ db: Db; clock: Clock; resetTime
         body: EndSessionBodySchema,
         response: { 200: EndSessionResponseSchema },
       },
-      preHandler: app.authenticate,
+      onRequest: app.authenticate,
     },
     async (request) =>
       endGameSession(
@@ -77,7 +77,7 @@ export const gameRoutes: FastifyPluginAsyncZod<{ db: Db; clock: Clock; resetTime
     '/sessions/recent',
     {
       schema: { tags, security, headers: AuthHeadersSchema, querystring: LimitQuerySchema(50, 10), response: { 200: GameSessionListSchema } },
-      preHandler: app.authenticate,
+      onRequest: app.authenticate,
     },
     async (request) => ({ items: await listRecentSessions(db, caller(request).userId, request.query.limit) }),
   );
@@ -86,7 +86,7 @@ export const gameRoutes: FastifyPluginAsyncZod<{ db: Db; clock: Clock; resetTime
     '/sessions/active',
     {
       schema: { tags, security, headers: AuthHeadersSchema, querystring: NoQuerySchema, response: { 200: GameSessionListSchema } },
-      preHandler: app.authenticate,
+      onRequest: app.authenticate,
     },
     async (request) => ({ items: await listActive(db, caller(request).userId) }),
   );

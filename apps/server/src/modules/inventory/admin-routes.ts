@@ -23,7 +23,7 @@ export const adminItemRoutes: FastifyPluginAsyncZod<{ db: Db; clock: Clock }> = 
     {
       prefixTrailingSlash: 'no-slash',
       schema: { tags, security, headers: AuthHeadersSchema, querystring: NoQuerySchema, response: { 200: ItemListResponseSchema } },
-      preHandler: app.requireAdmin,
+      onRequest: app.requireAdmin,
     },
     async () => listItemDefinitions(db),
   );
@@ -33,7 +33,7 @@ export const adminItemRoutes: FastifyPluginAsyncZod<{ db: Db; clock: Clock }> = 
     {
       prefixTrailingSlash: 'no-slash',
       schema: { tags, security, headers: IdempotencyHeadersSchema, body: CreateItemBodySchema, response: { 201: ItemSchema } },
-      preHandler: app.requireAdmin,
+      onRequest: app.requireAdmin,
     },
     async (request, reply) => reply.code(201).send(await defineItem({ db, clock }, request.body)),
   );
@@ -49,7 +49,7 @@ export const adminItemRoutes: FastifyPluginAsyncZod<{ db: Db; clock: Clock }> = 
         body: UpdateItemBodySchema,
         response: { 200: ItemSchema },
       },
-      preHandler: app.requireAdmin,
+      onRequest: app.requireAdmin,
     },
     async (request) => changeItem({ db }, request.params.item_id, request.body),
   );

@@ -21,7 +21,7 @@ export const inventoryRoutes: FastifyPluginAsyncZod<InventoryDeps> = async (app,
     {
       prefixTrailingSlash: 'no-slash',
       schema: { tags, security, headers: AuthHeadersSchema, querystring: NoQuerySchema, response: { 200: InventoryResponseSchema } },
-      preHandler: app.authenticate,
+      onRequest: app.authenticate,
     },
     async (request) => getInventory(deps.db, caller(request).userId),
   );
@@ -37,7 +37,7 @@ export const inventoryRoutes: FastifyPluginAsyncZod<InventoryDeps> = async (app,
         body: UseItemBodySchema,
         response: { 200: UseItemResponseSchema },
       },
-      preHandler: app.authenticate,
+      onRequest: app.authenticate,
     },
     async (request, reply) => {
       const outcome = await useItem(deps, {
@@ -59,7 +59,7 @@ export const itemCatalogRoutes: FastifyPluginAsyncZod<Pick<InventoryDeps, 'db'>>
     {
       prefixTrailingSlash: 'no-slash',
       schema: { tags, security, headers: AuthHeadersSchema, querystring: NoQuerySchema, response: { 200: ItemCatalogResponseSchema } },
-      preHandler: app.authenticate,
+      onRequest: app.authenticate,
     },
     async () => listItemCatalog(deps.db),
   );

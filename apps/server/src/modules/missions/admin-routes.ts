@@ -22,7 +22,7 @@ export const missionsAdminRoutes: FastifyPluginAsyncZod<{ db: Db; clock: Clock }
     {
       prefixTrailingSlash: 'no-slash',
       schema: { tags, security, headers: AuthHeadersSchema, querystring: NoQuerySchema, response: { 200: AdminMissionListResponseSchema } },
-      preHandler: app.requireAdmin,
+      onRequest: app.requireAdmin,
     },
     async () => ({ items: await listMissionsForOperator(deps.db) }),
   );
@@ -32,7 +32,7 @@ export const missionsAdminRoutes: FastifyPluginAsyncZod<{ db: Db; clock: Clock }
     {
       prefixTrailingSlash: 'no-slash',
       schema: { tags, security, headers: AuthHeadersSchema, body: CreateMissionBodySchema, response: { 201: AdminMissionSchema } },
-      preHandler: app.requireAdmin,
+      onRequest: app.requireAdmin,
     },
     async (request, reply) => reply.code(201).send(await createMission(deps, request.body)),
   );
@@ -48,7 +48,7 @@ export const missionsAdminRoutes: FastifyPluginAsyncZod<{ db: Db; clock: Clock }
         body: UpdateMissionBodySchema,
         response: { 200: AdminMissionSchema },
       },
-      preHandler: app.requireAdmin,
+      onRequest: app.requireAdmin,
     },
     async (request) => changeMission(deps, request.params.id, request.body),
   );

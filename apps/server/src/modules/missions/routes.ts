@@ -3,6 +3,7 @@ import {
   AuthHeadersSchema,
   IdempotencyHeadersSchema,
   IdParamsSchema,
+  NoBodySchema,
   MissionClaimResponseSchema,
   MissionsResponseSchema,
   NoQuerySchema,
@@ -29,7 +30,7 @@ export const missionsRoutes: FastifyPluginAsyncZod<MissionsDeps> = async (app, d
     {
       prefixTrailingSlash: 'no-slash',
       schema: { tags, security, headers: AuthHeadersSchema, querystring: NoQuerySchema, response: { 200: MissionsResponseSchema } },
-      preHandler: app.authenticate,
+      onRequest: app.authenticate,
     },
     async (request) => listMissions(deps, caller(request).userId),
   );
@@ -42,9 +43,10 @@ export const missionsRoutes: FastifyPluginAsyncZod<MissionsDeps> = async (app, d
         security,
         headers: IdempotencyHeadersSchema,
         params: IdParamsSchema,
+        body: NoBodySchema,
         response: { 200: MissionClaimResponseSchema },
       },
-      preHandler: app.authenticate,
+      onRequest: app.authenticate,
     },
     async (request) => claimMission(deps, caller(request).userId, request.params.id, request.traceId),
   );

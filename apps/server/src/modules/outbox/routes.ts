@@ -30,7 +30,7 @@ export const pipelineRoutes: FastifyPluginAsyncZod<PipelineRoutesOptions> = asyn
     '/pipeline',
     {
       schema: { tags, security, headers: AuthHeadersSchema, querystring: NoQuerySchema, response: { 200: PipelineResponseSchema } },
-      preHandler: app.requireAdmin,
+      onRequest: app.requireAdmin,
     },
     async () => {
       const idle: RelayStatus = {
@@ -58,7 +58,7 @@ export const pipelineRoutes: FastifyPluginAsyncZod<PipelineRoutesOptions> = asyn
         querystring: KpisQuerySchema,
         response: { 200: KpisResponseSchema },
       },
-      preHandler: app.requireAdmin,
+      onRequest: app.requireAdmin,
     },
     async (request) => {
       // Default: the last seven UTC days up to today.

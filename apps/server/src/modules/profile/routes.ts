@@ -19,7 +19,7 @@ export const profileRoutes: FastifyPluginAsyncZod<ProfileDeps> = async (app, dep
         querystring: ProfileQuerySchema,
         response: { 200: ProfileResponseSchema },
       },
-      preHandler: app.authenticate,
+      onRequest: app.authenticate,
     },
     async (request) => getProfile(deps, caller(request).userId),
   );

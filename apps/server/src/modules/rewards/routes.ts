@@ -28,7 +28,7 @@ export const rewardsRoutes: FastifyPluginAsyncZod<{ db: Db; clock: Clock }> = as
     '/pending',
     {
       schema: { tags, security, headers: AuthHeadersSchema, querystring: NoQuerySchema, response: { 200: PendingRewardsResponseSchema } },
-      preHandler: app.authenticate,
+      onRequest: app.authenticate,
     },
     async (request) => {
       const items = await listPendingRewards(db, caller(request).userId, clock.now());
@@ -46,7 +46,7 @@ export const rewardsRoutes: FastifyPluginAsyncZod<{ db: Db; clock: Clock }> = as
         querystring: RewardHistoryQuerySchema,
         response: { 200: RewardHistoryResponseSchema },
       },
-      preHandler: app.authenticate,
+      onRequest: app.authenticate,
     },
     async (request) => rewardHistory(db, caller(request).userId, request.query),
   );
@@ -61,7 +61,7 @@ export const rewardsRoutes: FastifyPluginAsyncZod<{ db: Db; clock: Clock }> = as
         body: DistributeBodySchema,
         response: { 201: DistributeResponseSchema },
       },
-      preHandler: app.requireAdmin,
+      onRequest: app.requireAdmin,
     },
     async (request, reply) => {
       const result = await distributeReward(

@@ -21,7 +21,7 @@ export const shopAdminRoutes: FastifyPluginAsyncZod<{ db: Db; clock: Clock }> = 
     '/skus',
     {
       schema: { tags, security, headers: AuthHeadersSchema, querystring: NoQuerySchema, response: { 200: AdminSkuListResponseSchema } },
-      preHandler: app.requireAdmin,
+      onRequest: app.requireAdmin,
     },
     async () => ({ items: await listSkusForOperator(db) }),
   );
@@ -30,7 +30,7 @@ export const shopAdminRoutes: FastifyPluginAsyncZod<{ db: Db; clock: Clock }> = 
     '/skus',
     {
       schema: { tags, security, headers: AuthHeadersSchema, body: CreateSkuBodySchema, response: { 201: AdminSkuSchema } },
-      preHandler: app.requireAdmin,
+      onRequest: app.requireAdmin,
     },
     async (request, reply) => reply.code(201).send(await createSku({ db, clock }, request.body)),
   );
@@ -46,7 +46,7 @@ export const shopAdminRoutes: FastifyPluginAsyncZod<{ db: Db; clock: Clock }> = 
         body: UpdateSkuBodySchema,
         response: { 200: AdminSkuSchema },
       },
-      preHandler: app.requireAdmin,
+      onRequest: app.requireAdmin,
     },
     async (request) => changeSku({ db, clock }, request.params.sku_id, request.body),
   );

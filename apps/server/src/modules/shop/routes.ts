@@ -22,7 +22,7 @@ export const shopRoutes: FastifyPluginAsyncZod<PurchaseDeps> = async (app, { db,
     '/catalog',
     {
       schema: { tags, security, headers: AuthHeadersSchema, querystring: NoQuerySchema, response: { 200: CatalogResponseSchema } },
-      preHandler: app.authenticate,
+      onRequest: app.authenticate,
     },
     async (request) => listCatalog({ db, clock }, caller(request).userId),
   );
@@ -37,7 +37,7 @@ export const shopRoutes: FastifyPluginAsyncZod<PurchaseDeps> = async (app, { db,
         body: PurchaseBodySchema,
         response: { 201: PurchaseResponseSchema },
       },
-      preHandler: app.authenticate,
+      onRequest: app.authenticate,
     },
     async (request, reply) => {
       const outcome = await purchaseSku(

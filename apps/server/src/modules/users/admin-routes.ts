@@ -4,6 +4,7 @@ import {
   AuthHeadersSchema,
   IdempotencyHeadersSchema,
   IdParamsSchema,
+  NoBodySchema,
   NoQuerySchema,
   PlayerSearchQuerySchema,
   PlayerSearchResponseSchema,
@@ -29,7 +30,7 @@ export const playersAdminRoutes: FastifyPluginAsyncZod<ProfileDeps> = async (app
     {
       prefixTrailingSlash: 'no-slash',
       schema: { tags, security, headers: AuthHeadersSchema, querystring: PlayerSearchQuerySchema, response: { 200: PlayerSearchResponseSchema } },
-      preHandler: app.requireAdmin,
+      onRequest: app.requireAdmin,
     },
     async (request) => searchPlayers(deps.db, request.query),
   );
@@ -38,7 +39,7 @@ export const playersAdminRoutes: FastifyPluginAsyncZod<ProfileDeps> = async (app
     '/:id',
     {
       schema: { tags, security, headers: AuthHeadersSchema, params: IdParamsSchema, querystring: NoQuerySchema, response: { 200: AdminPlayerSchema } },
-      preHandler: app.requireAdmin,
+      onRequest: app.requireAdmin,
     },
     async (request) => getPlayerForOperator(deps, request.params.id),
   );
@@ -47,7 +48,7 @@ export const playersAdminRoutes: FastifyPluginAsyncZod<ProfileDeps> = async (app
     '/:id/grants',
     {
       schema: { tags, security, headers: AuthHeadersSchema, params: IdParamsSchema, querystring: RewardHistoryQuerySchema, response: { 200: RewardHistoryResponseSchema } },
-      preHandler: app.requireAdmin,
+      onRequest: app.requireAdmin,
     },
     async (request) => listPlayerGrants(deps.db, request.params.id, request.query),
   );
@@ -56,7 +57,7 @@ export const playersAdminRoutes: FastifyPluginAsyncZod<ProfileDeps> = async (app
     '/:id/suspend',
     {
       schema: { tags, security, headers: IdempotencyHeadersSchema, params: IdParamsSchema, body: SuspendPlayerBodySchema, response: { 200: PlayerSummarySchema } },
-      preHandler: app.requireAdmin,
+      onRequest: app.requireAdmin,
     },
     async (request) => suspendPlayer(deps, caller(request).userId, request.params.id, request.body),
   );
@@ -64,8 +65,8 @@ export const playersAdminRoutes: FastifyPluginAsyncZod<ProfileDeps> = async (app
   app.post(
     '/:id/reinstate',
     {
-      schema: { tags, security, headers: IdempotencyHeadersSchema, params: IdParamsSchema, response: { 200: PlayerSummarySchema } },
-      preHandler: app.requireAdmin,
+      schema: { tags, security, headers: IdempotencyHeadersSchema, params: IdParamsSchema, body: NoBodySchema, response: { 200: PlayerSummarySchema } },
+      onRequest: app.requireAdmin,
     },
     async (request) => reinstatePlayer(deps.db, request.params.id),
   );
