@@ -71,6 +71,7 @@ export interface LedgerEntriesTable {
 export interface RewardGrantsTable {
   id: string;
   grant_key: string;
+  idempotency_key: ColumnType<string | null, string | null | undefined, string | null>;
   user_id: string;
   source: 'signup' | 'event' | 'mission' | 'game' | 'shop' | 'item' | 'operator';
   source_id: string | null;

@@ -10,6 +10,7 @@ import { buildTestApp, type TestContext } from '../../../test/build-app.ts';
 import { makeEvent } from '../../../test/factories/live-ops.ts';
 import { makePlayer, type TestPlayer } from '../../../test/factories/players.ts';
 import { expectLedgerClean } from '../../../test/ledger.ts';
+import { untilLockWaiters } from '../../../test/locks.ts';
 import { expectProblem } from '../../../test/problem.ts';
 import type { Db } from '../../db/database.ts';
 import { getBalances } from '../wallet/ledger.ts';
@@ -487,5 +488,55 @@ describe('expiry and pending rewards', () => {
     await expect(bogus).rejects.toMatchObject({ code: '23514' });
     const overshoot = sql`UPDATE event_participations SET progress = target + 1 WHERE user_id = ${player.user.id}`.execute(ctx.db);
     await expect(overshoot).rejects.toMatchObject({ code: '23514' });
+  });
+});
+
+describe('a claim retried under its own idempotency key', () => {
+  // What a lost answer leaves: the claim committed, its key's stored answer gone (a 5xx after
+  // COMMIT releases it); the retry runs the claim again.
+  const forgetKeys = (userId: string) => ctx.db.deleteFrom('idempotency_keys').where('user_scope', '=', userId).execute();
+
+  it('is answered with the claim it made (replayed), not ALREADY_CLAIMED; another key still is', async () => {
+    const { player, event } = await completedEvent();
+    const first = await claim(event.id, player, 'mine-1');
+    expect(first.statusCode, first.body).toBe(200);
+    await forgetKeys(player.user.id);
+    const again = await claim(event.id, player, 'mine-1');
+    expect(again.statusCode, again.body).toBe(200);
+    expect(again.headers['idempotent-replayed']).toBe('true');
+    const { balances: _then, ...made } = EventClaimResponseSchema.parse(first.json());
+    const { balances, ...replayed } = EventClaimResponseSchema.parse(again.json());
+    expect(replayed).toEqual(made);
+    expect(balances).toEqual(await getBalances(ctx.db, player.user.id));
+    expectProblem(await claim(event.id, player, 'another-1'), 409, 'ALREADY_CLAIMED');
+    expectProblem(await claim(event.id, player), 409, 'ALREADY_CLAIMED');
+    expect(await eventGrants(player.user.id)).toHaveLength(1);
+    await expectLedgerClean(ctx.db);
+  });
+});
+
+describe.runIf(process.env.DATABASE_URL)('a claim retried under its own key while the first still runs', () => {
+  it('is answered with the claim when the retry took the key over as stale', async () => {
+    const { player, event } = await completedEvent();
+    // A slow transaction holds the player's accounts: the claim waits in its first statement.
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    const holder = ctx.db.transaction().execute(async (trx) => {
+      await trx.selectFrom('accounts').select('currency').where('owner', '=', `user:${player.user.id}`).forUpdate().execute();
+      await released;
+    });
+    const first = claim(event.id, player, 'slow-1');
+    await untilLockWaiters(ctx.db, 1);
+    // Past the key's takeover age (60 s): the retry runs the claim as if the first had died.
+    ctx.clock.advance(61_000);
+    const retry = claim(event.id, player, 'slow-1');
+    await untilLockWaiters(ctx.db, 2);
+    release();
+    await holder;
+    const [a, b] = await Promise.all([first, retry]);
+    expect([a.statusCode, b.statusCode], `${a.body}\n${b.body}`).toEqual([200, 200]);
+    expect(EventClaimResponseSchema.parse(b.json()).grant_id).toBe(EventClaimResponseSchema.parse(a.json()).grant_id);
+    expect(await eventGrants(player.user.id)).toHaveLength(1);
+    await expectLedgerClean(ctx.db);
   });
 });

@@ -86,6 +86,10 @@ export const eventsRoutes: FastifyPluginAsyncZod<EventsDeps> = async (app, deps)
       },
       onRequest: app.authenticate,
     },
-    async (request) => claimEvent(deps, caller(request).userId, request.params.id, request.traceId),
+    async (request, reply) => {
+      const outcome = await claimEvent(deps, caller(request).userId, request.params.id, { traceId: request.traceId, idempotencyKey: request.idempotencyKey });
+      if (outcome.replayed) reply.header('idempotent-replayed', 'true');
+      return outcome.response;
+    },
   );
 };

@@ -8,6 +8,7 @@ import {
   type LiveEvent,
   type Participation,
   type RewardBundle,
+  type RewardItem,
   type UpdateEventBody,
 } from '@playloop/contracts';
 import type { Db } from '../../db/database.ts';
@@ -15,7 +16,9 @@ import type { Clock } from '../../lib/clock.ts';
 import { DomainError, notFound, unprocessable } from '../../lib/domain-error.ts';
 import { gameTypes } from '../games/registry.ts';
 import { appendOutbox } from '../outbox/service.ts';
-import { addExp, grantReward } from '../rewards/service.ts';
+import { findGrantMadeUnder } from '../rewards/repo.ts';
+import { addExp, grantReward, type ClaimOutcome } from '../rewards/service.ts';
+import { getBalances } from '../wallet/ledger.ts';
 import type { PendingReward } from '../rewards/pending.ts';
 import {
   addProgress,
@@ -235,10 +238,19 @@ export async function reportProgress(deps: EventsDeps, userId: string, eventId: 
  * Claims a completed participation's reward. The conditional UPDATE claimable → claimed decides
  * the one winner of any number of concurrent claims; the grant (key `event:{id}:user:{user}`)
  * follows in the same transaction, so there is exactly one, ever. After ends_at the
- * participation is written expired and the claim refused with EVENT_EXPIRED.
+ * participation is written expired and the claim refused with EVENT_EXPIRED. A claim already made
+ * under the request's own idempotency key (its first answer lost) is answered again, replayed;
+ * under another key or none it is ALREADY_CLAIMED.
  */
-export async function claimEvent(deps: EventsDeps, userId: string, eventId: string, traceId?: string): Promise<EventClaimResponse> {
+export async function claimEvent(
+  deps: EventsDeps,
+  userId: string,
+  eventId: string,
+  request: { traceId?: string | undefined; idempotencyKey?: string | null | undefined } = {},
+): Promise<ClaimOutcome<EventClaimResponse>> {
+  const { traceId, idempotencyKey } = request;
   const now = deps.clock.now();
+  const grantKey = `event:${eventId}:user:${userId}`;
   const outcome = await deps.db.transaction().execute(async (trx) => {
     // The accounts first, as every flow that pays locks them, then the claim itself, in the
     // statement that reads the event.
@@ -254,13 +266,26 @@ export async function claimEvent(deps: EventsDeps, userId: string, eventId: stri
     if (!claimed) {
       const current = await findParticipation(trx, userId, eventId);
       if (!current) throw new DomainError('NOT_CLAIMABLE', 'you have not joined this event');
+      const mine = current.status === 'claimed' && idempotencyKey ? await findGrantMadeUnder(trx, grantKey, idempotencyKey) : undefined;
+      if (mine) {
+        return {
+          ...toParticipation(current, event.ends_at, now),
+          status: 'claimed' as const,
+          claimed: true as const,
+          grant_id: mine.id,
+          reward_items: mine.reward_items as RewardItem[],
+          balances: await getBalances(trx, userId),
+          replayed: true,
+        };
+      }
       assertTransition(current.status, 'claimed');
       throw new DomainError('VERSION_CONFLICT', 'the participation changed concurrently; retry');
     }
 
     const grant = await grantReward(trx, {
       userId,
-      grantKey: `event:${eventId}:user:${userId}`,
+      grantKey,
+      idempotencyKey,
       source: 'event',
       sourceId: eventId,
       title: event.title,
@@ -278,11 +303,12 @@ export async function claimEvent(deps: EventsDeps, userId: string, eventId: stri
       grant_id: grant.grantId,
       reward_items: grant.rewardItems,
       balances: grant.balances,
+      replayed: false,
     };
   });
   if (outcome === EXPIRED) throw eventExpired();
-  const { joined_at: _joined, ...response } = outcome;
-  return response;
+  const { joined_at: _joined, replayed, ...response } = outcome;
+  return { response, replayed };
 }
 
 /** The player's claimable event rewards, for GET /api/rewards/pending. */

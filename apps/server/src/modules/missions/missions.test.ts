@@ -258,3 +258,22 @@ describe('mission periods (RESET_TIMEZONE=UTC)', () => {
     ]);
   });
 });
+
+describe('a mission claim retried under its own idempotency key', () => {
+  it('is answered with the claim it made (replayed), not ALREADY_CLAIMED; another key still is', async () => {
+    const mission = await makeMission(ctx, { period: 'daily', rules: { metric: 'logins', target: 1 }, reward: { currencies: { soft: 15 } } });
+    const player = await makePlayer(ctx.app);
+    await login(player);
+    const first = await claim(mission.id, player, 'mine-1');
+    expect(first.statusCode, first.body).toBe(200);
+    // The stored answer lost (a 5xx after COMMIT releases it): the retry runs the claim again.
+    await ctx.db.deleteFrom('idempotency_keys').where('user_scope', '=', player.user.id).execute();
+    const again = await claim(mission.id, player, 'mine-1');
+    expect(again.statusCode, again.body).toBe(200);
+    expect(again.headers['idempotent-replayed']).toBe('true');
+    expect(MissionClaimResponseSchema.parse(again.json())).toEqual(MissionClaimResponseSchema.parse(first.json()));
+    expectProblem(await claim(mission.id, player, 'another-1'), 409, 'ALREADY_CLAIMED');
+    expect(await missionGrants(player.user.id)).toHaveLength(1);
+    await expectLedgerClean(ctx.db);
+  });
+});

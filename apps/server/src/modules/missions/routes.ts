@@ -48,6 +48,10 @@ export const missionsRoutes: FastifyPluginAsyncZod<MissionsDeps> = async (app, d
       },
       onRequest: app.authenticate,
     },
-    async (request) => claimMission(deps, caller(request).userId, request.params.id, request.traceId),
+    async (request, reply) => {
+      const outcome = await claimMission(deps, caller(request).userId, request.params.id, { traceId: request.traceId, idempotencyKey: request.idempotencyKey });
+      if (outcome.replayed) reply.header('idempotent-replayed', 'true');
+      return outcome.response;
+    },
   );
 };

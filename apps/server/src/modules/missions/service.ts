@@ -1,4 +1,6 @@
 import type {
+  Balances,
+  RewardItem,
   AdminMission,
   CreateMissionBody,
   Mission,
@@ -12,7 +14,9 @@ import type { Clock } from '../../lib/clock.ts';
 import { DomainError, notFound, unprocessable } from '../../lib/domain-error.ts';
 import { assertKnownGameType } from '../events/service.ts';
 import type { PendingReward } from '../rewards/pending.ts';
-import { grantReward } from '../rewards/service.ts';
+import { findGrantMadeUnder } from '../rewards/repo.ts';
+import { grantReward, type ClaimOutcome } from '../rewards/service.ts';
+import { getBalances } from '../wallet/ledger.ts';
 import { periodOf } from './period.ts';
 import {
   findMission,
@@ -81,7 +85,13 @@ export async function listMissions(deps: MissionsDeps, userId: string): Promise<
  * simply no longer current). The conditional UPDATE claimable → claimed decides the one winner;
  * the grant (key `mission:{id}:{period_key}:user:{user}`) follows in the same transaction.
  */
-export async function claimMission(deps: MissionsDeps, userId: string, missionId: string, traceId?: string): Promise<MissionClaimResponse> {
+export async function claimMission(
+  deps: MissionsDeps,
+  userId: string,
+  missionId: string,
+  request: { traceId?: string | undefined; idempotencyKey?: string | null | undefined } = {},
+): Promise<ClaimOutcome<MissionClaimResponse>> {
+  const { traceId, idempotencyKey } = request;
   const now = deps.clock.now();
   return deps.db.transaction().execute(async (trx) => {
     // The accounts first, as every flow that pays locks them, then the claim itself, in the
@@ -91,16 +101,24 @@ export async function claimMission(deps: MissionsDeps, userId: string, missionId
     if (!read || !read.mission.active) throw notFound('mission');
     const { mission, claimed } = read;
     const period = periods[mission.period];
+    const grantKey = `mission:${missionId}:${period.key}:user:${userId}`;
     if (!claimed) {
       const current = await findMissionProgress(trx, userId, missionId, period.key);
       if (!current) throw new DomainError('NOT_CLAIMABLE', 'nothing counted toward this mission in this period yet');
+      // Claimed under this request's own key: its first answer was lost; answer it again.
+      const mine = current.status === 'claimed' && idempotencyKey ? await findGrantMadeUnder(trx, grantKey, idempotencyKey) : undefined;
+      if (mine) {
+        const response = claimResponse(current, { grantId: mine.id, rewardItems: mine.reward_items as RewardItem[], balances: await getBalances(trx, userId) });
+        return { response, replayed: true };
+      }
       assertTransition(current.status, 'claimed');
       throw new DomainError('VERSION_CONFLICT', 'the mission changed concurrently; retry');
     }
 
     const grant = await grantReward(trx, {
       userId,
-      grantKey: `mission:${missionId}:${period.key}:user:${userId}`,
+      grantKey,
+      idempotencyKey,
       source: 'mission',
       sourceId: missionId,
       title: mission.title,
@@ -111,21 +129,29 @@ export async function claimMission(deps: MissionsDeps, userId: string, missionId
         { eventType: 'mission.claim', userId, payload: { mission_id: missionId, period_key: period.key, grant_id: grantId, reward_items: rewardItems }, now, traceId },
       ],
     });
-    return {
-      mission_id: missionId,
-      period_key: period.key,
-      status: 'claimed' as const,
-      progress: claimed.progress,
-      target: claimed.target,
-      completed: true,
-      claimed: true as const,
-      progress_version: claimed.progress_version,
-      last_progress_at: claimed.last_progress_at?.toISOString() ?? null,
-      grant_id: grant.grantId,
-      reward_items: grant.rewardItems,
-      balances: grant.balances,
-    };
+    return { response: claimResponse(claimed, grant), replayed: false };
   });
+}
+
+/** A claimed period's answer, with the grant that paid it and the balances after. */
+function claimResponse(
+  row: { mission_id: string; period_key: string; progress: number; target: number; progress_version: number; last_progress_at: Date | null },
+  grant: { grantId: string; rewardItems: RewardItem[]; balances: Balances },
+): MissionClaimResponse {
+  return {
+    mission_id: row.mission_id,
+    period_key: row.period_key,
+    status: 'claimed',
+    progress: row.progress,
+    target: row.target,
+    completed: true,
+    claimed: true,
+    progress_version: row.progress_version,
+    last_progress_at: row.last_progress_at?.toISOString() ?? null,
+    grant_id: grant.grantId,
+    reward_items: grant.rewardItems,
+    balances: grant.balances,
+  };
 }
 
 /** The player's claimable mission periods that are still current, for GET /api/rewards/pending. */

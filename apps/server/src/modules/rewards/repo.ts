@@ -39,6 +39,7 @@ export async function userExists(db: Db, userId: string): Promise<boolean> {
 export interface GrantWrite {
   grantId: string;
   grantKey: string;
+  idempotencyKey: string | null;
   userId: string;
   source: RewardSource;
   sourceId: string | null;
@@ -71,8 +72,8 @@ export async function insertGrant(trx: Db, w: GrantWrite) {
   const ledger = w.ledger ? ledgerWrites(w.ledger, granted) : null;
   const ctes = [
     sql`g AS (
-      INSERT INTO reward_grants (id, grant_key, user_id, source, source_id, title, bundle, reward_items, ledger_transaction_id, granted_at)
-      VALUES (${w.grantId}, ${w.grantKey}, ${w.userId}, ${w.source}, ${w.sourceId}, ${w.title}, ${JSON.stringify(w.bundle)}::jsonb,
+      INSERT INTO reward_grants (id, grant_key, idempotency_key, user_id, source, source_id, title, bundle, reward_items, ledger_transaction_id, granted_at)
+      VALUES (${w.grantId}, ${w.grantKey}, ${w.idempotencyKey}, ${w.userId}, ${w.source}, ${w.sourceId}, ${w.title}, ${JSON.stringify(w.bundle)}::jsonb,
         ${JSON.stringify(w.rewardItems)}::jsonb, ${w.ledger?.id ?? null}::uuid, ${w.now})
       ON CONFLICT (grant_key) DO NOTHING
       RETURNING id
@@ -107,4 +108,17 @@ export async function insertGrant(trx: Db, w: GrantWrite) {
     SELECT u.exp, u.level, ${balances} AS balances FROM u
   `.execute(trx);
   return rows[0];
+}
+
+/**
+ * The grant of `grantKey` if it was made under the idempotency key `key`: what a claim retried
+ * under its own key answers with. Undefined for a grant made under another key or none.
+ */
+export function findGrantMadeUnder(db: Db, grantKey: string, key: string) {
+  return db
+    .selectFrom('reward_grants')
+    .select(['id', 'reward_items'])
+    .where('grant_key', '=', grantKey)
+    .where('idempotency_key', '=', key)
+    .executeTakeFirst();
 }

@@ -18,11 +18,19 @@ export interface GrantRequest {
   now: Date;
   /** The trace of the request granting it, for the analytics events; a new trace when absent. */
   traceId?: string | undefined;
+  /** The X-Idempotency-Key of the request granting it (claims), kept on the grant row. */
+  idempotencyKey?: string | null | undefined;
   /**
    * The caller's own analytics events about this grant (a claim's, a purchase's), written after
    * `reward.granted` in the same statement as it: one round trip for all of them.
    */
   record?: (grant: { grantId: string; rewardItems: RewardItem[] }) => OutboxEvent<EnvelopeEventType>[];
+}
+
+/** A claim's answer, and whether it is the answer of a claim made before under the same key. */
+export interface ClaimOutcome<T> {
+  response: T;
+  replayed: boolean;
 }
 
 export interface GrantResult {
@@ -85,6 +93,7 @@ export async function grantReward(trx: Db, req: GrantRequest): Promise<GrantResu
   const written = await insertGrant(trx, {
     grantId,
     grantKey: req.grantKey,
+    idempotencyKey: req.idempotencyKey ?? null,
     userId: req.userId,
     source: req.source,
     sourceId: req.sourceId ?? null,
