@@ -232,3 +232,27 @@ describe('POSTs that take no input', () => {
     expect(row.suspended_at).not.toBeNull();
   });
 });
+
+describe('rules no play can meet', () => {
+  it.each([
+    ['above lucky_dice (two dice: 12)', { metric: 'games_played', target: 1, game_type: 'lucky_dice', min_score: 13 }, 'lucky_dice scores above 12'],
+    ['above reaction (100/s for 120 s, plus 50)', { metric: 'wins', target: 1, game_type: 'reaction', min_score: 12_051 }, 'reaction scores above 12050'],
+    ['above every game type', { metric: 'games_played', target: 1, min_score: 1_000_000 }, 'no play scores above 12050'],
+  ])('refuses a min_score %s with 400 naming it, for events and missions', async (_what, rules, message) => {
+    const before = await countEvents();
+    const res = await send('POST', '/api/admin/events', validBody({ rules }));
+    expectProblem(res, 400, 'VALIDATION_FAILED');
+    expect(res.body).toContain('body.rules.min_score');
+    expect(res.body).toContain(message);
+    expect(await countEvents()).toBe(before);
+    const mission = { key: uniqueKey('mi'), title: 'Unreachable', period: 'daily', rules, reward_bundle: { exp: 1 } };
+    const refused = await send('POST', '/api/admin/missions', mission);
+    expectProblem(refused, 400, 'VALIDATION_FAILED');
+    expect(refused.body).toContain(message);
+  });
+
+  it('takes the highest score a play can reach', async () => {
+    expect((await send('POST', '/api/admin/events', validBody({ rules: { metric: 'games_played', target: 1, game_type: 'lucky_dice', min_score: 12 } }))).statusCode).toBe(201);
+    expect((await send('POST', '/api/admin/events', validBody({ rules: { metric: 'wins', target: 1, game_type: 'reaction', min_score: 12_050 } }))).statusCode).toBe(201);
+  });
+});

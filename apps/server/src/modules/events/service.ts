@@ -14,7 +14,7 @@ import {
 import type { Db } from '../../db/database.ts';
 import type { Clock } from '../../lib/clock.ts';
 import { DomainError, notFound, unprocessable } from '../../lib/domain-error.ts';
-import { gameTypes } from '../games/registry.ts';
+import { gameTypes, highestScoreOf } from '../games/registry.ts';
 import { appendOutbox } from '../outbox/service.ts';
 import { findGrantMadeUnder } from '../rewards/repo.ts';
 import { addExp, grantReward, type ClaimOutcome } from '../rewards/service.ts';
@@ -332,11 +332,21 @@ export async function expireEndedParticipations(db: Db, now: Date): Promise<numb
 }
 
 /** Refuses a rule naming a game type the server does not know (the games registry). */
-export function assertKnownGameType(rules: { game_type?: string | undefined }): void {
-  if (rules.game_type === undefined || gameTypes.has(rules.game_type)) return;
-  throw new DomainError('VALIDATION_FAILED', 'the request is not valid', [
-    { field: 'body.rules.game_type', message: `unknown game type; known: ${[...gameTypes.keys()].join(', ')}` },
-  ]);
+export function assertKnownGameType(rules: { game_type?: string | undefined; min_score?: number | undefined }): void {
+  const def = rules.game_type === undefined ? undefined : gameTypes.get(rules.game_type);
+  if (rules.game_type !== undefined && !def) {
+    throw new DomainError('VALIDATION_FAILED', 'the request is not valid', [
+      { field: 'body.rules.game_type', message: `unknown game type; known: ${[...gameTypes.keys()].join(', ')}` },
+    ]);
+  }
+  // A rule no play can meet would be accepted and never move: refused with the score it can reach.
+  if (rules.min_score === undefined) return;
+  const highest = def ? highestScoreOf(def) : Math.max(...[...gameTypes.values()].map(highestScoreOf));
+  if (rules.min_score > highest) {
+    throw new DomainError('VALIDATION_FAILED', 'the request is not valid', [
+      { field: 'body.rules.min_score', message: `no play${def ? ` of ${def.gameType}` : ''} scores above ${highest}` },
+    ]);
+  }
 }
 
 function toAdminEvent(row: EventRow & { participants: number; claims: number }, now: Date): AdminEvent {

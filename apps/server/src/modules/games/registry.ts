@@ -40,6 +40,8 @@ export interface ServerScoredGame extends GameTypeBase {
    * cap a roll still counts for events and missions, it just pays nothing.
    */
   paidPlaysPerDay: number;
+  /** The highest score `play` can give (two dice: 12). */
+  maxScore: number;
   play(seed: string): ServerPlay;
 }
 
@@ -77,6 +79,7 @@ export const gameTypes: ReadonlyMap<string, GameTypeDef> = new Map<string, GameT
       scorePerBonusExp: 1,
       // About 28 % of rolls pay (≈ 8 soft a roll on average): 50 paid plays is ~180 rolls a day.
       paidPlaysPerDay: 50,
+      maxScore: 12,
       play(seed) {
         const outcome = rollLuckyDice(seed);
         const payout = outcome.payout_soft > 0 ? { currencies: { soft: outcome.payout_soft } } : null;
@@ -85,6 +88,13 @@ export const gameTypes: ReadonlyMap<string, GameTypeDef> = new Map<string, GameT
     },
   ],
 ]);
+
+/**
+ * The highest score any play of the game type can count with: a client-scored game's rate over its
+ * longest play plus the allowance (what plausibility accepts), a server-scored game's best result.
+ */
+export const highestScoreOf = (def: GameTypeDef): number =>
+  def.scoring === 'client' ? Math.floor(def.maxScorePerSecond * def.maxDurationS) + def.scoreAllowance : def.maxScore;
 
 /** The definition of a game type, or undefined if there is none by that name. */
 export const getGameType = (gameType: string): GameTypeDef | undefined => gameTypes.get(gameType);
