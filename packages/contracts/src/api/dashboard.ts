@@ -57,12 +57,12 @@ export const DashboardEventSchema = z
   })
   .meta({ id: 'DashboardEvent' });
 
-/** What the player received today (RESET_TIMEZONE day): the sum of today's grants. */
+/** What the player was rewarded today (RESET_TIMEZONE day): the sum of today's grants, bought packs aside. */
 export const TodayRewardsSchema = z
   .object({ soft: z.number().int(), premium: z.number().int(), exp: z.number().int() })
   .meta({ id: 'TodayRewards' });
 
-/** Activity in the 24 hours before the request: ended games and claimed mission periods. */
+/** Activity in the 24 hours before the request: ended games and mission periods completed (target reached), claimed or not. */
 export const Last24hSchema = z
   .object({ games: z.number().int(), missions_completed: z.number().int() })
   .meta({ id: 'Last24h' });

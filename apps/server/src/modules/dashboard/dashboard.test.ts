@@ -370,6 +370,16 @@ describe('GET /api/dashboard', () => {
     expect(body.shop_highlights.slice(firstRegular).every((s) => s.segment === 'regular')).toBe(true);
   });
 
+  it("does not count a pack bought in the shop as today's rewards", async () => {
+    const player = await makePlayer(ctx.app);
+    const pack = await h.createSku({ price: 100, bundle: { currencies: { premium: 3 }, exp: 5 } });
+    const before = (await h.fetchDashboard(player)).body.today_rewards;
+    expect((await h.call('POST', '/api/shop/purchase', player, { sku_id: pack.sku_id })).statusCode).toBe(201);
+    const after = (await h.fetchDashboard(player)).body;
+    expect(after.today_rewards).toEqual(before);
+    expect(after.currencies).toEqual({ soft: 900, premium: 3 });
+  });
+
   it('refuses anonymous callers (401) and any query parameter (400)', async () => {
     const player = await makePlayer(ctx.app);
     expectProblem(await ctx.app.inject({ method: 'GET', url: '/api/dashboard' }), 401, 'UNAUTHENTICATED');
@@ -407,11 +417,11 @@ describe('dashboard numbers after a scripted loop', () => {
     expect(dash.today_rewards).toEqual({ soft: 1000, premium: 0, exp: 0 });
     expect(dash.last_24h).toEqual({ games: 0, missions_completed: 0 });
 
-    // Two plays: the mission becomes claimable (one pending reward), the streak starts.
+    // Two plays: the mission is completed, claimable (one pending reward); the streak starts.
     await h.play(player, 120);
     await h.play(player, 340);
     dash = (await h.fetchDashboard(player)).body;
-    expect(dash.last_24h).toEqual({ games: 2, missions_completed: 0 });
+    expect(dash.last_24h).toEqual({ games: 2, missions_completed: 1 });
     expect(dash.recent_sessions.map((s) => s.score)).toEqual([340, 120]);
     expect(dash.profile.streak_days).toBe(1);
     expect(dash.missions.daily.find((m) => m.id === mission.id)).toMatchObject({ progress: 2, target: 2, status: 'claimable' });
@@ -420,7 +430,7 @@ describe('dashboard numbers after a scripted loop', () => {
     expect(dash.pending_rewards).toBeGreaterThanOrEqual(1);
     const pendingBefore = dash.pending_rewards;
 
-    // Claim the mission → one completed, its reward in today's totals.
+    // Claim the mission → still one completed, its reward in today's totals.
     expect((await h.call('POST', `/api/events/missions/${mission.id}/claim`, player)).statusCode).toBe(200);
     dash = (await h.fetchDashboard(player)).body;
     expect(dash.last_24h).toEqual({ games: 2, missions_completed: 1 });

@@ -32,7 +32,7 @@ export interface PlayerSummaryRow {
   today_premium: number;
   today_exp: number;
   games_24h: number;
-  missions_claimed_24h: number;
+  missions_completed_24h: number;
 }
 
 /**
@@ -53,15 +53,18 @@ export async function readPlayerSummary(
            coalesce(g.exp, 0)::bigint AS today_exp,
            (SELECT count(*) FROM game_sessions s
              WHERE s.user_id = u.id AND s.status = 'ended' AND s.ended_at > ${window.since}::timestamptz) AS games_24h,
+           -- Completed as a mission's own \`completed\` says (target reached), claimed or not: the
+           -- progress that reached the target was its last, so last_progress_at is when.
            (SELECT count(*) FROM mission_progress mp
-             WHERE mp.user_id = u.id AND mp.status = 'claimed' AND mp.claimed_at > ${window.since}::timestamptz) AS missions_claimed_24h
+             WHERE mp.user_id = u.id AND mp.progress >= mp.target AND mp.last_progress_at > ${window.since}::timestamptz) AS missions_completed_24h
     FROM users u
     CROSS JOIN LATERAL (
       SELECT sum((r.bundle #>> '{currencies,soft}')::bigint) AS soft,
              sum((r.bundle #>> '{currencies,premium}')::bigint) AS premium,
              sum((r.bundle ->> 'exp')::bigint) AS exp
       FROM reward_grants r
-      WHERE r.user_id = u.id
+      -- A pack bought in the shop is paid for, not a reward (the profile's activity leaves it out too).
+      WHERE r.user_id = u.id AND r.source <> 'shop'
         AND r.granted_at >= ${window.dayStart}::timestamptz AND r.granted_at < ${window.dayEnd}::timestamptz
     ) g
     WHERE u.id = ${userId}`.execute(db);

@@ -153,7 +153,7 @@ export async function loadDashboard(deps: DashboardDeps, userId: string, now: Da
     // The same sources GET /api/rewards/pending lists, so the two counts always agree.
     pending_rewards: pendingEvents.length + pendingMissions.length,
     today_rewards: { soft: player.today_soft, premium: player.today_premium, exp: player.today_exp },
-    last_24h: { games: player.games_24h, missions_completed: player.missions_claimed_24h },
+    last_24h: { games: player.games_24h, missions_completed: player.missions_completed_24h },
     recent_sessions: recentSessions,
     shop_highlights: pickShopHighlights(catalog),
   };
