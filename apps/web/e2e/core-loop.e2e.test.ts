@@ -332,7 +332,7 @@ describe('the whole loop in Chromium', () => {
     const { operator, op } = await openConsole();
     await op.getByTestId('admin-tab-skus').click();
     const row = op.getByTestId('admin-sku-exp_boost');
-    await row.getByText('250 soft').waitFor();
+    await row.getByText('250 coins').waitFor();
 
     // Escape closes the dialog and gives focus back to the button that opened it.
     await op.getByTestId('edit-sku-coin_pouch').focus();
@@ -359,7 +359,7 @@ describe('the whole loop in Chromium', () => {
     await h.shot(op, 'console-sku-edit');
     await price.press('Enter');
     await dialog.waitFor({ state: 'detached' });
-    await row.getByText('120 soft').waitFor();
+    await row.getByText('120 coins').waitFor();
     await h.shot(op, 'console-sku-edited');
     await operator.close();
 

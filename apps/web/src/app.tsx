@@ -35,7 +35,10 @@ export function App() {
   const token = useApp((s) => s.auth.token);
   const lang = useApp((s) => s.ui.lang);
   const busy = useApp((s) => s.ui.networkBusy > 0);
-  const { setLang, logout, restoreSession, fetchItemNames } = useApp((s) => s);
+  const setLang = useApp((s) => s.setLang);
+  const logout = useApp((s) => s.logout);
+  const restoreSession = useApp((s) => s.restoreSession);
+  const fetchItemNames = useApp((s) => s.fetchItemNames);
 
   useEffect(() => {
     document.documentElement.lang = lang;

@@ -3,6 +3,7 @@ import { memoryTokens } from '../api/client';
 import { startLiveServer, uniqueHandle, type LiveServer } from '../test-server';
 import { grantReward } from '../../../server/src/modules/rewards/service.ts';
 import { createAppStore, type AppState, type AppStore } from './index';
+import { playedSeconds } from './slices/game';
 
 describe('store slices against the real server', () => {
   let server: LiveServer;
@@ -224,8 +225,52 @@ describe('store slices against the real server', () => {
     expect(ok?.session).toMatchObject({ score: 120, duration: 3 });
     await store.getState().startGame('reaction');
     server.ctx.clock.advance(1000);
+    const refusedId = store.getState().game.currentSession?.session_id;
     expect(await store.getState().endGame(100_000)).toBeNull();
     expect(store.getState().ui.toasts.at(-1)).toMatchObject({ key: 'errors.IMPLAUSIBLE_RESULT' });
+    // Refused for good: back to the choice of games, not stuck 'playing' a play that can never end.
+    expect(store.getState().game).toMatchObject({ status: 'idle', currentSession: null });
+    // The server kept the session open: the next Start resumes it, and an honest end is taken.
+    await store.getState().startGame('reaction');
+    expect(store.getState().game.currentSession?.session_id).toBe(refusedId);
+    server.ctx.clock.advance(1000);
+    expect((await store.getState().endGame(30, { hits: 2 }))?.session).toMatchObject({ session_id: refusedId, score: 30, duration: 2 });
+  });
+
+  it('game: a session ended after its maximum reports the maximum, here and when resumed after a reload', async () => {
+    const tokens = memoryTokens();
+    const store = createAppStore({ baseUrl: server.baseUrl, tokens }, now);
+    expect(await store.getState().signup(uniqueHandle(), 'Slow', 'long-enough-pw')).toBe(true);
+    // No Play screen fetched the game types: endGame learns lucky_dice's 60 s itself.
+    await store.getState().startGame('lucky_dice');
+    server.ctx.clock.advance(63_000);
+    const late = await store.getState().endGame(undefined);
+    expect(late?.session).toMatchObject({ game_type: 'lucky_dice', duration: 60 });
+    expect(store.getState().game.status).toBe('ended');
+
+    // A reload: a new store on the same tokens resumes the open session by its server start time.
+    await store.getState().startGame('lucky_dice');
+    const opened = store.getState().game.currentSession?.session_id;
+    server.ctx.clock.advance(61_500);
+    const reloaded = createAppStore({ baseUrl: server.baseUrl, tokens }, now);
+    await reloaded.getState().fetchGameTypes();
+    await reloaded.getState().startGame('lucky_dice');
+    expect(reloaded.getState().game.currentSession?.session_id).toBe(opened);
+    const resumed = await reloaded.getState().endGame(undefined);
+    expect(resumed?.session).toMatchObject({ session_id: opened, duration: 60 });
+    expect(reloaded.getState().ui.toasts.some((t) => t.kind === 'error')).toBe(false);
+  });
+
+  it('missions: not fetched until the first answer, so the screen can say it is loading', async () => {
+    const store = await signedUp();
+    expect(store.getState().events.missionsFetched).toBe(false);
+    const loading = store.getState().fetchMissions();
+    expect(store.getState().events.missionsFetched).toBe(false);
+    await loading;
+    expect(store.getState().events.missionsFetched).toBe(true);
+    expect(store.getState().events.missions.daily.length).toBeGreaterThan(0);
+    await store.getState().logout();
+    expect(store.getState().events.missionsFetched).toBe(false);
   });
 
   it('events: progress is reconciled by progress_version; an older answer never wins', async () => {
@@ -262,5 +307,18 @@ describe('store slices against the real server', () => {
     store.getState().openModal('edit-item', { id: 'chest_bronze' });
     store.getState().sessionLost();
     expect(store.getState().ui.modal).toBeNull();
+  });
+});
+
+describe('playedSeconds: the duration an end request reports', () => {
+  it.each([
+    ['tenths of the time since Start', 3_040, 60, 3],
+    ['rounded to the nearest tenth', 12_345, 120, 12.3],
+    ['never below 0 (a clock stepped back)', -500, 60, 0],
+    ['exactly the maximum', 60_000, 60, 60],
+    ['capped at the maximum after a long idle', 63_000, 60, 60],
+    ['uncapped when the maximum is unknown', 63_000, undefined, 63],
+  ])('%s', (_, elapsedMs, maxS, expected) => {
+    expect(playedSeconds(elapsedMs, maxS)).toBe(expected);
   });
 });

@@ -76,7 +76,13 @@ export interface EventsSlice {
     claiming: Record<string, boolean>;
     errors: Record<string, string>;
     missions: { daily: Mission[]; weekly: Mission[] };
+    /** true while the events are fetched and none are held yet. */
     loading: boolean;
+    /**
+     * false until the first GET of the missions answers (or fails): their screen says "loading"
+     * until then, not "nothing here" for both periods.
+     */
+    missionsFetched: boolean;
     lastClaim: { id: string; reward_items: RewardItem[] } | null;
   };
   fetchEvents(): Promise<void>;
@@ -104,7 +110,11 @@ export interface GameSlice {
   fetchGameTypes(): Promise<void>;
   fetchRecentSessions(): Promise<void>;
   startGame(gameType: string): Promise<void>;
-  /** Ends the current session with the score earned and the real duration (seconds). */
+  /**
+   * Ends the current session with the score earned and the real duration (seconds, capped at the
+   * type's max_duration_s). Resolves to null when it did not end; the status says whether the
+   * game is still on (`playing`, to end again) or gone back to `idle`.
+   */
   endGame(score: number | undefined, meta?: Record<string, unknown>): Promise<EndSessionResponse | null>;
   resetGame(): void;
 }

@@ -7,7 +7,20 @@ import { num, type FieldSpec, type SubmitResult } from './form';
 import { OPENS_MODES } from './loot-table';
 
 /** Metrics an event or mission can track, for the rules fields of their forms. */
-export const METRICS = MetricSchema.options;
+const METRICS = MetricSchema.options;
+
+/** The metric select of an event or mission form: the metrics in words, their ids as values. */
+export const metricField = (t: (k: string) => string): FieldSpec => ({
+  name: 'metric',
+  label: t('admin.metric'),
+  type: 'select',
+  options: METRICS,
+  optionLabel: (o) => t(`admin.metric.${o}`),
+});
+
+/** A rule as a list row says it: "Games played ≥ 3". */
+export const ruleText = (t: (k: string, vars?: Record<string, string | number>) => string, rules: { metric: string; target: number }) =>
+  t('admin.rule', { metric: t(`admin.metric.${rules.metric}`), target: rules.target });
 
 /** Loads a list through the store's client; reload() after a save. */
 export function useList<T>(load: () => Promise<{ data: { items: T[] } }>) {

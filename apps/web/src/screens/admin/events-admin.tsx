@@ -1,10 +1,10 @@
 import { useMemo } from 'react';
-import { CreateEventBodySchema, UpdateEventBodySchema, type AdminEvent } from '@playloop/contracts';
+import { CreateEventBodySchema, EventTypeSchema, UpdateEventBodySchema, type AdminEvent } from '@playloop/contracts';
 import { newIdempotencyKey } from '../../api/client';
 import { Empty, Loading, Section, fmtDate, useRewardText } from '../../components/common';
 import { useApp, useAppStore, useT } from '../../hooks';
 import { SchemaForm, bundleOf, bundleValues, isoOf, localOf, num } from './form';
-import { CancelEdit, EditButton, EditDialog, METRICS, rewardEditFields, rewardFields, useEditing, useList, useSave, useSaveEdit } from './admin-shared';
+import { CancelEdit, EditButton, EditDialog, metricField, rewardEditFields, rewardFields, ruleText, useEditing, useList, useSave, useSaveEdit } from './admin-shared';
 
 /** Events: every event with its counts, new events and changes to their window, rules and reward. */
 export function EventsAdmin() {
@@ -29,10 +29,10 @@ export function EventsAdmin() {
           { name: 'key', label: t('admin.key'), required: true },
           { name: 'title', label: t('admin.titleField'), required: true },
           { name: 'description', label: t('admin.description') },
-          { name: 'type', label: t('admin.type'), type: 'select', options: ['daily', 'limited', 'progression'] },
+          { name: 'type', label: t('admin.type'), type: 'select', options: EventTypeSchema.options, optionLabel: (o) => t(`admin.eventType.${o}`) },
           { name: 'starts_at', label: t('admin.startsAt'), type: 'datetime-local' },
           { name: 'ends_at', label: t('admin.endsAt'), type: 'datetime-local' },
-          { name: 'metric', label: t('admin.metric'), type: 'select', options: METRICS },
+          metricField(t),
           { name: 'target', label: t('admin.target'), type: 'number', required: true },
           { name: 'game_type', label: t('admin.gameType') },
           ...rewardFields(t),
@@ -88,10 +88,10 @@ export function EventsAdmin() {
             {items.map((e) => (
               <li key={e.id} className="row spread wrap" data-testid={`admin-event-${e.key}`}>
                 <span>
-                  <strong>{e.title}</strong> <span className="badge">{e.status}</span>
+                  <strong>{e.title}</strong> <span className="badge">{t(`admin.status.${e.status}`)}</span>
                   <br />
                   <small>
-                    {e.rules.metric} ≥ {e.rules.target} · {rt.bundle(e.reward_bundle)} · {fmtDate(e.ends_at, lang)} · {t('admin.participants', { n: e.participants, c: e.claims })}
+                    {ruleText(t, e.rules)} · {rt.bundle(e.reward_bundle)} · {fmtDate(e.ends_at, lang)} · {t('admin.participants', { n: e.participants, c: e.claims })}
                   </small>
                 </span>
                 <EditButton kind="event" id={e.id} name={e.title} />

@@ -1,9 +1,9 @@
-import { CreateMissionBodySchema, UpdateMissionBodySchema, type AdminMission } from '@playloop/contracts';
+import { CreateMissionBodySchema, MissionPeriodSchema, UpdateMissionBodySchema, type AdminMission } from '@playloop/contracts';
 import { newIdempotencyKey } from '../../api/client';
 import { Empty, Loading, Section, useRewardText } from '../../components/common';
 import { useAppStore, useT } from '../../hooks';
 import { SchemaForm, bundleOf, bundleValues, num } from './form';
-import { CancelEdit, EditButton, EditDialog, METRICS, rewardEditFields, rewardFields, rulesOf, useEditing, useList, useSave, useSaveEdit } from './admin-shared';
+import { CancelEdit, EditButton, EditDialog, metricField, rewardEditFields, rewardFields, ruleText, rulesOf, useEditing, useList, useSave, useSaveEdit } from './admin-shared';
 
 /** Missions: daily and weekly missions, new ones and changes to them. */
 export function MissionsAdmin() {
@@ -24,8 +24,8 @@ export function MissionsAdmin() {
         fields={[
           { name: 'key', label: t('admin.key') },
           { name: 'title', label: t('admin.titleField') },
-          { name: 'period', label: t('admin.period'), type: 'select', options: ['daily', 'weekly'] },
-          { name: 'metric', label: t('admin.metric'), type: 'select', options: METRICS },
+          { name: 'period', label: t('admin.period'), type: 'select', options: MissionPeriodSchema.options, optionLabel: (o) => t(`admin.period.${o}`) },
+          metricField(t),
           { name: 'target', label: t('admin.target'), type: 'number' },
           { name: 'game_type', label: t('admin.gameType') },
           ...rewardFields(t),
@@ -59,7 +59,7 @@ export function MissionsAdmin() {
             fields={[
               { name: 'title', label: t('admin.titleField') },
               { name: 'description', label: t('admin.description') },
-              { name: 'metric', label: t('admin.metric'), type: 'select', options: METRICS },
+              metricField(t),
               { name: 'target', label: t('admin.target'), type: 'number' },
               { name: 'game_type', label: t('admin.gameType') },
               ...rewardEditFields(t),
@@ -84,10 +84,10 @@ export function MissionsAdmin() {
             {items.map((m) => (
               <li key={m.id} className="row spread wrap" data-testid={`admin-mission-${m.key}`}>
                 <span>
-                  <strong>{m.title}</strong> <span className="badge">{m.period}</span>
+                  <strong>{m.title}</strong> <span className="badge">{t(`admin.period.${m.period}`)}</span>
                   {!m.active && <span className="badge">{t('admin.inactive')}</span>}
                   <br />
-                  <small>{m.rules.metric} ≥ {m.rules.target} · {rt.bundle(m.reward_bundle)}</small>
+                  <small>{ruleText(t, m.rules)} · {rt.bundle(m.reward_bundle)}</small>
                 </span>
                 <EditButton kind="mission" id={m.id} name={m.title} />
               </li>

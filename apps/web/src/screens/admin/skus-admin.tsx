@@ -1,4 +1,4 @@
-import { CreateSkuBodySchema, UpdateSkuBodySchema, type AdminSku } from '@playloop/contracts';
+import { CreateSkuBodySchema, CurrencySchema, ShopSegmentSchema, UpdateSkuBodySchema, type AdminSku } from '@playloop/contracts';
 import { newIdempotencyKey } from '../../api/client';
 import { Empty, Loading, Section, useRewardText } from '../../components/common';
 import { useAppStore, useT } from '../../hooks';
@@ -10,8 +10,9 @@ type Translate = ReturnType<typeof useT>;
 /** What a SKU's create and edit forms both ask, in order: its price and where it is sold. */
 const saleFields = (t: Translate, stockLabel: string) => [
   { name: 'price', label: t('admin.price'), type: 'number' as const },
-  { name: 'currency_type', label: t('admin.currency'), type: 'select' as const, options: ['soft', 'premium'] },
-  { name: 'segment', label: t('admin.segment'), type: 'select' as const, options: ['regular', 'limited'] },
+  // Currencies by the names the shop shows them with (Coins, Gems).
+  { name: 'currency_type', label: t('admin.currency'), type: 'select' as const, options: CurrencySchema.options, optionLabel: (o: string) => t(`dash.${o}`) },
+  { name: 'segment', label: t('admin.segment'), type: 'select' as const, options: ShopSegmentSchema.options, optionLabel: (o: string) => t(`admin.segment.${o}`) },
   { name: 'stock', label: stockLabel, type: 'number' as const },
   { name: 'per_user_limit', label: t('admin.perUserLimit'), type: 'number' as const },
 ];
@@ -113,8 +114,8 @@ export function SkusAdmin() {
                       {s.name}
                       {!s.active && <span className="badge">{t('admin.inactive')}</span>}
                     </td>
-                    <td>{s.price} {s.currency_type}</td>
-                    <td>{s.segment}</td>
+                    <td>{t(`reward.${s.currency_type}`, { n: s.price })}</td>
+                    <td>{t(`admin.segment.${s.segment}`)}</td>
                     <td>{s.stock_remaining ?? '∞'} / {s.stock ?? '∞'}</td>
                     <td>{s.sold_count}</td>
                     <td>{rt.bundle(s.bundle)}</td>

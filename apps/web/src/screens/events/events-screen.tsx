@@ -7,7 +7,10 @@ export function EventsScreen() {
   const t = useT();
   const lang = useApp((s) => s.ui.lang);
   const ev = useApp((s) => s.events);
-  const { fetchEvents, participate, claimEvent, reportProgress } = useApp((s) => s);
+  const fetchEvents = useApp((s) => s.fetchEvents);
+  const participate = useApp((s) => s.participate);
+  const claimEvent = useApp((s) => s.claimEvent);
+  const reportProgress = useApp((s) => s.reportProgress);
   const rt = useRewardText();
   useEffect(() => {
     void fetchEvents();

@@ -6,7 +6,8 @@ import { useApp, useT } from '../../hooks';
 export function InventoryScreen() {
   const t = useT();
   const shop = useApp((s) => s.shop);
-  const { fetchInventory, useItem } = useApp((s) => s);
+  const fetchInventory = useApp((s) => s.fetchInventory);
+  const useItem = useApp((s) => s.useItem);
   const rt = useRewardText();
   useEffect(() => {
     void fetchInventory();

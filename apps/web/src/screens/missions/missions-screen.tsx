@@ -1,6 +1,6 @@
 import { useEffect } from 'react';
 import type { Mission } from '@playloop/contracts';
-import { Empty, ProgressBar, fmtDate, useRewardText } from '../../components/common';
+import { Empty, Loading, ProgressBar, fmtDate, useRewardText } from '../../components/common';
 import { useApp, useT } from '../../hooks';
 
 /** Daily and weekly missions of the current period, with claim. */
@@ -8,8 +8,10 @@ export function MissionsScreen() {
   const t = useT();
   const lang = useApp((s) => s.ui.lang);
   const missions = useApp((s) => s.events.missions);
+  const fetched = useApp((s) => s.events.missionsFetched);
   const claiming = useApp((s) => s.events.claiming);
-  const { fetchMissions, claimMission } = useApp((s) => s);
+  const fetchMissions = useApp((s) => s.fetchMissions);
+  const claimMission = useApp((s) => s.claimMission);
   const rt = useRewardText();
   useEffect(() => {
     void fetchMissions();
@@ -35,6 +37,8 @@ export function MissionsScreen() {
         </article>
       ))
     );
+  // Until the first answer there is nothing to say about either period: not "nothing here".
+  if (!fetched) return <Loading />;
   return (
     <div className="stack">
       <h1>{t('missions.title')}</h1>

@@ -1,4 +1,4 @@
-import { useEffect } from 'react';
+import { useCallback, useEffect } from 'react';
 import type { EndSessionResponse } from '@playloop/contracts';
 import { useRewardText } from '../../components/common';
 import { useApp, useT } from '../../hooks';
@@ -8,7 +8,15 @@ import { ReactionGame } from './reaction-game';
 export function PlayScreen() {
   const t = useT();
   const game = useApp((s) => s.game);
-  const { fetchGameTypes, fetchEvents, fetchMissions, startGame, endGame, resetGame } = useApp((s) => s);
+  // One selector per action: selecting the whole store would re-render on every write to it.
+  const fetchGameTypes = useApp((s) => s.fetchGameTypes);
+  const fetchEvents = useApp((s) => s.fetchEvents);
+  const fetchMissions = useApp((s) => s.fetchMissions);
+  const startGame = useApp((s) => s.startGame);
+  const endGame = useApp((s) => s.endGame);
+  const resetGame = useApp((s) => s.resetGame);
+  // The reaction game's answer to its end: null tells it the game goes on (Finish again).
+  const endReaction = useCallback((score: number, hits: number) => endGame(score, { hits }), [endGame]);
   useEffect(() => {
     void fetchGameTypes();
     // Titles for the progress a game makes.
@@ -38,7 +46,7 @@ export function PlayScreen() {
       )}
       {playing && session?.game_type === 'reaction' && (
         <section className="card">
-          <ReactionGame onEnd={(score, hits) => void endGame(score, { hits })} />
+          <ReactionGame key={session.session_id} onEnd={endReaction} />
         </section>
       )}
       {playing && session && session.game_type !== 'reaction' && (
@@ -63,6 +71,8 @@ function Result({ result, onAgain }: { result: EndSessionResponse; onAgain: () =
     (kind === 'event' ? events.find((e) => e.id === id)?.title : [...missions.daily, ...missions.weekly].find((m) => m.id === id)?.title) ?? t(kind === 'event' ? 'nav.events' : 'nav.missions');
   const server = result.result;
   const dice = server?.outcome;
+  // The dice line already says the coins it paid; the rest (if a payout ever gives more) is listed.
+  const extraRewards = dice ? result.reward_items.filter((r) => !(r.type === 'currency' && r.currency === 'soft')) : result.reward_items;
   return (
     <section className="card result" data-testid="game-result" aria-live="polite">
       <h2>{t('play.result')}</h2>
@@ -82,7 +92,7 @@ function Result({ result, onAgain }: { result: EndSessionResponse; onAgain: () =
               : t('play.noPayout')}
         </p>
       )}
-      {result.reward_items.length > 0 && <p>{rt.items(result.reward_items)}</p>}
+      {extraRewards.length > 0 && <p data-testid="reward-items">{rt.items(extraRewards)}</p>}
       {result.level_up && (
         <p className="level-up" data-testid="level-up">
           {t('play.levelUp', { level: result.level })}

@@ -8,7 +8,9 @@ export function ShopScreen() {
   const lang = useApp((s) => s.ui.lang);
   const shop = useApp((s) => s.shop);
   const currencies = useApp((s) => s.dashboard.currencies);
-  const { fetchCatalog, purchase, fetchDashboard } = useApp((s) => s);
+  const fetchCatalog = useApp((s) => s.fetchCatalog);
+  const purchase = useApp((s) => s.purchase);
+  const fetchDashboard = useApp((s) => s.fetchDashboard);
   const [tab, setTab] = useState<'regular' | 'limited'>('regular');
   const rt = useRewardText();
   useEffect(() => {

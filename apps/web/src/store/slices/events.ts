@@ -10,6 +10,7 @@ export const initialEventsState: EventsSlice['events'] = {
   errors: {},
   missions: { daily: [], weekly: [] },
   loading: false,
+  missionsFetched: false,
   lastClaim: null,
 };
 
@@ -52,9 +53,11 @@ export const createEventsSlice: SliceCreator<EventsSlice> = (set, get, { api, on
     const current = session.begin();
     try {
       const { data } = await api.missions();
-      if (current()) set((s) => ({ events: { ...s.events, missions: data } }));
+      if (current()) set((s) => ({ events: { ...s.events, missions: data, missionsFetched: true } }));
     } catch (err) {
-      if (current()) get().toastError(err);
+      if (!current()) return;
+      set((s) => ({ events: { ...s.events, missionsFetched: true } }));
+      get().toastError(err);
     }
   },
 

@@ -4,6 +4,18 @@ import type { GameSlice, SliceCreator } from '../types';
 /** The game before any play, and again after a session ends. */
 export const initialGameState: GameSlice['game'] = { types: [], currentSession: null, startedAtMs: null, recent: [], status: 'idle', lastResult: null };
 
+/**
+ * The seconds a play lasted as the end request reports them: tenths of the time since Start, at
+ * most the game type's max_duration_s. The server refuses a longer duration for good (422
+ * IMPLAUSIBLE_RESULT, the session left open), so a dice rolled after a minute idle, or a session
+ * resumed after a reload, would never end; it lasted at least the maximum, which is the truth
+ * the server can accept. Unknown max: uncapped.
+ */
+export function playedSeconds(elapsedMs: number, maxS: number | undefined): number {
+  const seconds = Math.max(0, Math.round(elapsedMs / 100) / 10);
+  return maxS === undefined ? seconds : Math.min(seconds, maxS);
+}
+
 /** game {currentSession, recent, status}: start, end with the real duration, then progress and level. */
 export const createGameSlice: SliceCreator<GameSlice> = (set, get, { api, once, now, session }) => ({
   game: initialGameState,
@@ -62,9 +74,12 @@ export const createGameSlice: SliceCreator<GameSlice> = (set, get, { api, once, 
     const { currentSession, startedAtMs, status } = get().game;
     if (!currentSession || startedAtMs === null || status === 'ending') return null;
     set((s) => ({ game: { ...s.game, status: 'ending' } }));
-    // The real time played, in seconds; the server checks it against its own clock.
-    const duration = Math.max(0, Math.round((now() - startedAtMs) / 100) / 10);
     const current = session.begin();
+    // The cap comes from GET /api/game/types; a store that never asked (no Play screen yet) asks now.
+    if (!get().game.types.some((g) => g.game_type === currentSession.game_type)) await get().fetchGameTypes();
+    if (!current()) return null;
+    const maxS = get().game.types.find((g) => g.game_type === currentSession.game_type)?.max_duration_s;
+    const duration = playedSeconds(now() - startedAtMs, maxS);
     try {
       const { data } = await once(`end:${currentSession.session_id}`, (key) =>
         api.endSession(currentSession.session_id, { duration, ...(score !== undefined ? { score } : {}), ...(meta ? { meta } : {}) }, key),
@@ -79,8 +94,12 @@ export const createGameSlice: SliceCreator<GameSlice> = (set, get, { api, once, 
       return data;
     } catch (err) {
       if (!current()) return null;
-      const gone = err instanceof ApiError && err.code === 'SESSION_NOT_ACTIVE';
-      set((s) => ({ game: { ...s.game, status: gone ? 'idle' : 'playing', ...(gone ? { currentSession: null, startedAtMs: null } : {}) } }));
+      // Over (SESSION_NOT_ACTIVE), or refused as it stands (IMPLAUSIBLE_RESULT: sending the same
+      // play again changes nothing): back to the choice of games. A refused session is still open
+      // on the server, so the next Start of that game resumes it. Anything else (the network, a
+      // 503) may pass on a second try: the game stays on screen to end again.
+      const settled = err instanceof ApiError && (err.code === 'SESSION_NOT_ACTIVE' || err.code === 'IMPLAUSIBLE_RESULT');
+      set((s) => ({ game: { ...s.game, status: settled ? 'idle' : 'playing', ...(settled ? { currentSession: null, startedAtMs: null } : {}) } }));
       get().toastError(err);
       return null;
     }
