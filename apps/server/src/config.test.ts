@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -117,6 +117,66 @@ describe('JWT_SECRET', () => {
   it('refuses a short JWT_SECRET', () => {
     expect(() => loadConfig({ DATA_DIR: tempDataDir(), JWT_SECRET: 'too-short' })).toThrow(/JWT_SECRET/);
   });
+
+  // An empty file crashed the first signing ("Zero-length key is not supported"); a short one was taken.
+  it.each([
+    ['empty', ''],
+    ['blank', '  \n'],
+    ['short', 'abc\n'],
+  ])('refuses a %s jwt-secret file in DATA_DIR and says to delete it', (_name, contents) => {
+    const dataDir = tempDataDir();
+    writeFileSync(path.join(dataDir, 'jwt-secret'), contents);
+    expect(() => loadConfig({ DATA_DIR: dataDir })).toThrow(expect.objectContaining({ name: 'ConfigError', message: expect.stringMatching(/jwt-secret.*at least 32.*delete/) }));
+  });
+
+  it('takes a jwt-secret file of 32 characters after trimming', () => {
+    const dataDir = tempDataDir();
+    writeFileSync(path.join(dataDir, 'jwt-secret'), `${'s'.repeat(32)}\n`);
+    expect(loadConfig({ DATA_DIR: dataDir }).jwtSecret).toBe('s'.repeat(32));
+  });
+});
+
+describe('SEED_DEMO', () => {
+  it.each([
+    ['true', true],
+    ['TRUE', true],
+    ['1', true],
+    ['yes', true],
+    ['false', false],
+    ['False', false],
+    ['0', false],
+    ['no', false],
+    ['NO', false],
+    ['', true],
+  ])('"%s" seeds: %s', (value, seedDemo) => {
+    expect(loadConfig({ DATA_DIR: tempDataDir(), JWT_SECRET: STRONG_SECRET, SEED_DEMO: value }).seedDemo).toBe(seedDemo);
+  });
+});
+
+describe('LOG_LEVEL', () => {
+  it.each(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])('takes %s', (level) => {
+    expect(loadConfig({ DATA_DIR: tempDataDir(), JWT_SECRET: STRONG_SECRET, LOG_LEVEL: level }).logLevel).toBe(level);
+  });
+});
+
+describe('DATABASE_URL', () => {
+  it.each(['postgres://postgres@127.0.0.1:5432/playloop', 'postgresql://user:pw@db.internal/playloop?sslmode=require'])('takes %s', (url) => {
+    expect(loadConfig({ DATA_DIR: tempDataDir(), JWT_SECRET: STRONG_SECRET, DATABASE_URL: url }).databaseUrl).toBe(url);
+  });
+
+  it('does not echo a refused URL, which may carry a password', () => {
+    expect(() => loadConfig({ DATA_DIR: tempDataDir(), JWT_SECRET: STRONG_SECRET, DATABASE_URL: 'mysql://root:hunter2@db/x' })).toThrow(
+      expect.objectContaining({ message: expect.not.stringContaining('hunter2') }),
+    );
+  });
+});
+
+describe('ADMIN_SITE_ID / ADMIN_PASSWORD', () => {
+  it('does not echo a refused password', () => {
+    expect(() => loadConfig({ DATA_DIR: tempDataDir(), JWT_SECRET: STRONG_SECRET, ADMIN_SITE_ID: 'operator', ADMIN_PASSWORD: 'pw-7' })).toThrow(
+      expect.objectContaining({ message: expect.not.stringContaining('pw-7') }),
+    );
+  });
 });
 
 describe('refused at start', () => {
@@ -130,7 +190,19 @@ describe('refused at start', () => {
     ['RESET_TIMEZONE unknown', { RESET_TIMEZONE: 'Mars/Olympus_Mons' }, /time ?zone/i],
     ['METRICS_TOKEN short', { METRICS_TOKEN: 'short' }, /METRICS_TOKEN/],
     ['METRICS_TOKEN with a space', { METRICS_TOKEN: 'long enough but spaced' }, /METRICS_TOKEN/],
+    ['LOG_LEVEL unknown to pino', { LOG_LEVEL: 'loud' }, /LOG_LEVEL must be one of .*silent, got "loud"/],
+    ['SEED_DEMO not a yes or no', { SEED_DEMO: 'maybe' }, /SEED_DEMO must be true or false.*"maybe"/],
+    ['DATABASE_URL not a URL', { DATABASE_URL: 'notaurl' }, /DATABASE_URL must be a URL/],
+    ['DATABASE_URL for another database', { DATABASE_URL: 'mysql://foo@bar/x' }, /DATABASE_URL must be a postgres:\/\/ or postgresql:\/\/ URL, got a "mysql:" URL/],
+    ['ADMIN_SITE_ID without ADMIN_PASSWORD', { ADMIN_SITE_ID: 'operator' }, /ADMIN_SITE_ID and ADMIN_PASSWORD must be set together/],
+    ['ADMIN_PASSWORD without ADMIN_SITE_ID', { ADMIN_PASSWORD: 'operator-password' }, /ADMIN_SITE_ID and ADMIN_PASSWORD must be set together/],
+    ['ADMIN_SITE_ID a player could not sign up with', { ADMIN_SITE_ID: 'Big Boss!', ADMIN_PASSWORD: 'operator-password' }, /ADMIN_SITE_ID must be a valid site id .*"Big Boss!"/],
+    ['ADMIN_SITE_ID too short', { ADMIN_SITE_ID: 'op', ADMIN_PASSWORD: 'operator-password' }, /ADMIN_SITE_ID/],
+    ['ADMIN_PASSWORD shorter than a player may use', { ADMIN_SITE_ID: 'operator', ADMIN_PASSWORD: 'x' }, /ADMIN_PASSWORD must be a valid player password/],
   ])('%s', (_name, env, message) => {
-    expect(() => loadConfig({ DATA_DIR: tempDataDir(), JWT_SECRET: STRONG_SECRET, ...env })).toThrow(message);
+    // A ConfigError is what main prints as one line, without a stack.
+    expect(() => loadConfig({ DATA_DIR: tempDataDir(), JWT_SECRET: STRONG_SECRET, ...env })).toThrow(
+      expect.objectContaining({ name: 'ConfigError', message: expect.stringMatching(message) }),
+    );
   });
 });

@@ -1,7 +1,15 @@
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
 import path from 'node:path';
+import { PasswordSchema, SiteIdSchema } from '@playloop/contracts';
+import type { z } from 'zod';
 import { ConfigError } from './startup.ts';
+
+/** The levels pino knows; anything else passes here and crashes pino after the database is open. */
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+const JWT_SECRET_MIN_LENGTH = 32;
 
 /** Everything the server reads from its environment, resolved once at start. */
 export interface Config {
@@ -18,7 +26,7 @@ export interface Config {
   kafkaBrokers: string | undefined;
   kafkaTopicPrefix: string;
   clickhouseUrl: string | undefined;
-  logLevel: string;
+  logLevel: LogLevel;
   /** Seed demo content (events, missions, shop) on a first start. */
   seedDemo: boolean;
   /** Hours a published outbox row is kept for replays before it is deleted; 0 keeps them all. */
@@ -46,14 +54,77 @@ function metricsTokenFrom(value: string | undefined): string | undefined {
   return value;
 }
 
+function logLevelFrom(value: string | undefined): LogLevel {
+  if (value === undefined || value === '') return 'info';
+  if (!(LOG_LEVELS as readonly string[]).includes(value)) throw new ConfigError(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}, got "${value}"`);
+  return value as LogLevel;
+}
+
+const TRUE_WORDS = new Set(['true', '1', 'yes']);
+const FALSE_WORDS = new Set(['false', '0', 'no']);
+
+function boolFrom(value: string | undefined, fallback: boolean, name: string): boolean {
+  if (value === undefined || value === '') return fallback;
+  const word = value.toLowerCase();
+  if (TRUE_WORDS.has(word)) return true;
+  if (FALSE_WORDS.has(word)) return false;
+  throw new ConfigError(`${name} must be true or false (or 1/0, yes/no), got "${value}"`);
+}
+
+// The value is not echoed: a database URL usually carries a password.
+function databaseUrlFrom(value: string | undefined): string | undefined {
+  if (!value) return undefined;
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new ConfigError('DATABASE_URL must be a URL such as postgres://user@host:5432/playloop');
+  }
+  if (url.protocol !== 'postgres:' && url.protocol !== 'postgresql:') {
+    throw new ConfigError(`DATABASE_URL must be a postgres:// or postgresql:// URL, got a "${url.protocol}" URL`);
+  }
+  return value;
+}
+
+function schemaIssues(result: z.ZodSafeParseResult<string>): string | undefined {
+  return result.success ? undefined : result.error.issues.map((issue) => issue.message).join('; ');
+}
+
+/**
+ * The operator account is made with the same rules as a player's signup, so a handle the users
+ * table refuses (a CHECK at the first start, with a stack) or a password players may not use is
+ * refused here instead.
+ */
+function adminFrom(env: NodeJS.ProcessEnv): { adminSiteId: string | undefined; adminPassword: string | undefined } {
+  const adminSiteId = env.ADMIN_SITE_ID || undefined;
+  const adminPassword = env.ADMIN_PASSWORD || undefined;
+  if (!adminSiteId !== !adminPassword) throw new ConfigError('ADMIN_SITE_ID and ADMIN_PASSWORD must be set together (or both left unset)');
+  if (adminSiteId === undefined || adminPassword === undefined) return { adminSiteId, adminPassword };
+  const siteIdIssues = schemaIssues(SiteIdSchema.safeParse(adminSiteId));
+  if (siteIdIssues) throw new ConfigError(`ADMIN_SITE_ID must be a valid site id (${siteIdIssues}), got "${adminSiteId}"`);
+  // The password itself is never echoed.
+  const passwordIssues = schemaIssues(PasswordSchema.safeParse(adminPassword));
+  if (passwordIssues) throw new ConfigError(`ADMIN_PASSWORD must be a valid player password (${passwordIssues})`);
+  return { adminSiteId, adminPassword };
+}
+
 /** Reads JWT_SECRET, or the secret kept in DATA_DIR, creating it on first start. */
 function resolveJwtSecret(env: NodeJS.ProcessEnv, dataDir: string): string {
   if (env.JWT_SECRET) {
-    if (env.JWT_SECRET.length < 32) throw new ConfigError('JWT_SECRET must be at least 32 characters');
+    if (env.JWT_SECRET.length < JWT_SECRET_MIN_LENGTH) throw new ConfigError(`JWT_SECRET must be at least ${JWT_SECRET_MIN_LENGTH} characters`);
     return env.JWT_SECRET;
   }
   const file = path.join(dataDir, 'jwt-secret');
-  if (existsSync(file)) return readFileSync(file, 'utf8').trim();
+  if (existsSync(file)) {
+    // An empty file would crash the first token signing (zero-length key); a short one is weak.
+    const secret = readFileSync(file, 'utf8').trim();
+    if (secret.length < JWT_SECRET_MIN_LENGTH) {
+      throw new ConfigError(
+        `${file} holds ${secret.length} characters, a JWT secret needs at least ${JWT_SECRET_MIN_LENGTH}; delete the file and a new one is generated at the next start (players sign in again)`,
+      );
+    }
+    return secret;
+  }
   mkdirSync(dataDir, { recursive: true });
   const secret = randomBytes(48).toString('base64url');
   writeFileSync(file, secret + '\n', { mode: 0o600 });
@@ -73,18 +144,17 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     port: portFrom(env.PORT),
     host: env.HOST || '0.0.0.0',
     dataDir,
-    databaseUrl: env.DATABASE_URL || undefined,
+    databaseUrl: databaseUrlFrom(env.DATABASE_URL),
     redisUrl: env.REDIS_URL || undefined,
     jwtSecret: resolveJwtSecret(env, dataDir),
-    adminSiteId: env.ADMIN_SITE_ID || undefined,
-    adminPassword: env.ADMIN_PASSWORD || undefined,
+    ...adminFrom(env),
     resetTimezone,
     signupBonusSoft: intFrom(env.SIGNUP_BONUS_SOFT, 1000, 'SIGNUP_BONUS_SOFT'),
     kafkaBrokers: env.KAFKA_BROKERS || undefined,
     kafkaTopicPrefix: env.KAFKA_TOPIC_PREFIX || 'playloop',
     clickhouseUrl: env.CLICKHOUSE_URL || undefined,
-    logLevel: env.LOG_LEVEL || 'info',
-    seedDemo: env.SEED_DEMO !== 'false',
+    logLevel: logLevelFrom(env.LOG_LEVEL),
+    seedDemo: boolFrom(env.SEED_DEMO, true, 'SEED_DEMO'),
     outboxRetentionHours: intFrom(env.OUTBOX_RETENTION_HOURS, 7 * 24, 'OUTBOX_RETENTION_HOURS'),
     metricsToken: metricsTokenFrom(env.METRICS_TOKEN),
   };
