@@ -34,8 +34,6 @@ async function main() {
     // The built web app (npm run build:web; `npm start` builds it when missing).
     web: {},
   });
-  app.addHook('onClose', () => database.close());
-  app.addHook('onClose', () => pipeline.close());
 
   // Ended events turn their open participations `expired`; read paths also do it lazily, the
   // sweep keeps pending-reward lists and operator counts right for players who never come back.
@@ -52,16 +50,22 @@ async function main() {
     if (closing) return;
     closing = true;
     app.log.info({ signal }, 'shutting down');
-    // Stop accepting, finish in-flight requests, then close the database.
+    // Stop accepting, finish in-flight requests (the app's own hooks end streams and their
+    // listener), then the pipeline and last the database. Not as onClose hooks of the app: those
+    // run in an order of Fastify's, which closed PGlite under the stream listener's unlisten.
     const force = setTimeout(() => process.exit(1), 10_000);
     force.unref();
-    app.close().then(
-      () => process.exit(0),
-      (err) => {
-        app.log.error({ err }, 'shutdown failed');
-        process.exit(1);
-      },
-    );
+    app
+      .close()
+      .then(() => pipeline.close())
+      .then(() => database.close())
+      .then(
+        () => process.exit(0),
+        (err) => {
+          app.log.error({ err }, 'shutdown failed');
+          process.exit(1);
+        },
+      );
   };
   process.on('SIGTERM', () => shutdown('SIGTERM'));
   process.on('SIGINT', () => shutdown('SIGINT'));

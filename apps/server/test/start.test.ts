@@ -223,6 +223,30 @@ describe('a first `npm start` with nothing configured', () => {
     expect((await api(second, 'POST', '/api/auth/login', { site_id: 'operator', password })).status).toBe(200);
     expect(await stopServer(second)).toBe(0);
   }, 4 * READY_WITHIN_MS);
+
+  it('refuses a second server on its DATA_DIR in one line, and exits 0 on SIGTERM with a live stream open', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'playloop-shared-'));
+    try {
+      const first = await startServer({ DATA_DIR: dir, SEED_DEMO: 'false', ADMIN_SITE_ID: '', ADMIN_PASSWORD: '' });
+      // PGlite does not lock its files: a second server would write over the first one's.
+      const second = await runToExit({ DATA_DIR: dir, SEED_DEMO: 'false' });
+      expect(second.code, second.output).toBe(1);
+      expect(second.output).toContain(`playloop: cannot open the embedded database in DATA_DIR (${dir}): another Playloop (pid ${first.child.pid}) is using it`);
+      expect(second.output).not.toMatch(/^\s+at /m);
+
+      const signup = await api(first, 'POST', '/api/auth/signup', { site_id: `sh_${randomBytes(3).toString('hex')}`, nickname: 'Streamer', password: 'longenough1' });
+      const player = AuthResponseSchema.parse(signup.body);
+      const streaming = new AbortController();
+      const stream = await fetch(`${first.baseUrl}/api/stream?access_token=${player.access_token}`, { signal: streaming.signal });
+      expect(stream.status).toBe(200);
+      // The stream's listener is closed before the database (it was closed after it, and exited 1).
+      expect(await stopServer(first)).toBe(0);
+      streaming.abort();
+      expect(first.output()).not.toContain('shutdown failed');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 4 * READY_WITHIN_MS);
 });
 
 describe('a start that cannot succeed says why in one line', () => {

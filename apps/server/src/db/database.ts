@@ -4,6 +4,7 @@ import { PGlite } from '@electric-sql/pglite';
 import { Kysely, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
 import { announceAfterCommit } from './announce-after-commit.ts';
+import { lockDataDir } from './data-dir-lock.ts';
 import { PGlitePool } from './pglite-pool.ts';
 import type { DB } from './schema.ts';
 
@@ -178,12 +179,19 @@ function listenPostgres(url: string, channel: string, onPayload: (payload: strin
 
 async function openPGlite(dataDir: string | undefined): Promise<Database> {
   let dir: string | undefined;
+  let unlock = () => {};
   if (dataDir) {
     dir = path.join(dataDir, 'pglite');
     mkdirSync(dir, { recursive: true });
+    unlock = lockDataDir(dataDir);
   }
   const pglite = new PGlite(dir, { parsers: { [INT8_OID]: (v: string) => Number(v) } });
-  await pglite.waitReady;
+  try {
+    await pglite.waitReady;
+  } catch (err) {
+    unlock();
+    throw err;
+  }
   const pool = new PGlitePool(pglite);
   const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
   return {
@@ -211,6 +219,7 @@ async function openPGlite(dataDir: string | undefined): Promise<Database> {
     async close() {
       await db.destroy();
       await pglite.close();
+      unlock();
     },
   };
 }
