@@ -23,10 +23,22 @@ export async function openMigratedDatabase(config: Pick<Config, 'databaseUrl' | 
   return database;
 }
 
-/** Shared counters in Redis when REDIS_URL is set, else in this process. */
-export function createRateLimitStore(config: Pick<Config, 'redisUrl'>): RateLimitStore {
+/**
+ * Shared counters in Redis when REDIS_URL is set, else in this process. A command waits at most
+ * a second: a Redis that is down answers logins 503 at once rather than after the reconnects.
+ * Its connection errors are logged once per outage (ioredis reports each reconnect attempt, and
+ * without a listener as an unhandled error with its stack).
+ */
+export function createRateLimitStore(config: Pick<Config, 'redisUrl'>, warn: (message: string) => void = console.warn): RateLimitStore {
   if (!config.redisUrl) return new MemoryRateLimitStore();
-  return new RedisRateLimitStore(new Redis(config.redisUrl, { maxRetriesPerRequest: 2, enableOfflineQueue: true }));
+  const redis = new Redis(config.redisUrl, { maxRetriesPerRequest: 2, enableOfflineQueue: true, commandTimeout: 1_000 });
+  let down = false;
+  redis.on('error', (err: Error) => {
+    if (!down) warn(`REDIS_URL does not answer (${err.message}); logins are refused with 503 until it does`);
+    down = true;
+  });
+  redis.on('ready', () => (down = false));
+  return new RedisRateLimitStore(redis);
 }
 
 /** Ensures the operator account named by ADMIN_SITE_ID / ADMIN_PASSWORD. */

@@ -6,6 +6,7 @@ import type { LoginLimits } from '../modules/auth/service.ts';
 import { buildTestApp, TEST_JWT_SECRET, type TestContext } from '../../test/build-app.ts';
 import { makePlayer, type TestPlayer } from '../../test/factories/players.ts';
 import { expectProblem } from '../../test/problem.ts';
+import { createRateLimitStore } from '../bootstrap.ts';
 import { MemoryRateLimitStore, RedisRateLimitStore, type RateLimitStore } from './rate-limit.ts';
 
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -320,5 +321,24 @@ describe('login limits kept in memory', () => {
     for (let i = 0; i < LIMITS.perHandle; i++) await login(a.app, player, 'wrong-password');
     expectProblem(await login(a.app, player), 429, 'RATE_LIMITED');
     expect((await login(b, player)).statusCode).toBe(200);
+  });
+});
+
+describe('login limits in a Redis that does not answer', () => {
+  let ctx: TestContext;
+  const warnings: string[] = [];
+  beforeAll(async () => {
+    // Port 1: nothing listens, every connection is refused.
+    ctx = await buildTestApp({ rateLimits: createRateLimitStore({ redisUrl: 'redis://127.0.0.1:1' }, (m) => warnings.push(m)) });
+  });
+  afterAll(() => ctx?.close());
+
+  it('refuses logins with 503 UNAVAILABLE (a dependency down), not 500, and says so once in the log', async () => {
+    const player = await makePlayer(ctx.app);
+    const res = await ctx.app.inject({ method: 'POST', url: '/api/auth/login', payload: { site_id: player.user.site_id, password: player.password } });
+    expectProblem(res, 503, 'UNAVAILABLE');
+    expectProblem(await ctx.app.inject({ method: 'POST', url: '/api/auth/login', payload: { site_id: player.user.site_id, password: 'wrong-password' } }), 503, 'UNAVAILABLE');
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toContain('REDIS_URL does not answer');
   });
 });

@@ -1,4 +1,5 @@
 import type { Redis } from 'ioredis';
+import { DomainError } from './domain-error.ts';
 
 /**
  * Fixed-window counters keyed by a string. The window comes from the injected clock, so tests
@@ -69,6 +70,20 @@ if n > 1 then return redis.call('DECR', KEYS[1]) end
 if n == 1 then redis.call('DEL', KEYS[1]) end
 return 0`;
 
+/**
+ * A Redis that does not answer is a dependency down, as a database that does not is: 503
+ * UNAVAILABLE (retry later), not a 500. A login cannot be counted without it, so it is refused.
+ */
+async function unavailableIfDown<T>(run: () => Promise<T>): Promise<T> {
+  try {
+    return await run();
+  } catch (err) {
+    const unavailable = new DomainError('UNAVAILABLE', 'the rate-limit store (Redis) does not answer; retry later');
+    unavailable.cause = err;
+    throw unavailable;
+  }
+}
+
 export class RedisRateLimitStore implements RateLimitStore {
   readonly #redis: Redis;
   readonly #prefix: string;
@@ -78,24 +93,26 @@ export class RedisRateLimitStore implements RateLimitStore {
     this.#prefix = prefix;
   }
 
-  async hit(key: string, windowMs: number, nowMs: number): Promise<number> {
-    const k = this.#prefix + windowKey(key, windowMs, nowMs);
-    const result = await this.#redis.multi().incr(k).pexpire(k, windowMs).exec();
-    const [err, count] = result?.[0] ?? [new Error('redis returned no result'), 0];
-    if (err) throw err;
-    return Number(count);
+  hit(key: string, windowMs: number, nowMs: number): Promise<number> {
+    return unavailableIfDown(async () => {
+      const k = this.#prefix + windowKey(key, windowMs, nowMs);
+      const result = await this.#redis.multi().incr(k).pexpire(k, windowMs).exec();
+      const [err, count] = result?.[0] ?? [new Error('redis returned no result'), 0];
+      if (err) throw err;
+      return Number(count);
+    });
   }
 
-  async count(key: string, windowMs: number, nowMs: number): Promise<number> {
-    return Number((await this.#redis.get(this.#prefix + windowKey(key, windowMs, nowMs))) ?? 0);
+  count(key: string, windowMs: number, nowMs: number): Promise<number> {
+    return unavailableIfDown(async () => Number((await this.#redis.get(this.#prefix + windowKey(key, windowMs, nowMs))) ?? 0));
   }
 
-  async release(key: string, windowMs: number, nowMs: number): Promise<void> {
-    await this.#redis.eval(RELEASE_SCRIPT, 1, this.#prefix + windowKey(key, windowMs, nowMs));
+  release(key: string, windowMs: number, nowMs: number): Promise<void> {
+    return unavailableIfDown(async () => void (await this.#redis.eval(RELEASE_SCRIPT, 1, this.#prefix + windowKey(key, windowMs, nowMs))));
   }
 
-  async reset(key: string, windowMs: number, nowMs: number): Promise<void> {
-    await this.#redis.del(this.#prefix + windowKey(key, windowMs, nowMs));
+  reset(key: string, windowMs: number, nowMs: number): Promise<void> {
+    return unavailableIfDown(async () => void (await this.#redis.del(this.#prefix + windowKey(key, windowMs, nowMs))));
   }
 
   async close(): Promise<void> {
