@@ -7,6 +7,7 @@ import {
   type EventRules,
   type LiveEvent,
   type Participation,
+  type Balances,
   type RewardBundle,
   type RewardItem,
   type UpdateEventBody,
@@ -16,9 +17,7 @@ import type { Clock } from '../../lib/clock.ts';
 import { DomainError, notFound, unprocessable } from '../../lib/domain-error.ts';
 import { gameTypes, highestScoreOf } from '../games/registry.ts';
 import { appendOutbox } from '../outbox/service.ts';
-import { findGrantMadeUnder } from '../rewards/repo.ts';
-import { addExp, grantReward, type ClaimOutcome } from '../rewards/service.ts';
-import { getBalances } from '../wallet/ledger.ts';
+import { addExp, grantOfOwnClaim, grantReward, type ClaimOutcome, type ClaimRequest } from '../rewards/service.ts';
 import type { PendingReward } from '../rewards/pending.ts';
 import {
   addProgress,
@@ -246,7 +245,7 @@ export async function claimEvent(
   deps: EventsDeps,
   userId: string,
   eventId: string,
-  request: { traceId?: string | undefined; idempotencyKey?: string | null | undefined } = {},
+  request: ClaimRequest = {},
 ): Promise<ClaimOutcome<EventClaimResponse>> {
   const { traceId, idempotencyKey } = request;
   const now = deps.clock.now();
@@ -266,18 +265,8 @@ export async function claimEvent(
     if (!claimed) {
       const current = await findParticipation(trx, userId, eventId);
       if (!current) throw new DomainError('NOT_CLAIMABLE', 'you have not joined this event');
-      const mine = current.status === 'claimed' && idempotencyKey ? await findGrantMadeUnder(trx, grantKey, idempotencyKey) : undefined;
-      if (mine) {
-        return {
-          ...toParticipation(current, event.ends_at, now),
-          status: 'claimed' as const,
-          claimed: true as const,
-          grant_id: mine.id,
-          reward_items: mine.reward_items as RewardItem[],
-          balances: await getBalances(trx, userId),
-          replayed: true,
-        };
-      }
+      const mine = await grantOfOwnClaim(trx, { userId, status: current.status, grantKey, idempotencyKey });
+      if (mine) return { response: claimAnswer(current, event.ends_at, now, mine), replayed: true };
       assertTransition(current.status, 'claimed');
       throw new DomainError('VERSION_CONFLICT', 'the participation changed concurrently; retry');
     }
@@ -296,19 +285,21 @@ export async function claimEvent(
         { eventType: 'event.claim', userId, payload: { event_id: eventId, grant_id: grantId, reward_items: rewardItems }, now, traceId },
       ],
     });
-    return {
-      ...toParticipation(claimed, event.ends_at, now),
-      status: 'claimed' as const,
-      claimed: true as const,
-      grant_id: grant.grantId,
-      reward_items: grant.rewardItems,
-      balances: grant.balances,
-      replayed: false,
-    };
+    return { response: claimAnswer(claimed, event.ends_at, now, grant), replayed: false };
   });
   if (outcome === EXPIRED) throw eventExpired();
-  const { joined_at: _joined, replayed, ...response } = outcome;
-  return { response, replayed };
+  return outcome;
+}
+
+/** A claimed participation's answer, with the grant that paid it and the balances after. */
+function claimAnswer(
+  row: Parameters<typeof toParticipation>[0],
+  endsAt: Date,
+  now: Date,
+  grant: { grantId: string; rewardItems: RewardItem[]; balances: Balances },
+): EventClaimResponse {
+  const { joined_at: _joined, ...participation } = toParticipation(row, endsAt, now);
+  return { ...participation, status: 'claimed', claimed: true, grant_id: grant.grantId, reward_items: grant.rewardItems, balances: grant.balances };
 }
 
 /** The player's claimable event rewards, for GET /api/rewards/pending. */

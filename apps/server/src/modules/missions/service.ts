@@ -14,9 +14,7 @@ import type { Clock } from '../../lib/clock.ts';
 import { DomainError, notFound, unprocessable } from '../../lib/domain-error.ts';
 import { assertKnownGameType } from '../events/service.ts';
 import type { PendingReward } from '../rewards/pending.ts';
-import { findGrantMadeUnder } from '../rewards/repo.ts';
-import { grantReward, type ClaimOutcome } from '../rewards/service.ts';
-import { getBalances } from '../wallet/ledger.ts';
+import { grantOfOwnClaim, grantReward, type ClaimOutcome, type ClaimRequest } from '../rewards/service.ts';
 import { periodOf } from './period.ts';
 import {
   findMission,
@@ -89,7 +87,7 @@ export async function claimMission(
   deps: MissionsDeps,
   userId: string,
   missionId: string,
-  request: { traceId?: string | undefined; idempotencyKey?: string | null | undefined } = {},
+  request: ClaimRequest = {},
 ): Promise<ClaimOutcome<MissionClaimResponse>> {
   const { traceId, idempotencyKey } = request;
   const now = deps.clock.now();
@@ -106,11 +104,8 @@ export async function claimMission(
       const current = await findMissionProgress(trx, userId, missionId, period.key);
       if (!current) throw new DomainError('NOT_CLAIMABLE', 'nothing counted toward this mission in this period yet');
       // Claimed under this request's own key: its first answer was lost; answer it again.
-      const mine = current.status === 'claimed' && idempotencyKey ? await findGrantMadeUnder(trx, grantKey, idempotencyKey) : undefined;
-      if (mine) {
-        const response = claimResponse(current, { grantId: mine.id, rewardItems: mine.reward_items as RewardItem[], balances: await getBalances(trx, userId) });
-        return { response, replayed: true };
-      }
+      const mine = await grantOfOwnClaim(trx, { userId, status: current.status, grantKey, idempotencyKey });
+      if (mine) return { response: claimResponse(current, mine), replayed: true };
       assertTransition(current.status, 'claimed');
       throw new DomainError('VERSION_CONFLICT', 'the mission changed concurrently; retry');
     }

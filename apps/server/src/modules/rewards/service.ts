@@ -4,8 +4,8 @@ import type { Balances, EnvelopeEventType, RewardBundle, RewardItem, RewardSourc
 import type { Db } from '../../db/database.ts';
 import { appendOutboxEvents, outboxRowsOf, withOutboxEvents, type OutboxEvent } from '../outbox/service.ts';
 import { levelForExp, tierForLevel } from '../users/progression.ts';
-import { balancesFrom, balancesOf, movesBetween, type SystemAccount } from '../wallet/ledger.ts';
-import { insertGrant } from './repo.ts';
+import { balancesFrom, balancesOf, getBalances, movesBetween, type SystemAccount } from '../wallet/ledger.ts';
+import { findGrantMadeUnder, insertGrant } from './repo.ts';
 
 export interface GrantRequest {
   userId: string;
@@ -31,6 +31,24 @@ export interface GrantRequest {
 export interface ClaimOutcome<T> {
   response: T;
   replayed: boolean;
+}
+
+/** What a claim takes from its request besides the ids: the trace, and the X-Idempotency-Key. */
+export interface ClaimRequest {
+  traceId?: string | undefined;
+  idempotencyKey?: string | null | undefined;
+}
+
+/**
+ * The grant a claim already made under this request's own key paid, with the player's balances
+ * now: what a retry answers with when the first answer was lost. Undefined for a claim not made
+ * (`status` is not `claimed`), made under another key or none, or a request without a key.
+ */
+export async function grantOfOwnClaim(trx: Db, c: { userId: string; status: string; grantKey: string; idempotencyKey?: string | null | undefined }) {
+  if (c.status !== 'claimed' || !c.idempotencyKey) return undefined;
+  const grant = await findGrantMadeUnder(trx, c.grantKey, c.idempotencyKey);
+  if (!grant) return undefined;
+  return { grantId: grant.id, rewardItems: grant.reward_items as RewardItem[], balances: await getBalances(trx, c.userId) };
 }
 
 export interface GrantResult {
