@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BrowserContext, Locator, Page } from 'playwright-core';
 import type { Item, ItemOpens } from '@playloop/contracts';
-import { ADMIN, SCREENSHOTS, operatorToken, startHarness, type Harness } from './harness';
+import { SCREENSHOTS, openConsoleIn, operatorToken, startHarness, type Harness } from './harness';
 
 const stamp = Date.now().toString(36);
 const TABLE_ITEM = `e2e_table_${stamp}`;
@@ -54,12 +54,7 @@ describe('the operator edits weighted loot tables in Chromium', () => {
     token = await operatorToken(h.baseUrl);
     operator = await h.browser.newContext({ locale: 'en-US', viewport: { width: 1100, height: 1000 } });
     op = await operator.newPage();
-    await op.goto(`${h.baseUrl}/login`);
-    await op.getByLabel('Site ID').fill(ADMIN.site_id);
-    await op.getByLabel('Password').fill(ADMIN.password);
-    await op.getByLabel('Password').press('Enter');
-    await op.getByRole('link', { name: 'Console' }).click();
-    await op.getByTestId('admin').waitFor();
+    await openConsoleIn(op, h.baseUrl);
     await op.getByTestId('admin-tab-items').click();
     await op.getByTestId('item-form').waitFor();
   });
@@ -257,12 +252,7 @@ describe('the operator edits weighted loot tables in Chromium', () => {
   it('fits the table editor on a phone-sized screen, in Korean', async () => {
     const phone = await h.browser.newContext({ locale: 'ko-KR', viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true });
     const p = await phone.newPage();
-    await p.goto(`${h.baseUrl}/login`);
-    await p.getByLabel('사이트 ID').fill(ADMIN.site_id);
-    await p.getByLabel('비밀번호').fill(ADMIN.password);
-    await p.getByLabel('비밀번호').press('Enter');
-    await p.getByTestId('dashboard').waitFor();
-    await p.getByRole('navigation').getByRole('link', { name: '운영' }).tap();
+    await openConsoleIn(p, h.baseUrl);
     await p.getByTestId('admin-tab-items').tap();
     expect(await p.getByTestId('item-form').getByLabel('종류').locator('option').allTextContents()).toEqual(['소모품', '꾸미기']);
     await p.getByTestId(`edit-item-${TABLE_ITEM}`).tap();

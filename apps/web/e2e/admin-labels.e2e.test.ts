@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BrowserContext, Locator, Page } from 'playwright-core';
-import { ADMIN, SCREENSHOTS, startHarness, type Harness } from './harness';
+import { SCREENSHOTS, openConsoleIn, startHarness, type Harness } from './harness';
 
 /** The values the API speaks in; none of them is a word an operator should read. */
 const RAW_VALUES = /\b(daily|weekly|limited|progression|regular|soft|premium|inactive|active|expired|games_played|score_total|play_seconds|wins|logins|purchases)\b/;
@@ -18,13 +18,7 @@ describe('the Korean operator console names every choice in words, on a phone', 
     h = await startHarness('admin-labels');
     phone = await h.browser.newContext({ locale: 'ko-KR', viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true });
     p = await phone.newPage();
-    await p.goto(`${h.baseUrl}/login`);
-    await p.getByLabel('사이트 ID').fill(ADMIN.site_id);
-    await p.getByLabel('비밀번호').fill(ADMIN.password);
-    await p.getByLabel('비밀번호').press('Enter');
-    await p.getByTestId('dashboard').waitFor();
-    await p.getByRole('navigation').getByRole('link', { name: '운영' }).tap();
-    await p.getByTestId('admin').waitFor();
+    await openConsoleIn(p, h.baseUrl);
   });
   afterAll(async () => {
     await h?.close();

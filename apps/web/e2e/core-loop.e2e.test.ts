@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BrowserContext, Page } from 'playwright-core';
-import { ADMIN, SCREENSHOTS, startHarness, type Harness } from './harness';
+import { SCREENSHOTS, openConsoleIn, startHarness, type Harness } from './harness';
 
 const PASSWORD = 'player-password-e2e';
 const siteId = `e2e_${Date.now().toString(36)}`;
@@ -257,12 +257,7 @@ describe('the whole loop in Chromium', () => {
   async function openConsole() {
     const operator = await h.browser.newContext({ locale: 'en-US', viewport: { width: 1100, height: 1000 } });
     const op = await operator.newPage();
-    await op.goto(`${h.baseUrl}/login`);
-    await op.getByLabel('Site ID').fill(ADMIN.site_id);
-    await op.getByLabel('Password').fill(ADMIN.password);
-    await op.getByLabel('Password').press('Enter'); // the keyboard submits the form
-    await op.getByRole('link', { name: 'Console' }).click();
-    await op.getByTestId('admin').waitFor();
+    await openConsoleIn(op, h.baseUrl);
     return { operator, op };
   }
 

@@ -92,6 +92,20 @@ export async function startHarness(suite = ''): Promise<Harness> {
   };
 }
 
+/**
+ * Logs `page` in as the operator by the login form, the keyboard submitting it, and opens the
+ * console from the menu, in whatever language and size its browser context has.
+ */
+export async function openConsoleIn(page: Page, baseUrl: string): Promise<void> {
+  await page.goto(`${baseUrl}/login`);
+  await page.locator('input[name="site_id"]').fill(ADMIN.site_id);
+  const password = page.locator('input[name="password"]');
+  await password.fill(ADMIN.password);
+  await password.press('Enter');
+  await page.getByRole('navigation').locator('a[href="/admin"]').click();
+  await page.getByTestId('admin').waitFor();
+}
+
 /** An operator's access token through the API, for the operator actions a test drives directly. */
 export async function operatorToken(baseUrl: string): Promise<string> {
   const res = await fetch(`${baseUrl}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(ADMIN) });
