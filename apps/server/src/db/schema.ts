@@ -165,6 +165,10 @@ export interface GameSessionsTable {
   seed_commitment: string | null;
   server_score: number | null;
   server_result: Json | null;
+  /** The X-Idempotency-Key of a keyed end, its request's fingerprint and the answer it gave (0028). */
+  end_idempotency_key: string | null;
+  end_fingerprint: string | null;
+  end_response: Json | null;
 }
 
 /** An X-Idempotency-Key claim and, once completed, the response it replays. */

@@ -8,6 +8,7 @@ import {
 import { buildTestApp, type TestContext } from '../../../test/build-app.ts';
 import { makePlayer, type TestPlayer } from '../../../test/factories/players.ts';
 import { expectLedgerClean } from '../../../test/ledger.ts';
+import { untilLockWaiters } from '../../../test/locks.ts';
 import { expectProblem } from '../../../test/problem.ts';
 import { ABANDON_GRACE_S } from './service.ts';
 
@@ -186,6 +187,105 @@ describe('POST /api/game/sessions/{id}/end', () => {
     expect((await userRow(player.user.id)).exp).toBe(10 + score);
     expect((await grantsOf(player.user.id)).filter((g) => g.grant_key === `game:${id}`).length).toBeLessThanOrEqual(1);
     await expectLedgerClean(ctx.db);
+  });
+
+  it('closes a session reported past max duration + grace as abandoned: 409, and the play counts toward nothing', async () => {
+    const player = await makePlayer(ctx.app);
+    const late = await started(player, 'reaction');
+    seconds(120 + ABANDON_GRACE_S + 1);
+    const active = await ctx.app.inject({ method: 'GET', url: '/api/game/sessions/active', headers: player.headers });
+    expect(GameSessionListSchema.parse(active.json()).items).toEqual([]);
+    const before = await userRow(player.user.id);
+    expectProblem(await end(player, late, { score: 100, duration: 60 }), 409, 'SESSION_NOT_ACTIVE');
+    expect(await sessionRow(late)).toMatchObject({ status: 'abandoned', ended_at: ctx.clock.now(), score: null, duration_s: null });
+    expect(await userRow(player.user.id)).toEqual(before);
+    expectProblem(await end(player, late, { score: 100, duration: 60 }), 409, 'SESSION_NOT_ACTIVE');
+    // Within the grace a session still ends as played.
+    const onTime = await started(player, 'reaction');
+    seconds(120 + ABANDON_GRACE_S);
+    expect((await end(player, onTime, { score: 100, duration: 60 })).statusCode).toBe(200);
+  });
+
+  describe('retried under its own idempotency key', () => {
+    // What a lost answer leaves: the end committed, its key's stored answer gone (a 5xx after
+    // COMMIT releases it); the retry runs the end again.
+    const forgetKeys = (userId: string) => ctx.db.deleteFrom('idempotency_keys').where('user_scope', '=', userId).execute();
+    const keyed = (player: TestPlayer, sessionId: string, key: string, body: unknown) =>
+      ctx.app.inject({
+        method: 'POST',
+        url: `/api/game/sessions/${sessionId}/end`,
+        headers: { ...player.headers, 'content-type': 'application/json', 'x-idempotency-key': key },
+        payload: JSON.stringify(body),
+      });
+
+    it('is answered with the end it made (replayed), not SESSION_NOT_ACTIVE; exp and payout once', async () => {
+      const player = await makePlayer(ctx.app);
+      const id = await started(player, 'lucky_dice');
+      seconds(5);
+      const first = await keyed(player, id, 'end-1', { duration: 4 });
+      expect(first.statusCode, first.body).toBe(200);
+      const after = await userRow(player.user.id);
+      const grants = await grantsOf(player.user.id);
+      await forgetKeys(player.user.id);
+      seconds(30);
+      const again = await keyed(player, id, 'end-1', { duration: 4 });
+      expect(again.statusCode, again.body).toBe(200);
+      expect(again.headers['idempotent-replayed']).toBe('true');
+      expect(EndSessionResponseSchema.parse(again.json())).toEqual(EndSessionResponseSchema.parse(first.json()));
+      expect(await userRow(player.user.id)).toEqual(after);
+      expect(await grantsOf(player.user.id)).toEqual(grants);
+      await expectLedgerClean(ctx.db);
+    });
+
+    it('is 422 IDEMPOTENCY_KEY_REUSED for another body under the key; another key or none is still SESSION_NOT_ACTIVE', async () => {
+      const player = await makePlayer(ctx.app);
+      const id = await started(player, 'reaction');
+      seconds(10);
+      expect((await keyed(player, id, 'end-2', { score: 100, duration: 9 })).statusCode).toBe(200);
+      await forgetKeys(player.user.id);
+      const after = await userRow(player.user.id);
+      expectProblem(await keyed(player, id, 'end-2', { score: 999, duration: 9 }), 422, 'IDEMPOTENCY_KEY_REUSED');
+      await forgetKeys(player.user.id);
+      expectProblem(await keyed(player, id, 'end-3', { score: 100, duration: 9 }), 409, 'SESSION_NOT_ACTIVE');
+      expectProblem(await end(player, id, { score: 100, duration: 9 }), 409, 'SESSION_NOT_ACTIVE');
+      expect(await userRow(player.user.id)).toEqual(after);
+    });
+
+    it.runIf(process.env.DATABASE_URL)('is answered with the end when the retry took the key over as stale while the first still ran', async () => {
+      const player = await makePlayer(ctx.app);
+      const id = await started(player, 'lucky_dice');
+      seconds(5);
+      // A slow transaction holds the session row: the end waits in its first statement.
+      let release!: () => void;
+      const released = new Promise<void>((resolve) => (release = resolve));
+      const holder = ctx.db.transaction().execute(async (trx) => {
+        await trx.selectFrom('game_sessions').select('id').where('id', '=', id).forUpdate().execute();
+        await released;
+      });
+      const first = keyed(player, id, 'slow-end', { duration: 4 });
+      await untilLockWaiters(ctx.db, 1);
+      // Past the key's takeover age (60 s): the retry runs the end as if the first had died. The
+      // session's time is measured from its start, so the end stays within max duration + grace.
+      ctx.clock.advance(61_000);
+      const retry = keyed(player, id, 'slow-end', { duration: 4 });
+      await untilLockWaiters(ctx.db, 2);
+      release();
+      await holder;
+      const [a, b] = await Promise.all([first, retry]);
+      expect([a.statusCode, b.statusCode], `${a.body}\n${b.body}`).toEqual([200, 200]);
+      expect(b.json()).toEqual(a.json());
+      const score = (await sessionRow(id)).score!;
+      expect((await userRow(player.user.id)).exp).toBe(10 + score);
+      await expectLedgerClean(ctx.db);
+    });
+
+    it('keeps nothing for an end without a key', async () => {
+      const player = await makePlayer(ctx.app);
+      const id = await started(player, 'reaction');
+      seconds(10);
+      expect((await end(player, id, { score: 100, duration: 9 })).statusCode).toBe(200);
+      expect(await sessionRow(id)).toMatchObject({ end_idempotency_key: null, end_fingerprint: null, end_response: null });
+    });
   });
 
   describe('refuses implausible or invalid results and changes nothing', () => {

@@ -66,15 +66,29 @@ export async function abandonSessionStartedBefore(trx: Db, userId: string, gameT
   return Number(result.numUpdatedRows);
 }
 
+/** The X-Idempotency-Key an end runs under and its request's fingerprint. */
+export interface EndKey {
+  key: string;
+  fingerprint: string;
+}
+
 /**
- * Ends the player's session if it is still active — the one write that decides who ends it.
- * A server-scored session keeps the score rolled at start whatever the client sent; a missing
- * client score is stored as 0 here and refused by the caller's plausibility check (rollback).
+ * Ends the player's session if it is still active — the one write that decides who ends it. A server-scored session keeps the
+ * score rolled at start whatever the client sent; a missing client score is stored as 0 here and
+ * refused by the caller's plausibility check (rollback). A keyed end records its key here.
  * Undefined when the session is not this player's or not active.
  */
 export function claimSessionEnd(
   trx: Db,
-  end: { sessionId: string; userId: string; now: Date; score: number | undefined; durationS: number; meta: unknown },
+  end: {
+    sessionId: string;
+    userId: string;
+    now: Date;
+    score: number | undefined;
+    durationS: number;
+    meta: unknown;
+    endKey: EndKey | undefined;
+  },
 ): Promise<GameSessionRow | undefined> {
   return trx
     .updateTable('game_sessions')
@@ -84,6 +98,8 @@ export function claimSessionEnd(
       score: sql<number>`COALESCE(server_score, ${end.score ?? null}::bigint, 0)`,
       duration_s: end.durationS,
       meta: end.meta === undefined ? null : JSON.stringify(end.meta),
+      end_idempotency_key: end.endKey?.key ?? null,
+      end_fingerprint: end.endKey?.fingerprint ?? null,
     })
     .where('id', '=', end.sessionId)
     .where('user_id', '=', end.userId)
@@ -92,15 +108,29 @@ export function claimSessionEnd(
     .executeTakeFirst();
 }
 
-/** The status of a session if it belongs to this player. */
-export async function findSessionStatus(db: Db, sessionId: string, userId: string): Promise<GameSessionRow['status'] | undefined> {
-  const row = await db
+/** Keeps a keyed end's answer on its session, to answer a retry under the key with. */
+export async function keepEndResponse(trx: Db, sessionId: string, response: unknown): Promise<void> {
+  await trx.updateTable('game_sessions').set({ end_response: JSON.stringify(response) }).where('id', '=', sessionId).execute();
+}
+
+/** Closes one active session as abandoned (it outlived its type's max duration and grace). */
+export async function abandonSession(trx: Db, sessionId: string, now: Date): Promise<void> {
+  await trx
+    .updateTable('game_sessions')
+    .set({ status: 'abandoned', ended_at: now })
+    .where('id', '=', sessionId)
+    .where('status', '=', 'active')
+    .execute();
+}
+
+/** What an end that did not claim the session needs to know of it, if it is this player's. */
+export function findSessionForRetry(db: Db, sessionId: string, userId: string) {
+  return db
     .selectFrom('game_sessions')
-    .select('status')
+    .select(['status', 'started_at', 'game_type', 'end_idempotency_key', 'end_fingerprint', 'end_response'])
     .where('id', '=', sessionId)
     .where('user_id', '=', userId)
     .executeTakeFirst();
-  return row?.status;
 }
 
 /** The player's ended sessions, newest end first. */

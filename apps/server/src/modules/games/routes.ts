@@ -15,6 +15,7 @@ import {
 import type { Db } from '../../db/database.ts';
 import { endGameSession } from '../../flows/end-game-session.ts';
 import type { Clock } from '../../lib/clock.ts';
+import { requestFingerprint } from '../../lib/idempotency-fingerprint.ts';
 import { caller } from '../../plugins/auth.ts';
 import { listActive, listGameTypes, listRecentSessions, startGameSession } from './service.ts';
 
@@ -59,8 +60,9 @@ export const gameRoutes: FastifyPluginAsyncZod<{ db: Db; clock: Clock; resetTime
       },
       onRequest: app.authenticate,
     },
-    async (request) =>
-      endGameSession(
+    async (request, reply) => {
+      const key = request.idempotencyKey;
+      const outcome = await endGameSession(
         { db, clock, resetTimezone },
         {
           userId: caller(request).userId,
@@ -69,8 +71,12 @@ export const gameRoutes: FastifyPluginAsyncZod<{ db: Db; clock: Clock; resetTime
           durationS: request.body.duration,
           meta: request.body.meta,
           traceId: request.traceId,
+          endKey: key === null ? undefined : { key, fingerprint: requestFingerprint(request) },
         },
-      ),
+      );
+      if (outcome.replayed) reply.header('idempotent-replayed', 'true');
+      return outcome.response;
+    },
   );
 
   app.get(
@@ -88,6 +94,6 @@ export const gameRoutes: FastifyPluginAsyncZod<{ db: Db; clock: Clock; resetTime
       schema: { tags, security, headers: AuthHeadersSchema, querystring: NoQuerySchema, response: { 200: GameSessionListSchema } },
       onRequest: app.authenticate,
     },
-    async (request) => ({ items: await listActive(db, caller(request).userId) }),
+    async (request) => ({ items: await listActive({ db, clock }, caller(request).userId) }),
   );
 };

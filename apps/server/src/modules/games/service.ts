@@ -6,7 +6,14 @@ import type { Clock } from '../../lib/clock.ts';
 import { DomainError, notFound } from '../../lib/domain-error.ts';
 import { newSeed, seedCommitment } from './chance.ts';
 import { describeGameType, gameTypes, getGameType, type GameTypeDef } from './registry.ts';
-import { abandonSessionStartedBefore, insertActiveSession, listActiveSessions, listEndedSessions, toGameSession } from './repo.ts';
+import {
+  abandonSessionStartedBefore,
+  insertActiveSession,
+  listActiveSessions,
+  listEndedSessions,
+  toGameSession,
+  type GameSessionRow,
+} from './repo.ts';
 
 export interface GamesDeps {
   db: Db;
@@ -87,7 +94,16 @@ export async function listRecentSessions(db: Db, userId: string, limit: number):
   return (await listEndedSessions(db, userId, limit)).map(toGameSession);
 }
 
-/** The player's active sessions, to resume after a reload. */
-export async function listActive(db: Db, userId: string): Promise<GameSession[]> {
-  return (await listActiveSessions(db, userId)).map(toGameSession);
+/**
+ * The player's active sessions that can still be ended, to resume after a reload. One past its
+ * type's max duration and grace is left out: ending it is refused, and the next start of its type
+ * closes it.
+ */
+export async function listActive(deps: GamesDeps, userId: string): Promise<GameSession[]> {
+  const now = deps.clock.now().getTime();
+  const endable = (row: GameSessionRow) => {
+    const def = getGameType(row.game_type);
+    return def !== undefined && now - row.started_at.getTime() <= (def.maxDurationS + ABANDON_GRACE_S) * 1000;
+  };
+  return (await listActiveSessions(deps.db, userId)).filter(endable).map(toGameSession);
 }
