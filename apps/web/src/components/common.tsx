@@ -1,5 +1,6 @@
 import { useCallback, useEffect, type ReactNode } from 'react';
 import { useApp, useT } from '../hooks';
+import { gameNameIn } from './game-name';
 import { rewardText } from './reward-text';
 
 export function ProgressBar({ value, max, label }: { value: number; max: number; label: string }) {
@@ -19,14 +20,18 @@ export function useRewardText() {
   return rewardText(t, names);
 }
 
-/** A game type's name as GET /api/game/types gives it (fetched once if not yet), its id until then. */
+/**
+ * A game type's name in the UI's language (`gameNameIn`); the server's name (GET /api/game/types,
+ * fetched once if not yet) for a type the UI does not know, its id until then.
+ */
 export function useGameName() {
   const types = useApp((s) => s.game.types);
   const fetchGameTypes = useApp((s) => s.fetchGameTypes);
   useEffect(() => {
     if (types.length === 0) void fetchGameTypes();
   }, [types.length, fetchGameTypes]);
-  return useCallback((gameType: string) => types.find((g) => g.game_type === gameType)?.name ?? gameType, [types]);
+  const t = useT();
+  return useCallback((gameType: string) => gameNameIn(t, gameType, types.find((g) => g.game_type === gameType)?.name ?? gameType), [types, t]);
 }
 
 export function Loading() {

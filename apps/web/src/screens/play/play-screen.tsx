@@ -1,12 +1,13 @@
 import { useCallback, useEffect } from 'react';
 import type { EndSessionResponse } from '@playloop/contracts';
-import { useRewardText } from '../../components/common';
+import { useGameName, useRewardText } from '../../components/common';
 import { useApp, useT } from '../../hooks';
 import { ReactionGame } from './reaction-game';
 
 /** Both game types: 'reaction' (client-scored, played here) and 'lucky_dice' (the server rolls). */
 export function PlayScreen() {
   const t = useT();
+  const gameName = useGameName();
   const game = useApp((s) => s.game);
   // One selector per action: selecting the whole store would re-render on every write to it.
   const fetchGameTypes = useApp((s) => s.fetchGameTypes);
@@ -36,7 +37,7 @@ export function PlayScreen() {
           <div className="row wrap">
             {game.types.map((g) => (
               <button key={g.game_type} type="button" className="primary" disabled={game.status === 'starting'} onClick={() => void startGame(g.game_type)} data-testid={`start-${g.game_type}`}>
-                {t('play.start')}: {g.name}
+                {t('play.start')}: {gameName(g.game_type)}
               </button>
             ))}
           </div>

@@ -51,8 +51,21 @@ describe('the activity feed in words', () => {
       'Bronze chest 개봉: gold_frame × 1',
       'Lucky Dice 보상: 코인 30',
       'Coin pouch × 2 구매 (젬 40)',
-      'Reaction 플레이: 500점, 29초',
+      '반응 속도 플레이: 500점, 29초',
     ]);
+  });
+
+  it('says a game type the UI does not know by the name the server gave', () => {
+    const t = (key: string, vars?: Record<string, string | number>) => translate('ko', key, vars);
+    const session: ActivityEntry = { type: 'session', at, summary: '', detail: { game_type: 'snake', game_name: 'Snake', score: 3, duration: 10 } };
+    expect(describeActivity(session, t, rewardText(t, {}).items)).toBe('Snake 플레이: 3점, 10초');
+  });
+
+  it('names every game type in both languages', () => {
+    for (const type of ['reaction', 'lucky_dice']) {
+      expect(translate('en', `game.${type}`)).not.toBe(`game.${type}`);
+      expect(translate('ko', `game.${type}`)).not.toMatch(/[a-z]/i);
+    }
   });
 
   it('names every tier in both languages', () => {

@@ -1,4 +1,5 @@
 import type { ActivityEntry, RewardItem } from '@playloop/contracts';
+import { gameNameIn } from '../../components/game-name';
 import type { Translate } from '../../components/reward-text';
 
 /**
@@ -22,8 +23,8 @@ export function describeActivity(entry: ActivityEntry, t: Translate, rewards: (i
       return t('activity.purchase', { sku: sku_name, n: quantity, price: t(`reward.${currency_type}`, { n: total_price }) });
     }
     case 'session': {
-      const { game_name, score, duration } = entry.detail;
-      return t('activity.session', { game: game_name, score, seconds: Math.floor(duration) });
+      const { game_type, game_name, score, duration } = entry.detail;
+      return t('activity.session', { game: gameNameIn(t, game_type, game_name), score, seconds: Math.floor(duration) });
     }
   }
 }
