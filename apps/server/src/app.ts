@@ -14,7 +14,6 @@ import { dashboardRoutes } from './modules/dashboard/routes.ts';
 import { dashboardEtagOf } from './modules/dashboard/service.ts';
 import { healthRoutes } from './modules/health/routes.ts';
 import { eventsAdminRoutes } from './modules/events/admin-routes.ts';
-import { advanceProgressForMetric } from './modules/events/progress.ts';
 import { eventsRoutes } from './modules/events/routes.ts';
 import { missionsAdminRoutes } from './modules/missions/admin-routes.ts';
 import { missionsRoutes } from './modules/missions/routes.ts';
@@ -30,6 +29,7 @@ import { shopRoutes } from './modules/shop/routes.ts';
 import { createUserChangeBus } from './modules/stream/bus.ts';
 import { streamRoutes } from './modules/stream/routes.ts';
 import { grantSignupBonus } from './modules/rewards/signup-bonus.ts';
+import { countSignInDay } from './modules/auth/sign-in-days.ts';
 import { openPlayerAccounts } from './modules/wallet/ledger.ts';
 import authPlugin from './plugins/auth.ts';
 import docsPlugin from './plugins/docs.ts';
@@ -102,12 +102,8 @@ export async function buildApp(options: AppOptions) {
       (trx, user, at) => grantSignupBonus(trx, user.id, options.config.signupBonusSoft, at),
       recordSignup,
     ],
-    onLogin: [
-      recordLogin,
-      async (trx, user, at) => {
-        await advanceProgressForMetric(trx, { userId: user.id, metric: 'logins', delta: 1, ...at, resetTimezone: options.config.resetTimezone });
-      },
-    ],
+    onLogin: [recordLogin],
+    onSignIn: [(trx, user, at) => countSignInDay(trx, user.id, at, options.config.resetTimezone)],
   });
 
   await app.register(errorsPlugin);

@@ -251,6 +251,13 @@ export interface ContentVersionTable {
   version: number;
 }
 
+/** A RESET_TIMEZONE-local day a player signed in (0029): the `logins` metric counts these. */
+export interface SignInDaysTable {
+  user_id: string;
+  /** Written as 'YYYY-MM-DD', read back as a Date. */
+  day: ColumnType<Date, string, never>;
+}
+
 export interface SchemaMigrationsTable {
   name: string;
   applied_at: Timestamp;
@@ -278,4 +285,5 @@ export interface DB {
   missions: MissionsTable;
   mission_progress: MissionProgressTable;
   content_version: ContentVersionTable;
+  sign_in_days: SignInDaysTable;
 }

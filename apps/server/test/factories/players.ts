@@ -1,7 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import type { AuthResponse } from '@playloop/contracts';
 import type { App } from '../../src/app.ts';
-import type { TestContext } from '../build-app.ts';
+import type { Role } from '@playloop/contracts';
+import { createTokenSigner } from '../../src/modules/auth/tokens.ts';
+import { TEST_JWT_SECRET, type TestContext } from '../build-app.ts';
 
 export interface TestPlayer extends AuthResponse {
   password: string;
@@ -42,4 +44,15 @@ export async function makeAdmin(ctx: TestContext): Promise<TestPlayer> {
   if (res.statusCode !== 200) throw new Error(`admin login failed: ${res.statusCode} ${res.body}`);
   const body = res.json() as AuthResponse;
   return { ...body, password: player.password, headers: { authorization: `Bearer ${body.access_token}` } };
+}
+
+/**
+ * A fresh access token for the player's current session, as of `now`, minted with the test
+ * secret: for moving a test's clock past the token's 15 minutes without signing in again (a
+ * sign-in counts toward `logins` events and missions).
+ */
+export async function accessTokenAt(player: TestPlayer, now: Date): Promise<{ authorization: string }> {
+  const payload = JSON.parse(Buffer.from(player.access_token.split('.')[1]!, 'base64url').toString('utf8')) as { sub: string; sid: string; role: Role };
+  const token = await createTokenSigner(TEST_JWT_SECRET).sign({ userId: payload.sub, sessionId: payload.sid, role: payload.role }, now);
+  return { authorization: `Bearer ${token}` };
 }

@@ -1,11 +1,11 @@
 import { SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AuthResponseSchema } from '@playloop/contracts';
+import { AuthResponseSchema, MissionsResponseSchema } from '@playloop/contracts';
 import { openDatabase } from '../../db/database.ts';
 import { MemoryRateLimitStore } from '../../lib/rate-limit.ts';
 import { lockUserForSuspension, suspendUser } from '../users/repo.ts';
 import { buildTestApp, TEST_JWT_SECRET, type TestContext } from '../../../test/build-app.ts';
-import { makeEvent } from '../../../test/factories/live-ops.ts';
+import { makeEvent, makeMission } from '../../../test/factories/live-ops.ts';
 import { makeAdmin, makePlayer, uniqueSiteId } from '../../../test/factories/players.ts';
 import { untilLockWaiters } from '../../../test/locks.ts';
 import { expectProblem } from '../../../test/problem.ts';
@@ -242,17 +242,19 @@ describe('login', () => {
     }
   });
 
-  it('lets concurrent logins of one player that each advance a logins event all succeed', async () => {
-    // Each login updates the player's row (the progress bumps its state version) and then reads
-    // the suspension under a share lock: taken the other way round, two of them would deadlock.
+  it('lets concurrent logins of one player on a new day all succeed; the day counts once toward a logins event', async () => {
+    // The first login of a day updates the player's row (the progress bumps its state version) and
+    // every login then reads the suspension under a share lock: taken the other way round, two of
+    // them would deadlock. The others wait on the day's row and count nothing.
     const player = await makePlayer(ctx.app);
-    const event = await makeEvent(ctx, { rules: { metric: 'logins', target: 100 } });
+    const event = await makeEvent(ctx, { rules: { metric: 'logins', target: 100 }, endsAt: new Date(ctx.clock.now().getTime() + 3 * 86_400_000) });
     const joined = await ctx.app.inject({ method: 'POST', url: `/api/events/${event.id}/participate`, headers: player.headers });
     expect(joined.statusCode, joined.body).toBe(201);
+    ctx.clock.advance(86_400_000);
     const results = await Promise.all(Array.from({ length: 4 }, () => post('/api/auth/login', { site_id: player.user.site_id, password: player.password })));
     expect(results.map((r) => r.statusCode)).toEqual([200, 200, 200, 200]);
     const row = await ctx.db.selectFrom('event_participations').select('progress').where('user_id', '=', player.user.id).executeTakeFirstOrThrow();
-    expect(Number(row.progress)).toBe(4);
+    expect(Number(row.progress)).toBe(1);
   });
 
   it('rejects bad login bodies', async () => {
@@ -342,6 +344,65 @@ describe('refresh', () => {
     const player = await makePlayer(ctx.app);
     ctx.clock.advance(31 * 24 * 3600_000);
     expectProblem(await refresh(player.refresh_token), 401, 'UNAUTHENTICATED');
+  });
+});
+
+describe('the logins metric counts days signed in', () => {
+  // Its own app, so the day can be set without moving other tests' clocks.
+  let local: TestContext;
+  beforeAll(async () => {
+    local = await buildTestApp({ config: { resetTimezone: 'Asia/Seoul' } });
+  });
+  afterAll(() => local?.close());
+
+  const send = (url: string, payload: unknown) =>
+    local.app.inject({ method: 'POST', url, headers: { 'content-type': 'application/json' }, payload: JSON.stringify(payload) });
+  const progressOf = async (token: string, missionId: string) => {
+    const res = await local.app.inject({ method: 'GET', url: '/api/events/missions', headers: { authorization: `Bearer ${token}` } });
+    const list = MissionsResponseSchema.parse(res.json());
+    const mission = [...list.daily, ...list.weekly].find((m) => m.id === missionId)!;
+    return { period_key: mission.period_key, progress: mission.progress };
+  };
+  const signedUp = async () => {
+    const site_id = uniqueSiteId();
+    const res = await send('/api/auth/signup', { site_id, nickname: 'Days', password: 'password1' });
+    expect(res.statusCode, res.body).toBe(201);
+    return { site_id, ...AuthResponseSchema.parse(res.json()) };
+  };
+
+  it('counts a returning player who renews the session with the refresh token the next day', async () => {
+    // 2026-12-01 19:00 in Seoul.
+    local.clock.set('2026-12-01T10:00:00Z');
+    const daily = await makeMission(local, { period: 'daily', rules: { metric: 'logins', target: 1 } });
+    const player = await signedUp();
+    expect(await progressOf(player.access_token, daily.id)).toEqual({ period_key: '2026-12-01', progress: 1 });
+    // 2026-12-02 01:00 in Seoul: the client renews its session; it never logs in again.
+    local.clock.set('2026-12-01T16:00:00Z');
+    const renewed = await send('/api/auth/refresh', { refresh_token: player.refresh_token });
+    expect(renewed.statusCode, renewed.body).toBe(200);
+    const { access_token } = AuthResponseSchema.parse(renewed.json());
+    expect(await progressOf(access_token, daily.id)).toEqual({ period_key: '2026-12-02', progress: 1 });
+  });
+
+  it('counts a day once however often the player signs in that day, and each new day again', async () => {
+    local.clock.set('2026-12-07T01:00:00Z');
+    const weekly = await makeMission(local, { period: 'weekly', rules: { metric: 'logins', target: 7 } });
+    const player = await signedUp();
+    let refresh = player.refresh_token;
+    for (let i = 0; i < 3; i++) {
+      expect((await send('/api/auth/login', { site_id: player.site_id, password: 'password1' })).statusCode).toBe(200);
+      const renewed = await send('/api/auth/refresh', { refresh_token: refresh });
+      expect(renewed.statusCode, renewed.body).toBe(200);
+      refresh = AuthResponseSchema.parse(renewed.json()).refresh_token;
+    }
+    expect((await progressOf(player.access_token, weekly.id)).progress).toBe(1);
+    local.clock.advance(86_400_000);
+    const login = await send('/api/auth/login', { site_id: player.site_id, password: 'password1' });
+    expect((await progressOf(AuthResponseSchema.parse(login.json()).access_token, weekly.id)).progress).toBe(2);
+    // A refused sign-in counts nothing.
+    local.clock.advance(86_400_000);
+    expectProblem(await send('/api/auth/login', { site_id: player.site_id, password: 'wrong-password' }), 401, 'UNAUTHENTICATED');
+    expect(await local.db.selectFrom('sign_in_days').select('day').where('user_id', '=', player.user.id).execute()).toHaveLength(2);
   });
 });
 

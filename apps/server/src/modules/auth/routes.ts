@@ -31,7 +31,7 @@ export const authRoutes: FastifyPluginAsyncZod<{ authService: AuthService }> = a
   app.post(
     '/refresh',
     { schema: { tags, body: RefreshBodySchema, response: { 200: AuthResponseSchema } } },
-    async (request) => authService.refresh(request.body.refresh_token),
+    async (request) => authService.refresh(request.body.refresh_token, request.traceId),
   );
 
   app.post(

@@ -36,6 +36,8 @@ export const DEFAULT_LOGIN_LIMITS: LoginLimits = { windowMs: 15 * 60_000, perHan
  */
 export type SignupHook = (trx: Db, user: UserRow, at: RequestMoment) => Promise<void>;
 export type LoginHook = (trx: Db, user: UserRow, at: RequestMoment) => Promise<void>;
+/** Runs in every transaction that signs a player in: signup, login and refresh (after the others). */
+export type SignInHook = (trx: Db, user: UserRow, at: RequestMoment) => Promise<void>;
 /** When a request made its change and under which trace: what its analytics events carry. */
 export interface RequestMoment {
   now: Date;
@@ -50,6 +52,7 @@ export interface AuthServiceDeps {
   loginLimits?: LoginLimits;
   onSignup?: SignupHook[];
   onLogin?: LoginHook[];
+  onSignIn?: SignInHook[];
 }
 
 export function createAuthService(deps: AuthServiceDeps) {
@@ -98,6 +101,7 @@ export function createAuthService(deps: AuthServiceDeps) {
         });
         if (!user) throw new DomainError('SITE_ID_TAKEN', `site_id "${body.site_id}" is taken`);
         for (const hook of deps.onSignup ?? []) await hook(trx, user, { now, traceId });
+        for (const hook of deps.onSignIn ?? []) await hook(trx, user, { now, traceId });
         return openSession(trx, user, now);
       });
     },
@@ -151,6 +155,7 @@ export function createAuthService(deps: AuthServiceDeps) {
       const signedIn = user;
       return db.transaction().execute(async (trx) => {
         for (const hook of deps.onLogin ?? []) await hook(trx, signedIn, { now, traceId });
+        for (const hook of deps.onSignIn ?? []) await hook(trx, signedIn, { now, traceId });
         // The suspension above was read before the password check, without a lock: a suspension
         // committing since then revoked the player's sessions but not this one, which would come
         // back to life on reinstatement. Read it again under a share lock, after the hooks (which
@@ -168,7 +173,7 @@ export function createAuthService(deps: AuthServiceDeps) {
      * Rotates a refresh token. A token that was already spent (or belongs to a revoked session)
      * is a sign of theft: the whole family is revoked and the caller gets 401.
      */
-    async refresh(refreshToken: string): Promise<AuthResponse> {
+    async refresh(refreshToken: string, traceId?: string): Promise<AuthResponse> {
       const now = clock.now();
       const tokenHash = hashRefreshToken(refreshToken);
       const outcome = await db.transaction().execute(async (trx) => {
@@ -177,6 +182,7 @@ export function createAuthService(deps: AuthServiceDeps) {
           const user = await findUserById(trx, spent.user_id);
           if (!user) return { error: 'unknown user' as const };
           if (user.suspended_at) return { error: 'account suspended' as const };
+          for (const hook of deps.onSignIn ?? []) await hook(trx, user, { now, traceId });
           return { pair: await issuePair(trx, user, spent.session_id, now) };
         }
         const known = await repo.findRefreshToken(trx, tokenHash);

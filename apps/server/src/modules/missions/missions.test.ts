@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MissionClaimResponseSchema, MissionsResponseSchema, PendingRewardsResponseSchema, type Mission } from '@playloop/contracts';
 import { buildTestApp, type TestContext } from '../../../test/build-app.ts';
 import { makeMission } from '../../../test/factories/live-ops.ts';
-import { makePlayer, type TestPlayer } from '../../../test/factories/players.ts';
+import { accessTokenAt, makePlayer, type TestPlayer } from '../../../test/factories/players.ts';
 import { expectLedgerClean } from '../../../test/ledger.ts';
 import { expectProblem } from '../../../test/problem.ts';
 import { advanceProgressForMetric } from '../events/progress.ts';
@@ -40,17 +40,14 @@ const missionGrants = (userId: string) =>
   ctx.db.selectFrom('reward_grants').select(['grant_key', 'source_id']).where('user_id', '=', userId).where('source', '=', 'mission').execute();
 
 /**
- * Moves the clock to `at` for `fn` with a fresh access token (tokens live 15 minutes). It refreshes
- * rather than logs in, because a login is itself progress toward `logins` missions.
+ * Moves the clock to `at` for `fn` with a fresh access token (tokens live 15 minutes), minted
+ * for the player's session: refreshing or logging in would sign in, which counts toward `logins`.
  */
 async function at<T>(when: string, player: TestPlayer, fn: () => Promise<T>): Promise<T> {
   const saved = ctx.clock.now();
   ctx.clock.set(when);
   try {
-    const res = await ctx.app.inject({ method: 'POST', url: '/api/auth/refresh', payload: { refresh_token: player.refresh_token } });
-    const pair = res.json() as { access_token: string; refresh_token: string };
-    player.refresh_token = pair.refresh_token;
-    player.headers = { authorization: `Bearer ${pair.access_token}` };
+    player.headers = await accessTokenAt(player, ctx.clock.now());
     return await fn();
   } finally {
     ctx.clock.set(saved);
@@ -202,14 +199,20 @@ describe('POST /api/events/missions/{id}/claim', () => {
 });
 
 describe('mission periods (RESET_TIMEZONE=UTC)', () => {
-  it('counts a real login toward a logins mission', async () => {
+  it('counts the days a player signs in toward a logins mission, once a day', async () => {
+    const mission = await makeMission(ctx, { period: 'weekly', rules: { metric: 'logins', target: 2 } });
+    // The signup is the first sign-in of its day; more logins that day add nothing.
     const player = await makePlayer(ctx.app);
-    const mission = await makeMission(ctx, { period: 'daily', rules: { metric: 'logins', target: 2 } });
     for (let i = 0; i < 2; i++) {
       const res = await ctx.app.inject({ method: 'POST', url: '/api/auth/login', payload: { site_id: player.user.site_id, password: player.password } });
       expect(res.statusCode).toBe(200);
     }
-    expect(find(await listMissions(player), mission)).toMatchObject({ status: 'claimable', progress: 2 });
+    expect(find(await listMissions(player), mission)).toMatchObject({ status: 'active', progress: 1 });
+    await at('2026-11-29T08:00:00.000Z', player, async () => {
+      const res = await ctx.app.inject({ method: 'POST', url: '/api/auth/login', payload: { site_id: player.user.site_id, password: player.password } });
+      expect(res.statusCode).toBe(200);
+      expect(find(await listMissions(player), mission)).toMatchObject({ status: 'claimable', progress: 2 });
+    });
   });
 
   it('starts a fresh day at midnight; yesterday’s unclaimed period cannot be claimed', async () => {
