@@ -85,6 +85,10 @@ describe('loadConfig', () => {
     });
   });
 
+  it('takes CLICKHOUSE_URL without KAFKA_BROKERS: the relay writes the events to the ClickHouse server in-process', () => {
+    expect(loadConfig({ DATA_DIR: tempDataDir(), CLICKHOUSE_URL: 'http://127.0.0.1:8123' })).toMatchObject({ kafkaBrokers: undefined, clickhouseUrl: 'http://127.0.0.1:8123' });
+  });
+
   it('treats empty values as unset', () => {
     const config = loadConfig({ DATA_DIR: tempDataDir(), PORT: '', DATABASE_URL: '', REDIS_URL: '', RESET_TIMEZONE: '' });
     expect(config).toMatchObject({ port: 3000, databaseUrl: undefined, redisUrl: undefined, resetTimezone: 'UTC' });
@@ -199,6 +203,9 @@ describe('refused at start', () => {
     ['ADMIN_SITE_ID a player could not sign up with', { ADMIN_SITE_ID: 'Big Boss!', ADMIN_PASSWORD: 'operator-password' }, /ADMIN_SITE_ID must be a valid site id .*"Big Boss!"/],
     ['ADMIN_SITE_ID too short', { ADMIN_SITE_ID: 'op', ADMIN_PASSWORD: 'operator-password' }, /ADMIN_SITE_ID/],
     ['ADMIN_PASSWORD shorter than a player may use', { ADMIN_SITE_ID: 'operator', ADMIN_PASSWORD: 'x' }, /ADMIN_PASSWORD must be a valid player password/],
+    // The sink (another process) writes the store the KPIs are read from: only a ClickHouse server can be shared.
+    ['KAFKA_BROKERS without CLICKHOUSE_URL', { KAFKA_BROKERS: '127.0.0.1:9092' }, /^KAFKA_BROKERS needs CLICKHOUSE_URL: .*chDB in DATA_DIR opens in one process only.*set CLICKHOUSE_URL for the server and the sink, or unset KAFKA_BROKERS/],
+    ['KAFKA_BROKERS with an empty CLICKHOUSE_URL', { KAFKA_BROKERS: '127.0.0.1:9092', CLICKHOUSE_URL: '' }, /^KAFKA_BROKERS needs CLICKHOUSE_URL/],
   ])('%s', (_name, env, message) => {
     // A ConfigError is what main prints as one line, without a stack.
     expect(() => loadConfig({ DATA_DIR: tempDataDir(), JWT_SECRET: STRONG_SECRET, ...env })).toThrow(

@@ -108,6 +108,24 @@ function adminFrom(env: NodeJS.ProcessEnv): { adminSiteId: string | undefined; a
   return { adminSiteId, adminPassword };
 }
 
+/**
+ * With KAFKA_BROKERS the sink workers, processes of their own, write the events, and the KPIs are
+ * read back from the store they wrote: only a ClickHouse server can be that store. chDB under
+ * DATA_DIR opens in one process at a time (a second one fails: "Cannot lock file …/chdb/status"),
+ * and the server's own chDB is written by nobody when the relay publishes to Kafka, so its KPIs
+ * would stay at zero whatever the players do.
+ */
+function pipelineFrom(env: NodeJS.ProcessEnv): { kafkaBrokers: string | undefined; clickhouseUrl: string | undefined } {
+  const kafkaBrokers = env.KAFKA_BROKERS || undefined;
+  const clickhouseUrl = env.CLICKHOUSE_URL || undefined;
+  if (kafkaBrokers && !clickhouseUrl) {
+    throw new ConfigError(
+      'KAFKA_BROKERS needs CLICKHOUSE_URL: the sink writes the events to the analytics store and the server reads the KPIs from it, so both must use one ClickHouse server (an embedded chDB in DATA_DIR opens in one process only); set CLICKHOUSE_URL for the server and the sink, or unset KAFKA_BROKERS to write the events in-process',
+    );
+  }
+  return { kafkaBrokers, clickhouseUrl };
+}
+
 /** Reads JWT_SECRET, or the secret kept in DATA_DIR, creating it on first start. */
 function resolveJwtSecret(env: NodeJS.ProcessEnv, dataDir: string): string {
   if (env.JWT_SECRET) {
@@ -150,9 +168,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     ...adminFrom(env),
     resetTimezone,
     signupBonusSoft: intFrom(env.SIGNUP_BONUS_SOFT, 1000, 'SIGNUP_BONUS_SOFT'),
-    kafkaBrokers: env.KAFKA_BROKERS || undefined,
+    ...pipelineFrom(env),
     kafkaTopicPrefix: env.KAFKA_TOPIC_PREFIX || 'playloop',
-    clickhouseUrl: env.CLICKHOUSE_URL || undefined,
     logLevel: logLevelFrom(env.LOG_LEVEL),
     seedDemo: boolFrom(env.SEED_DEMO, true, 'SEED_DEMO'),
     outboxRetentionHours: intFrom(env.OUTBOX_RETENTION_HOURS, 7 * 24, 'OUTBOX_RETENTION_HOURS'),

@@ -23,7 +23,7 @@ async function main() {
   }
   // Analytics: chDB under DATA_DIR, or CLICKHOUSE_URL; relayed in-process, or through KAFKA_BROKERS.
   const pipeline = await startStep('open the analytics store (CLICKHOUSE_URL, or chDB in DATA_DIR)', () =>
-    openPipeline(config, { warn: (message) => console.warn(message) }),
+    openPipeline(config),
   );
   const app = await buildApp({
     pipeline,

@@ -9,6 +9,8 @@ describe('startStep', () => {
     [errno('EADDRINUSE', { address: '127.0.0.1', port: 3000, syscall: 'listen' }), 'cannot listen: the port is already in use (another Playloop, or another program); choose another PORT'],
     [errno('ECONNREFUSED', { address: '127.0.0.1', port: 5432 }), 'cannot listen: connection refused by 127.0.0.1:5432 (is the server running?)'],
     [errno('ENOTFOUND', { hostname: 'db.invalid' }), 'cannot listen: host db.invalid not found'],
+    [errno('EAI_AGAIN', { hostname: 'db.invalid' }), 'cannot listen: host db.invalid could not be looked up (EAI_AGAIN)'],
+    [errno('ECONNRESET', { address: '10.0.0.9' }), 'cannot listen: 10.0.0.9 did not answer (ECONNRESET)'],
     [Object.assign(new Error('database "x" does not exist'), { code: '3D000' }), 'cannot listen: database "x" does not exist'],
   ])('names the step and the reason of a failure an operator can fix (%s)', async (err, message) => {
     const failure = await startStep('listen', failing(err)).catch((e: unknown) => e);

@@ -44,8 +44,12 @@ function foreseenReason(err: unknown): string | undefined {
       return `connection refused by ${e.address}:${e.port} (is the server running?)`;
     case 'ENOTFOUND':
       return `host ${e.hostname} not found`;
+    case 'EAI_AGAIN':
+      return `host ${e.hostname} could not be looked up (EAI_AGAIN)`;
     case 'ETIMEDOUT':
     case 'EHOSTUNREACH':
+    case 'ENETUNREACH':
+    case 'ECONNRESET':
       return `${e.address ?? 'the host'} did not answer (${e.code})`;
     default:
       return e?.code && CONNECTION_SQLSTATES.has(e.code) ? e.message : undefined;

@@ -45,7 +45,7 @@ async function startServer(env: Record<string, string>): Promise<Server> {
   const childEnv: NodeJS.ProcessEnv = { ...process.env, LOG_LEVEL: 'warn', ...env, PORT: String(port), HOST: '127.0.0.1' };
   // The server must find its own secret and database settings, not inherit the runner's.
   delete childEnv.JWT_SECRET;
-  if (!env.DATABASE_URL) delete childEnv.DATABASE_URL;
+  for (const name of ['DATABASE_URL', 'KAFKA_BROKERS', 'CLICKHOUSE_URL'] as const) if (!env[name]) delete childEnv[name];
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
     cwd: SERVER_DIR,
     env: childEnv,
@@ -101,7 +101,7 @@ async function stopServer(server: Server): Promise<number | null> {
 async function runToExit(env: Record<string, string>): Promise<{ code: number | null; output: string }> {
   const childEnv: NodeJS.ProcessEnv = { ...process.env, LOG_LEVEL: 'warn', HOST: '127.0.0.1', ...env };
   delete childEnv.JWT_SECRET;
-  if (!env.DATABASE_URL) delete childEnv.DATABASE_URL;
+  for (const name of ['DATABASE_URL', 'KAFKA_BROKERS', 'CLICKHOUSE_URL'] as const) if (!env[name]) delete childEnv[name];
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], { cwd: SERVER_DIR, env: childEnv, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));

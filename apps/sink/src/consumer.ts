@@ -1,7 +1,8 @@
-import { Kafka, Partitioners, logLevel, type Consumer, type KafkaMessage, type Producer } from 'kafkajs';
+import { Kafka, Partitioners, logLevel, type Consumer, type KafkaMessage, type Producer, type RetryOptions as KafkaRetryOptions } from 'kafkajs';
 import { dlqTopic, eventTopics, type Envelope } from '@playloop/contracts';
 import type { AnalyticsStore } from '@playloop/analytics';
 import { createCoalescingWriter, type CoalescingOptions } from './coalescing-writer.ts';
+import { createKafkaReachability, type SinkLog } from './kafka-reachability.ts';
 import type { SinkMessage } from './results.ts';
 import { createCheckTopicStep } from './steps/check-topic-step.ts';
 import { createSendToDlqStep, type DeadLetter } from './steps/send-to-dlq-step.ts';
@@ -25,9 +26,11 @@ export interface SinkOptions {
   /** Largest fetch per partition, so the largest insert (default 4 MiB). */
   maxBytesPerPartition?: number;
   writeRetry?: RetryOptions;
+  /** KafkaJS's retries of a failed request or connection (defaults: 8 retries from 300 ms, at most 10 s apart). */
+  kafkaRetry?: Pick<KafkaRetryOptions, 'retries' | 'initialRetryTime' | 'maxRetryTime'>;
   /** Waits before restarting a consumer that KafkaJS gave up on: doubles from `initialMs` to `maxMs` (defaults 500 ms, 15 s). */
   restartBackoff?: { initialMs: number; maxMs: number };
-  log?: (level: 'info' | 'warn' | 'error', message: string, extra?: Record<string, unknown>) => void;
+  log?: SinkLog;
 }
 
 export type SinkStats = {
@@ -38,6 +41,10 @@ export type SinkStats = {
   /** Consumers this worker built again after KafkaJS gave one up. */
   restarts: number;
   last_batch_at: string | null;
+  /** False from a failed connection to a broker until the brokers answer again. */
+  kafka_reachable: boolean;
+  /** Connections to a broker that failed (refused, timed out), every retry counted. */
+  kafka_connect_failures: number;
 };
 
 export interface ProcessedBatch {
@@ -97,12 +104,15 @@ function toSinkMessage(topic: string, partition: number, m: KafkaMessage): SinkM
  */
 export function createSink(options: SinkOptions) {
   const log = options.log ?? (() => {});
+  // Says once that the brokers do not answer, at the first failed connection, and once that they do again.
+  const reachability = createKafkaReachability(options.brokers, log);
   const kafka = new Kafka({
     clientId: options.clientId ?? 'playloop-sink',
     brokers: options.brokers,
-    logLevel: logLevel.NOTHING,
+    logLevel: logLevel.ERROR,
+    logCreator: reachability.kafkaLogCreator,
     connectionTimeout: 3_000,
-    retry: { retries: 8, initialRetryTime: 300, maxRetryTime: 10_000 },
+    retry: options.kafkaRetry ?? { retries: 8, initialRetryTime: 300, maxRetryTime: 10_000 },
   });
   const producer: Producer = kafka.producer({
     allowAutoTopicCreation: false,
@@ -111,7 +121,7 @@ export function createSink(options: SinkOptions) {
   const runSteps = createMessagePipeline(options.topicPrefix);
   const sendToDlq = createSendToDlqStep(producer, dlqTopic(options.topicPrefix));
   const writeEvents = createWriteEventsStep(options.store, options.writeRetry);
-  const stats: SinkStats = { batches: 0, written: 0, dead_lettered: 0, dropped: 0, restarts: 0, last_batch_at: null };
+  const stats: Omit<SinkStats, 'kafka_reachable' | 'kafka_connect_failures'> = { batches: 0, written: 0, dead_lettered: 0, dropped: 0, restarts: 0, last_batch_at: null };
   const restartBackoff = options.restartBackoff ?? { initialMs: 500, maxMs: 15_000 };
   let started = false;
   // The write step's retries stop once the worker is stopping, so the batch fails uncommitted.
@@ -140,6 +150,8 @@ export function createSink(options: SinkOptions) {
       // more would be read. The worker builds a new one, which resumes from the committed offsets.
       if (!payload.restart && created === consumer) void restart();
     });
+    // A fetch that came back: the brokers answer (after an outage, the consumer KafkaJS restarted).
+    created.on(created.events.FETCH, reachability.reached);
     return created;
   }
 
@@ -207,11 +219,12 @@ export function createSink(options: SinkOptions) {
   }
 
   return {
-    stats: (): SinkStats => ({ ...stats }),
+    stats: (): SinkStats => ({ ...stats, ...reachability.stats() }),
 
     /** Joins the group and consumes until `stop`. */
     async start(): Promise<void> {
       await producer.connect();
+      reachability.reached();
       started = true;
       await run(consumer);
     },

@@ -1,5 +1,5 @@
 import { Readable } from 'node:stream';
-import { createClient } from '@clickhouse/client';
+import { createClient, type ErrorLogParams, type Logger, type LogParams, type WarnLogParams } from '@clickhouse/client';
 import type { ClickHouseExecutor } from './executor.ts';
 
 export interface ClickHouseServerOptions {
@@ -7,6 +7,27 @@ export interface ClickHouseServerOptions {
   url: string;
   requestTimeoutMs?: number;
 }
+
+/**
+ * The client's own log, one line an entry. A failed request is left out: its caller gets the error
+ * and reports it once (the client's default logger printed an 18-line dump of each one first, so
+ * an unreachable CLICKHOUSE_URL buried the one line that says so). What no caller sees, such as a
+ * socket pool's housekeeping failing, is still printed, in one line.
+ */
+class OneLineLogger implements Logger {
+  trace(_params: LogParams) {}
+  debug(_params: LogParams) {}
+  info(_params: LogParams) {}
+  warn({ module, message, err }: WarnLogParams) {
+    if (!message.endsWith('HTTP request error.')) console.warn(clientLine(module, message, err));
+  }
+  error({ module, message, err }: ErrorLogParams) {
+    if (!message.endsWith('HTTP request error.')) console.error(clientLine(module, message, err));
+  }
+}
+
+const clientLine = (module: string, message: string, err: Error | undefined) =>
+  `[@clickhouse/client] ${module}: ${message}${err ? ` ${err.message}` : ''}`;
 
 /** A ClickHouse server over HTTP (works with 18.16 and current releases). */
 export function openClickHouseExecutor(options: ClickHouseServerOptions): ClickHouseExecutor {
@@ -22,6 +43,7 @@ export function openClickHouseExecutor(options: ClickHouseServerOptions): ClickH
     request_timeout: options.requestTimeoutMs ?? 30_000,
     // Settings the 18.16 server does not know would fail every query; send none by default.
     clickhouse_settings: {},
+    log: { LoggerClass: OneLineLogger },
   });
   return {
     kind: 'clickhouse',

@@ -43,7 +43,6 @@ export async function openPipeline(
   config: Pick<Config, 'kafkaBrokers' | 'kafkaTopicPrefix' | 'clickhouseUrl' | 'dataDir'>,
   options: {
     groupId?: string;
-    warn?: (message: string) => void;
     /** An analytics store already open (tests); otherwise one is opened from the config. */
     store?: AnalyticsStore;
     relay?: Pipeline['relay'];
@@ -52,10 +51,6 @@ export async function openPipeline(
   const store = options.store ?? (await openAnalyticsStore({ clickhouseUrl: config.clickhouseUrl, dataDir: config.dataDir }));
   if (!config.kafkaBrokers) return inProcessPipeline(store, options.relay);
 
-  if (!config.clickhouseUrl) {
-    // The sink is another process and cannot open this process's chDB directory.
-    options.warn?.('KAFKA_BROKERS is set without CLICKHOUSE_URL: the KPIs read a local chDB the sink does not write');
-  }
   const brokers = config.kafkaBrokers.split(',').map((b) => b.trim()).filter(Boolean);
   const publisher = createKafkaPublisher({ brokers, topicPrefix: config.kafkaTopicPrefix });
   const groupId = options.groupId ?? DEFAULT_SINK_GROUP;
