@@ -8,8 +8,6 @@ import { DomainError } from './domain-error.ts';
 export interface RateLimitStore {
   /** Adds one to `key` in the window containing `nowMs` and returns the new count. */
   hit(key: string, windowMs: number, nowMs: number): Promise<number>;
-  /** Reads the count of `key` in the window containing `nowMs`. */
-  count(key: string, windowMs: number, nowMs: number): Promise<number>;
   /**
    * Takes back one hit of `key` in the window containing `nowMs`: an attempt counted before its
    * outcome was known, which turned out not to count. Never goes below zero (the counter may have
@@ -33,10 +31,6 @@ export class MemoryRateLimitStore implements RateLimitStore {
     const count = (entry?.count ?? 0) + 1;
     this.#counts.set(k, { count, expiresAt: (Math.floor(nowMs / windowMs) + 1) * windowMs });
     return count;
-  }
-
-  async count(key: string, windowMs: number, nowMs: number): Promise<number> {
-    return this.#counts.get(windowKey(key, windowMs, nowMs))?.count ?? 0;
   }
 
   async release(key: string, windowMs: number, nowMs: number): Promise<void> {
@@ -101,10 +95,6 @@ export class RedisRateLimitStore implements RateLimitStore {
       if (err) throw err;
       return Number(count);
     });
-  }
-
-  count(key: string, windowMs: number, nowMs: number): Promise<number> {
-    return unavailableIfDown(async () => Number((await this.#redis.get(this.#prefix + windowKey(key, windowMs, nowMs))) ?? 0));
   }
 
   release(key: string, windowMs: number, nowMs: number): Promise<void> {

@@ -19,6 +19,16 @@ declare module 'fastify' {
   }
 }
 
+/**
+ * The credentials of an `Authorization: Bearer <credentials>` header; undefined for no header or
+ * another scheme. The scheme is matched in any case, as auth schemes are case-insensitive, and may
+ * be followed by more than one space (RFC 9110 §11.1, §11.4). Every route that takes a bearer
+ * token reads it here, so none is stricter about the scheme than the others.
+ */
+export function bearerCredentials(header: string | undefined): string | undefined {
+  return header ? /^Bearer +(\S+)$/i.exec(header.trim())?.[1] : undefined;
+}
+
 /** The caller's verified claims; only call behind the `authenticate` hook. */
 export function caller(request: FastifyRequest): AuthenticatedCaller {
   if (!request.auth) throw unauthenticated();
@@ -30,10 +40,10 @@ export default fp<{ authService: AuthService }>(
     app.decorateRequest('auth', null);
 
     const authenticate = async (request: FastifyRequest) => {
-      const header = request.headers.authorization;
-      const match = header ? /^Bearer ([A-Za-z0-9_\-.]{1,4096})$/i.exec(header.trim()) : null;
-      if (!match?.[1]) throw unauthenticated('missing or malformed bearer token');
-      request.auth = await authService.authenticate(match[1]);
+      const token = bearerCredentials(request.headers.authorization);
+      // A JWT: base64url parts joined by dots.
+      if (!token || !/^[A-Za-z0-9_\-.]{1,4096}$/.test(token)) throw unauthenticated('missing or malformed bearer token');
+      request.auth = await authService.authenticate(token);
     };
 
     app.decorate('authenticate', authenticate);

@@ -2,6 +2,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import fp from 'fastify-plugin';
 import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import { unauthenticated } from '../lib/domain-error.ts';
+import { bearerCredentials } from './auth.ts';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -20,7 +21,7 @@ const digest = (text: string) => createHash('sha256').update(text).digest();
 export default fp<{ token?: string | undefined }>(
   async (app, { token }) => {
     // Compared as digests: equal lengths for timingSafeEqual, whatever the caller sent.
-    const wanted = token ? digest(`Bearer ${token}`) : undefined;
+    const wanted = token ? digest(token) : undefined;
     const registry = new Registry();
     collectDefaultMetrics({ register: registry, prefix: 'playloop_' });
     const labelNames = ['method', 'route', 'status'] as const;
@@ -54,7 +55,9 @@ export default fp<{ token?: string | undefined }>(
     });
 
     app.get('/metrics', { schema: { hide: true } }, async (request, reply) => {
-      if (wanted && !timingSafeEqual(digest(request.headers.authorization ?? ''), wanted)) throw unauthenticated('METRICS_TOKEN required');
+      if (wanted && !timingSafeEqual(digest(bearerCredentials(request.headers.authorization) ?? ''), wanted)) {
+        throw unauthenticated('METRICS_TOKEN required');
+      }
       reply.type(registry.contentType);
       return registry.metrics();
     });

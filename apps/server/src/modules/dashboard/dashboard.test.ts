@@ -430,11 +430,11 @@ describe('dashboard numbers after a scripted loop', () => {
     expect(dash.pending_rewards).toBeGreaterThanOrEqual(1);
     const pendingBefore = dash.pending_rewards;
 
-    // Claim the mission → still one completed, its reward in today's totals.
+    // Claim the mission → still one completed, its reward in today's totals (the plays' exp too).
     expect((await h.call('POST', `/api/events/missions/${mission.id}/claim`, player)).statusCode).toBe(200);
     dash = (await h.fetchDashboard(player)).body;
     expect(dash.last_24h).toEqual({ games: 2, missions_completed: 1 });
-    expect(dash.today_rewards).toEqual({ soft: 1050, premium: 0, exp: 20 });
+    expect(dash.today_rewards).toEqual({ soft: 1050, premium: 0, exp: 11 + 13 + 20 });
     expect(dash.pending_rewards).toBe(pendingBefore - 1);
     expect(dash.currencies).toEqual({ soft: 1050, premium: 0 });
     // Exp: 2 plays × (10 base + 1 per 100 points) + the mission's 20.
@@ -468,6 +468,53 @@ describe('dashboard numbers after a scripted loop', () => {
   });
 });
 
+describe("today_rewards.exp counts the day's plays", () => {
+  let ctx: TestContext;
+  let admin: TestPlayer;
+  let h: ReturnType<typeof helpers>;
+  beforeAll(async () => {
+    ctx = await buildTestApp();
+    admin = await makeAdmin(ctx);
+    h = helpers(ctx, () => admin);
+  });
+  afterAll(() => ctx?.close());
+
+  it('adds the exp of plays (no grant) to the exp of grants, today only, shop packs left out', async () => {
+    ctx.clock.set('2026-12-01T23:58:00Z');
+    admin = await h.relogin(admin);
+    let player = await makePlayer(ctx.app);
+    // Yesterday's play (ends 23:58:30): its exp is not today's.
+    await h.play(player, 2000);
+
+    ctx.clock.set('2026-12-02T09:00:00Z');
+    admin = await h.relogin(admin);
+    player = await h.relogin(player);
+    const mission = await h.createMission({ rules: { metric: 'games_played', target: 2 }, reward_bundle: { exp: 50 } });
+    const pack = await h.createSku({ price: 10, bundle: { exp: 5 } });
+    const first = await h.fetchDashboard(player);
+    expect(first.body.today_rewards).toEqual({ soft: 0, premium: 0, exp: 0 });
+
+    // A play: 10 base + 1 per 100 points. The tag held before it is stale, and the body is rebuilt.
+    await h.play(player, 500);
+    const afterPlay = await h.dashboard(player, first.etag);
+    expect(afterPlay.statusCode).toBe(200);
+    expect(afterPlay.headers.etag).not.toBe(first.etag);
+    expect(DashboardResponseSchema.parse(afterPlay.json()).today_rewards).toEqual({ soft: 0, premium: 0, exp: 15 });
+
+    // The same again: the body kept for the last read is under a stale tag and is not answered.
+    await h.play(player, 500);
+    expect((await h.fetchDashboard(player)).body.today_rewards).toEqual({ soft: 0, premium: 0, exp: 30 });
+
+    // 30 from plays and 50 from the mission's grant; a pack bought in the shop is not a reward.
+    expect((await h.call('POST', `/api/events/missions/${mission.id}/claim`, player)).statusCode).toBe(200);
+    expect((await h.call('POST', '/api/shop/purchase', player, { sku_id: pack.sku_id })).statusCode).toBe(201);
+    const dash = (await h.fetchDashboard(player)).body;
+    expect(dash.today_rewards).toEqual({ soft: 0, premium: 0, exp: 80 });
+    // The profile's exp has every source: yesterday's play (10 + 20), today's 80, the pack's 5.
+    expect(dash.profile.exp).toBe(30 + 80 + 5);
+  });
+});
+
 describe('today_rewards in RESET_TIMEZONE', () => {
   let ctx: TestContext;
   beforeAll(async () => {
@@ -483,6 +530,21 @@ describe('today_rewards in RESET_TIMEZONE', () => {
     ctx.clock.set('2026-12-01T15:00:00Z'); // 00:00 the next day in Seoul
     const next = await ctx.app.inject({ method: 'GET', url: '/api/dashboard', headers: player.headers });
     expect(DashboardResponseSchema.parse(next.json()).today_rewards.soft).toBe(0);
+  });
+
+  it("counts a play's exp on the local day it ended", async () => {
+    ctx.clock.set('2026-12-02T14:58:00Z'); // 23:58 in Seoul
+    const player = await makePlayer(ctx.app);
+    const dashboard = async () =>
+      DashboardResponseSchema.parse((await ctx.app.inject({ method: 'GET', url: '/api/dashboard', headers: player.headers })).json()).today_rewards.exp;
+    const start = await ctx.app.inject({ method: 'POST', url: '/api/game/sessions/start', headers: player.headers, payload: { game_type: 'reaction' } });
+    expect(start.statusCode, start.body).toBe(201);
+    ctx.clock.advance(30_000);
+    const end = await ctx.app.inject({ method: 'POST', url: `/api/game/sessions/${start.json().session_id}/end`, headers: player.headers, payload: { score: 300, duration: 29 } });
+    expect(end.statusCode, end.body).toBe(200);
+    expect(await dashboard()).toBe(13);
+    ctx.clock.set('2026-12-02T15:00:00Z'); // 00:00 the next day in Seoul
+    expect(await dashboard()).toBe(0);
   });
 });
 

@@ -30,15 +30,22 @@ export interface PlayerSummaryRow {
   last_play_day: string | null;
   today_soft: number;
   today_premium: number;
+  /** Exp of the grants made today; a play's exp is not a grant (see `today_plays`). */
   today_exp: number;
+  /**
+   * The sessions ended today as [game_type, score, how many]: a play adds exp straight to the
+   * player (addExp), not through a grant, and what it added follows from its type and score.
+   */
+  today_plays: [gameType: string, score: number, plays: number][];
   games_24h: number;
   missions_completed_24h: number;
 }
 
 /**
  * The player's row with what the dashboard counts about them, in one statement: the sum of the
- * grants made in [dayStart, dayEnd) (the local day) and, since `since`, the ended game sessions
- * and the claimed mission periods. Every count is an index range on the player's rows.
+ * grants made and the sessions ended in [dayStart, dayEnd) (the local day) and, since `since`, the
+ * ended game sessions and the claimed mission periods. Every count is an index range on the
+ * player's rows.
  */
 export async function readPlayerSummary(
   db: Db,
@@ -51,6 +58,13 @@ export async function readPlayerSummary(
            coalesce(g.soft, 0)::bigint AS today_soft,
            coalesce(g.premium, 0)::bigint AS today_premium,
            coalesce(g.exp, 0)::bigint AS today_exp,
+           -- Grouped by score, so a day of many plays is a few rows (a server-scored game has a
+           -- handful of scores); the exp of each is the caller's to work out (expForPlay).
+           (SELECT coalesce(jsonb_agg(jsonb_build_array(p.game_type, p.score, p.plays)), '[]'::jsonb)
+              FROM (SELECT s.game_type, s.score, count(*) AS plays FROM game_sessions s
+                     WHERE s.user_id = u.id AND s.status = 'ended'
+                       AND s.ended_at >= ${window.dayStart}::timestamptz AND s.ended_at < ${window.dayEnd}::timestamptz
+                     GROUP BY s.game_type, s.score) p) AS today_plays,
            (SELECT count(*) FROM game_sessions s
              WHERE s.user_id = u.id AND s.status = 'ended' AND s.ended_at > ${window.since}::timestamptz) AS games_24h,
            -- Completed as a mission's own \`completed\` says (target reached), claimed or not: the

@@ -14,14 +14,15 @@ import type { Clock } from '../../lib/clock.ts';
 import { unauthenticated } from '../../lib/domain-error.ts';
 import { listEventsWithParticipation, type EventWithParticipationRow } from '../events/repo.ts';
 import { pendingEventRewards, participationOf } from '../events/service.ts';
-import { listRecentSessions } from '../games/service.ts';
+import { getGameType } from '../games/registry.ts';
+import { expForPlay, listRecentSessions } from '../games/service.ts';
 import { currentStreak, localDateOf } from '../games/streak.ts';
 import { currentPeriods, listMissions, pendingMissionRewards } from '../missions/service.ts';
 import { listCatalog } from '../shop/service.ts';
 import { expToNextLevel } from '../users/progression.ts';
 import { getBalances } from '../wallet/ledger.ts';
 import { dashboardEtag, ifNoneMatchMatches, type DashboardVersions } from './etag.ts';
-import { readEtagVersions, readPlayerSummary } from './repo.ts';
+import { readEtagVersions, readPlayerSummary, type PlayerSummaryRow } from './repo.ts';
 
 export interface DashboardDeps {
   db: Db;
@@ -103,6 +104,19 @@ function toDashboardEvent(row: EventWithParticipationRow, now: Date): DashboardE
   };
 }
 
+/**
+ * The exp today's plays added, as the session ends computed it from each play's type and score. A
+ * type no longer defined counts nothing: what its plays earned cannot be told any more.
+ */
+function expOfPlays(plays: PlayerSummaryRow['today_plays']): number {
+  let exp = 0;
+  for (const [gameType, score, count] of plays) {
+    const def = getGameType(gameType);
+    if (def) exp += expForPlay(def, score) * count;
+  }
+  return exp;
+}
+
 /** Offers the player can still buy: not sold out and under their per-player limit. */
 const stillBuyable = (sku: Sku) =>
   (sku.stock_remaining === null || sku.stock_remaining > 0) && (sku.per_user_limit === null || sku.purchased_count < sku.per_user_limit);
@@ -152,7 +166,8 @@ export async function loadDashboard(deps: DashboardDeps, userId: string, now: Da
     missions,
     // The same sources GET /api/rewards/pending lists, so the two counts always agree.
     pending_rewards: pendingEvents.length + pendingMissions.length,
-    today_rewards: { soft: player.today_soft, premium: player.today_premium, exp: player.today_exp },
+    // Exp from grants (shop packs left out) and from plays, which add exp without a grant.
+    today_rewards: { soft: player.today_soft, premium: player.today_premium, exp: player.today_exp + expOfPlays(player.today_plays) },
     last_24h: { games: player.games_24h, missions_completed: player.missions_completed_24h },
     recent_sessions: recentSessions,
     shop_highlights: pickShopHighlights(catalog),

@@ -4,32 +4,50 @@ import type { Db } from '../../db/database.ts';
 import { outboxInsert, type OutboxRowInput } from '../outbox/repo.ts';
 import { balancesOf, ledgerWrites, type LedgerTransaction } from '../wallet/ledger.ts';
 
+/** A page of the user's grants in the history's order: newest first, ties by id. */
+const grantsPage = (db: Db, userId: string, limit: number) =>
+  db
+    .selectFrom('reward_grants as r')
+    .select(['r.id', 'r.source', 'r.source_id', 'r.reward_items', 'r.granted_at'])
+    .where('r.user_id', '=', userId)
+    .orderBy('r.granted_at', 'desc')
+    .orderBy('r.id', 'desc')
+    .limit(limit);
+
+const toHistoryItem = (r: { id: string; source: string; source_id: string | null; reward_items: unknown; granted_at: Date }) => ({
+  grant_id: r.id,
+  source: r.source as RewardSource,
+  source_id: r.source_id,
+  reward_items: r.reward_items as RewardItem[],
+  granted_at: r.granted_at.toISOString(),
+});
+
 /**
  * The user's grants, newest first (ties by id); with `before`, only those after that grant of
  * theirs in this order. Undefined when `before` names no grant of the user.
  */
 export async function listGrants(db: Db, userId: string, limit: number, before?: string) {
-  if (before && !(await db.selectFrom('reward_grants').select('id').where('id', '=', before).where('user_id', '=', userId).executeTakeFirst())) {
-    return undefined;
-  }
-  let query = db
-    .selectFrom('reward_grants')
-    .select(['id', 'source', 'source_id', 'reward_items', 'granted_at'])
-    .where('user_id', '=', userId)
-    .orderBy('granted_at', 'desc')
-    .orderBy('id', 'desc')
-    .limit(limit);
-  // After the cursor in the list's own order (granted_at, then id, both descending), compared with
-  // its row as stored: a timestamp read into JS would lose its microseconds.
-  if (before) query = query.where(sql<boolean>`(granted_at, id) < (SELECT c.granted_at, c.id FROM reward_grants c WHERE c.id = ${before})`);
-  const rows = await query.execute();
-  return rows.map((r) => ({
-    grant_id: r.id,
-    source: r.source as RewardSource,
-    source_id: r.source_id,
-    reward_items: r.reward_items as RewardItem[],
-    granted_at: r.granted_at.toISOString(),
-  }));
+  if (!before) return (await grantsPage(db, userId, limit).execute()).map(toHistoryItem);
+  // One read: the page hangs off the cursor's row, so a cursor that is no grant of theirs gives no
+  // row at all, and one with nothing after it a single row of nulls (the outer join's: an empty page).
+  const rows = await db
+    .selectFrom('reward_grants as c')
+    .leftJoinLateral(
+      // After the cursor in the list's own order (granted_at, then id, both descending), compared
+      // with its row as stored: a timestamp read into JS would lose its microseconds.
+      () => grantsPage(db, userId, limit).where(sql<boolean>`(r.granted_at, r.id) < (c.granted_at, c.id)`).as('page'),
+      (join) => join.onTrue(),
+    )
+    .select(['page.id', 'page.source', 'page.source_id', 'page.reward_items', 'page.granted_at'])
+    .where('c.id', '=', before)
+    .where('c.user_id', '=', userId)
+    .orderBy('page.granted_at', 'desc')
+    .orderBy('page.id', 'desc')
+    .execute();
+  if (rows.length === 0) return undefined;
+  return rows.flatMap(({ id, source, granted_at, ...r }) =>
+    id === null || source === null || granted_at === null ? [] : [toHistoryItem({ ...r, id, source, granted_at })],
+  );
 }
 
 export async function userExists(db: Db, userId: string): Promise<boolean> {

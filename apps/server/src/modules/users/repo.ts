@@ -85,38 +85,37 @@ const playerRows = (where: RawBuilder<unknown>, orderBy: RawBuilder<unknown>, li
     ORDER BY ${orderBy}
     LIMIT ${limit}`;
 
-/** Where a page of a search starts: after this user in the list's order (newest first). */
-export interface SearchCursor {
-  id: string;
-  site_id: string;
-}
-
 /**
  * One page of a search, `limit` rows. The first page puts the exact handle first; a later page
- * (after `cursor`, the last row shown) leaves it out, as the first page showed it, and lists the
- * matches older than the cursor. A cursor that is the exact handle itself (a first page of one row)
- * starts the rest from the newest.
+ * (after `before`, the id of the last row shown) leaves it out, as the first page showed it, and
+ * lists the matches older than that user. A cursor that is the exact handle itself (a first page
+ * of one row) starts the rest from the newest.
+ *
+ * After a cursor the page hangs off the cursor's row in one read: a cursor that is no user gives
+ * no row at all, one with nothing after it a single row of nulls (the outer join's, an empty page).
  */
-export function searchUsersQuery(p: { q: string | undefined; id: string | undefined; limit: number; cursor?: SearchCursor | undefined }) {
+export function searchUsersQuery(p: { q: string | undefined; id: string | undefined; limit: number; before?: string | undefined }) {
   const q = p.q?.toLowerCase();
   const match = q
     ? sql`(u.site_id LIKE ${likePrefix(q)} OR lower(u.nickname) LIKE ${likePrefix(q)}${p.id ? sql` OR u.id = ${p.id}` : sql``})`
     : sql`true`;
-  const { cursor } = p;
-  if (!cursor) return playerRows(match, sql`${q ? sql`u.site_id = ${q} DESC, ` : sql``}u.created_at DESC, u.id DESC`, p.limit);
+  if (!p.before) return playerRows(match, sql`${q ? sql`u.site_id = ${q} DESC, ` : sql``}u.created_at DESC, u.id DESC`, p.limit);
   const notExact = q ? sql` AND u.site_id <> ${q}` : sql``;
   // Compared with the cursor's row as stored: a timestamp read into JS would lose its microseconds.
-  const older = cursor.site_id === q ? sql`` : sql` AND (u.created_at, u.id) < (SELECT c.created_at, c.id FROM users c WHERE c.id = ${cursor.id})`;
-  return playerRows(sql`${match}${notExact}${older}`, sql`u.created_at DESC, u.id DESC`, p.limit);
+  const older = sql`(u.created_at, u.id) < (c.created_at, c.id)`;
+  const after = q ? sql` AND (c.site_id = ${q} OR ${older})` : sql` AND ${older}`;
+  return sql<PlayerSearchRow>`
+    SELECT page.* FROM users c
+    LEFT JOIN LATERAL (${playerRows(sql`${match}${notExact}${after}`, sql`u.created_at DESC, u.id DESC`, p.limit)}) page ON true
+    WHERE c.id = ${p.before}
+    ORDER BY page.created_at DESC, page.id DESC`;
 }
 
-export async function searchUsers(db: Db, p: Parameters<typeof searchUsersQuery>[0]): Promise<PlayerSearchRow[]> {
-  return (await searchUsersQuery(p).execute(db)).rows;
-}
-
-/** The position of a user in the list of players, for a search's next page. */
-export function findSearchCursor(db: Db, id: string): Promise<SearchCursor | undefined> {
-  return db.selectFrom('users').select(['id', 'site_id']).where('id', '=', id).executeTakeFirst();
+/** One page of a search; undefined when `before` is no user. */
+export async function searchUsers(db: Db, p: Parameters<typeof searchUsersQuery>[0]): Promise<PlayerSearchRow[] | undefined> {
+  const rows = (await searchUsersQuery(p).execute(db)).rows;
+  if (!p.before) return rows;
+  return rows.length === 0 ? undefined : rows.filter((row) => row.id !== null);
 }
 
 /** One user with their balances, as a search lists them; undefined when there is no such user. */

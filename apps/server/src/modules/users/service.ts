@@ -14,7 +14,7 @@ import { forbidden, notFound } from '../../lib/domain-error.ts';
 import { readProfile, type ProfileDeps } from '../profile/service.ts';
 import { rewardHistory } from '../rewards/history.ts';
 import { userExists } from '../rewards/repo.ts';
-import { findPlayerRow, findSearchCursor, findSuspension, lockUserForSuspension, reinstateUser, searchUsers, suspendUser, toUser, type PlayerSearchRow, type SuspensionRow } from './repo.ts';
+import { findPlayerRow, findSuspension, lockUserForSuspension, reinstateUser, searchUsers, suspendUser, toUser, type PlayerSearchRow, type SuspensionRow } from './repo.ts';
 
 const suspensionOf = (row: SuspensionRow): PlayerSuspension =>
   row.suspended_at && row.suspended_by
@@ -39,10 +39,9 @@ const toSummary = (row: PlayerSearchRow): PlayerSummary => ({
 export async function searchPlayers(db: Db, query: PlayerSearchQuery): Promise<PlayerSearchResponse> {
   const q = query.q || undefined;
   const id = q !== undefined && UuidSchema.safeParse(q).success ? q : undefined;
-  const cursor = query.before ? await findSearchCursor(db, query.before) : undefined;
-  if (query.before && !cursor) throw notFound('player');
   // One row past the page says whether another follows.
-  const rows = await searchUsers(db, { q, id, limit: query.limit + 1, cursor });
+  const rows = await searchUsers(db, { q, id, limit: query.limit + 1, before: query.before });
+  if (!rows) throw notFound('player');
   const items = rows.slice(0, query.limit).map(toSummary);
   return { items, next_before: rows.length > query.limit ? items.at(-1)!.user.id : null };
 }
