@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { TextSchema } from './common.ts';
 
 export const RoleSchema = z.enum(['player', 'admin']);
 export const TierSchema = z.enum(['bronze', 'silver', 'gold', 'platinum', 'diamond']);
@@ -8,9 +9,8 @@ export const SiteIdSchema = z
   .min(3)
   .max(32)
   .regex(/^[a-z0-9_]+$/, 'only a-z, 0-9 and _');
-export const PasswordSchema = z.string().min(8).max(128);
-export const NicknameSchema = z
-  .string()
+export const PasswordSchema = TextSchema.min(8).max(128);
+export const NicknameSchema = TextSchema
   .trim()
   .min(1)
   .max(32)
@@ -33,6 +33,8 @@ export const SignupBodySchema = z.strictObject({
   password: PasswordSchema,
 });
 
+// Login takes any string: nothing of it is stored, a handle or password that cannot be stored
+// cannot match one (401, as any wrong one), and a password set before the rule still logs in.
 export const LoginBodySchema = z.strictObject({
   site_id: z.string().min(1).max(64),
   password: z.string().min(1).max(128),

@@ -22,6 +22,43 @@ export const WindowDateTimeSchema = IsoDateTimeSchema.refine((s) => {
 }, 'must fall between 1970 and 9998 (UTC)');
 export const IdParamsSchema = z.strictObject({ id: UuidSchema });
 
+// Half of a UTF-16 surrogate pair with no other half. JSON can spell one ("\ud800") but UTF-8
+// cannot hold one: the PostgreSQL driver stores U+FFFD in its place and jsonb refuses it. With the
+// u flag a whole pair is one code point, so only a lone half matches — what
+// String.prototype.isWellFormed tests, written as a regex so it also runs in browsers older than it.
+const LONE_SURROGATE = /\p{Cs}/u;
+export const NOT_WELL_FORMED = 'not well-formed Unicode (a lone UTF-16 surrogate)';
+
+/** True when the text holds no lone surrogate, so it is stored exactly as sent. */
+export const isWellFormedText = (text: string): boolean => !LONE_SURROGATE.test(text);
+
+/** True when every string in a JSON value, object keys included, holds no lone surrogate. */
+export function isWellFormedJson(value: unknown): boolean {
+  // A loop rather than recursion: the value is whatever nesting a client sent.
+  const pending: unknown[] = [value];
+  while (pending.length) {
+    const next = pending.pop();
+    if (typeof next === 'string') {
+      if (!isWellFormedText(next)) return false;
+    } else if (Array.isArray(next)) {
+      pending.push(...next);
+    } else if (next !== null && typeof next === 'object') {
+      for (const [key, item] of Object.entries(next)) {
+        if (!isWellFormedText(key)) return false;
+        pending.push(item);
+      }
+    }
+  }
+  return true;
+}
+
+/**
+ * Free text a client sends (a nickname, a title, a reason): any string that is well-formed
+ * Unicode. Every text field of a request starts from it (`TextSchema.trim().max(100)`), so what is
+ * stored is what was sent.
+ */
+export const TextSchema = z.string().refine(isWellFormedText, NOT_WELL_FORMED);
+
 /** A positive whole amount of currency, exp or items. */
 export const AmountSchema = z.number().int().positive().max(MAX_AMOUNT);
 /** The query of a GET that reads none: any parameter is refused, as an unknown body field is. */

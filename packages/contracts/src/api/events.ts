@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { IsoDateTimeSchema, MAX_AMOUNT, WindowDateTimeSchema } from './common.ts';
+import { IsoDateTimeSchema, MAX_AMOUNT, TextSchema, WindowDateTimeSchema } from './common.ts';
 import { MetricSchema, type Metric } from './progress.ts';
 import { BalancesSchema, RewardBundleSchema, RewardItemSchema } from './rewards.ts';
 
@@ -128,8 +128,8 @@ const windowOrdered = (b: { starts_at?: string | undefined; ends_at?: string | u
   !b.starts_at || !b.ends_at || Date.parse(b.starts_at) < Date.parse(b.ends_at);
 const windowError = { message: 'ends_at must be after starts_at', path: ['ends_at'] };
 
-const EventTitleSchema = z.string().trim().min(1).max(100);
-const DescriptionSchema = z.string().trim().max(2000);
+const EventTitleSchema = TextSchema.trim().min(1).max(100);
+const DescriptionSchema = TextSchema.trim().max(2000);
 
 export const CreateEventBodySchema = z
   .strictObject({

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { IsoDateTimeSchema, MAX_AMOUNT } from './common.ts';
+import { IsoDateTimeSchema, isWellFormedJson, MAX_AMOUNT, NOT_WELL_FORMED } from './common.ts';
 import { ProgressUpdateSchema } from './progress.ts';
 import { RewardItemSchema } from './rewards.ts';
 import { TierSchema } from './auth.ts';
@@ -54,7 +54,14 @@ export const StartSessionResponseSchema = z
   })
   .meta({ id: 'StartedGameSession' });
 
-const metaBytes = (meta: unknown) => new TextEncoder().encode(JSON.stringify(meta)).length;
+/** The size of `meta` as JSON; nesting too deep to print (a RangeError) counts as too large. */
+const metaBytes = (meta: unknown) => {
+  try {
+    return new TextEncoder().encode(JSON.stringify(meta)).length;
+  } catch {
+    return Infinity;
+  }
+};
 
 /**
  * What the client reports at the end. `score` is required for client-scored games; for
@@ -67,6 +74,8 @@ export const EndSessionBodySchema = z
     meta: z
       .record(z.string().max(64), z.unknown())
       .refine((m) => metaBytes(m) <= MAX_SESSION_META_BYTES, `at most ${MAX_SESSION_META_BYTES} bytes as JSON`)
+      // Stored as jsonb, which refuses a lone surrogate anywhere in it, keys included.
+      .refine(isWellFormedJson, NOT_WELL_FORMED)
       .optional(),
   })
   .meta({ id: 'EndGameSession' });

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { TextSchema } from './common.ts';
 import { BalancesSchema, ItemIdSchema, RewardBundleSchema, RewardItemSchema } from './rewards.ts';
 
 export const ItemKindSchema = z.enum(['cosmetic', 'consumable']);
@@ -20,8 +21,7 @@ export const ItemOpensSchema = z
   ])
   .meta({ id: 'ItemOpens' });
 
-export const ItemNameSchema = z
-  .string()
+export const ItemNameSchema = TextSchema
   .trim()
   .min(1)
   .max(64)

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { IsoDateTimeSchema } from './common.ts';
+import { IsoDateTimeSchema, TextSchema } from './common.ts';
 import { ClaimResponseSchema, LiveOpsKeySchema, playFiltersError, playFiltersOnPlayMetrics, ruleShape } from './events.ts';
 import { RewardBundleSchema } from './rewards.ts';
 
@@ -63,8 +63,8 @@ export const AdminMissionListResponseSchema = z
   .object({ items: z.array(AdminMissionSchema) })
   .meta({ id: 'AdminMissionList' });
 
-const MissionTitleSchema = z.string().trim().min(1).max(100);
-const MissionDescriptionSchema = z.string().trim().max(2000);
+const MissionTitleSchema = TextSchema.trim().min(1).max(100);
+const MissionDescriptionSchema = TextSchema.trim().max(2000);
 
 export const CreateMissionBodySchema = z
   .strictObject({

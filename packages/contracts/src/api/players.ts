@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { UserSchema } from './auth.ts';
-import { IsoDateTimeSchema, UuidSchema } from './common.ts';
+import { IsoDateTimeSchema, TextSchema, UuidSchema } from './common.ts';
 import { ProfileResponseSchema } from './profile.ts';
 import { BalancesSchema } from './rewards.ts';
 
@@ -14,8 +14,7 @@ export const PLAYER_SEARCH_MAX = 50;
  * `next_before` of the page before, for the next page of the same search.
  */
 export const PlayerSearchQuerySchema = z.strictObject({
-  q: z
-    .string()
+  q: TextSchema
     .trim()
     .max(64)
     .regex(/^[^\p{Cc}]*$/u, 'no control characters')
@@ -43,8 +42,7 @@ export const AdminPlayerSchema = ProfileResponseSchema.extend({ suspension: Play
  * again until reinstated (`POST /api/admin/players/{id}/reinstate`). Operators cannot be suspended.
  */
 export const SuspendPlayerBodySchema = z.strictObject({
-  reason: z
-    .string()
+  reason: TextSchema
     .trim()
     .min(1)
     .max(200)

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { AmountSchema, UuidSchema } from './common.ts';
+import { AmountSchema, TextSchema, UuidSchema } from './common.ts';
 
 export const CurrencySchema = z.enum(['soft', 'premium']);
 export const ItemIdSchema = z.string().regex(/^[a-z0-9_]{1,64}$/, 'a-z, 0-9 and _, at most 64');
@@ -66,7 +66,7 @@ export const RewardHistoryResponseSchema = z.object({ items: z.array(RewardGrant
 export const DistributeBodySchema = z.strictObject({
   user_id: UuidSchema,
   bundle: RewardBundleSchema,
-  reason: z.string().trim().min(1).max(200),
+  reason: TextSchema.trim().min(1).max(200),
 });
 export const DistributeResponseSchema = z.object({
   grant_id: z.uuid(),

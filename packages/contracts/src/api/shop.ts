@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { AmountSchema, MAX_AMOUNT, WindowDateTimeSchema } from './common.ts';
+import { AmountSchema, MAX_AMOUNT, TextSchema, WindowDateTimeSchema } from './common.ts';
 import { BalancesSchema, CurrencySchema, RewardBundleSchema } from './rewards.ts';
 
 /** Most units of one SKU a single purchase may take. */
@@ -77,8 +77,8 @@ export const AdminSkuSchema = z
 
 export const AdminSkuListResponseSchema = z.object({ items: z.array(AdminSkuSchema) }).meta({ id: 'AdminShopSkuList' });
 
-const SkuNameSchema = z.string().trim().min(1).max(100);
-const SkuDescriptionSchema = z.string().trim().max(1000);
+const SkuNameSchema = TextSchema.trim().min(1).max(100);
+const SkuDescriptionSchema = TextSchema.trim().max(1000);
 const StockSchema = z.number().int().min(1).max(MAX_AMOUNT);
 const PerUserLimitSchema = z.number().int().min(1).max(MAX_AMOUNT);
 

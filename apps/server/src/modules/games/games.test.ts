@@ -288,6 +288,21 @@ describe('POST /api/game/sessions/{id}/end', () => {
     });
   });
 
+  it('refuses meta nested too deep to print as 400, not 500, and the session stays active', async () => {
+    const player = await makePlayer(ctx.app);
+    const id = await started(player, 'reaction');
+    seconds(10);
+    const depth = 20_000;
+    const res = await ctx.app.inject({
+      method: 'POST',
+      url: `/api/game/sessions/${id}/end`,
+      headers: { ...player.headers, 'content-type': 'application/json' },
+      payload: `{"score":10,"duration":5,"meta":{"a":${'['.repeat(depth)}${']'.repeat(depth)}}}`,
+    });
+    expectProblem(res, 400, 'VALIDATION_FAILED');
+    expect((await sessionRow(id)).status).toBe('active');
+  });
+
   describe('refuses implausible or invalid results and changes nothing', () => {
     it.each([
       ['a duration longer than the wall time + 2 s', 'reaction', { score: 10, duration: 12.01 }, 422, 'IMPLAUSIBLE_RESULT'],
