@@ -42,12 +42,24 @@ const COUNTED: Record<'signups' | 'sessions' | 'claims' | 'purchases', string[]>
   purchases: ['shop.purchase.succeeded'],
 };
 // A grant can come from an operator with the player absent, so it does not make a user active.
+// Nearly every other grant rides with an event of the player's own (a claim, a session end, a
+// purchase, a signup), which counts; opening an item writes nothing but its grant (source `item`),
+// so those grants are read from events_log and added to the active users. The view keeps user sets
+// per event type only, and the source is read from payload_json with visitParamExtractString (no
+// JSON functions on ClickHouse 18.16): no DDL change, and rows written before this count too.
 const PASSIVE_TYPES = ["'reward.granted'"].join(', ');
+const activeSets = (db: string, range: string) =>
+  `SELECT event_date, users FROM ${db}.kpi_daily WHERE ${range} AND event_type NOT IN (${PASSIVE_TYPES})
+   UNION ALL
+   SELECT event_date, uniqExactState(user_id) AS users FROM ${db}.events_log
+   WHERE ${range} AND event_type = 'reward.granted' AND visitParamExtractString(payload_json, 'source') = 'item'
+   GROUP BY event_date`;
 
 /**
  * The KPIs of SPEC's operator API for UTC days `from`..`to`. Counts come from the kpi_daily view
- * (sets of event ids and user ids, exact under redelivery); revenue, games and the funnel come
- * from events_log with every event counted once by its id.
+ * (sets of event ids and user ids, exact under redelivery), active users with the item opens of
+ * events_log added; revenue, games and the funnel come from events_log with every event counted
+ * once by its id.
  */
 export async function queryKpis(exec: ClickHouseExecutor, database: string, from: string, to: string): Promise<Kpis> {
   const db = assertIdentifier(database);
@@ -60,10 +72,10 @@ export async function queryKpis(exec: ClickHouseExecutor, database: string, from
   );
   const activePerDay = await exec.select<{ date: string; users: unknown }>(
     `SELECT toString(event_date) AS date, uniqExactMerge(users) AS users
-     FROM ${db}.kpi_daily WHERE ${range} AND event_type NOT IN (${PASSIVE_TYPES}) GROUP BY event_date`,
+     FROM (${activeSets(db, range)}) GROUP BY event_date`,
   );
   const [activeTotal] = await exec.select<{ users: unknown }>(
-    `SELECT uniqExactMerge(users) AS users FROM ${db}.kpi_daily WHERE ${range} AND event_type NOT IN (${PASSIVE_TYPES})`,
+    `SELECT uniqExactMerge(users) AS users FROM (${activeSets(db, range)})`,
   );
   const revenue = await exec.select<{ date: string; currency: string; amount: unknown }>(
     `SELECT toString(event_date) AS date, currency, sum(amount) AS amount

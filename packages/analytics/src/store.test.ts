@@ -13,7 +13,7 @@ import { makeEnvelope } from './test-envelopes.ts';
 const CLICKHOUSE_URL = process.env.CLICKHOUSE_URL;
 
 // Two days of a small world whose KPIs are counted by hand below.
-const [a, b, c, d, passive] = Array.from({ length: 5 }, () => randomUUID()) as [string, string, string, string, string];
+const [a, b, c, d, e, passive] = Array.from({ length: 6 }, () => randomUUID()) as [string, string, string, string, string, string];
 const D1 = '2026-11-27';
 const D2 = '2026-11-28';
 const at = (day: string, time = '10:00:00') => `${day}T${time}.000Z`;
@@ -41,8 +41,11 @@ function world(): Envelope[] {
     // d: signs up on day 2 and only logs in.
     makeEnvelope('user.signup', d, at(D2, '00:00:00')),
     makeEnvelope('user.login', d, at(D2)),
-    // An operator grant to someone otherwise absent does not make them active.
-    makeEnvelope('reward.granted', passive, at(D2)),
+    // e: an old player whose only action on day 2 is opening an item they hold, which writes
+    // nothing but its grant.
+    makeEnvelope('reward.granted', e, at(D2), { source: 'item', source_id: 'lucky_pouch', grant_key: `item:open:${randomUUID()}` }),
+    // An operator grant to someone otherwise absent does not make them active, whatever its key says.
+    makeEnvelope('reward.granted', passive, at(D2), { source: 'operator', source_id: null, grant_key: '"source":"item"' }),
     // Outside the range.
     makeEnvelope('user.signup', randomUUID(), '2026-11-29T00:00:00.000Z'),
   ];
@@ -51,10 +54,10 @@ function world(): Envelope[] {
 const expected = {
   from: D1,
   to: D2,
-  totals: { active_users: 4, signups: 3, sessions: 4, claims: 2, purchases: 3, revenue: { soft: 300, premium: 75 } },
+  totals: { active_users: 5, signups: 3, sessions: 4, claims: 2, purchases: 3, revenue: { soft: 300, premium: 75 } },
   daily: [
     { date: D1, active_users: 2, signups: 2, sessions: 1, claims: 1, purchases: 1, revenue: { soft: 300, premium: 0 } },
-    { date: D2, active_users: 3, signups: 1, sessions: 3, claims: 1, purchases: 2, revenue: { soft: 0, premium: 75 } },
+    { date: D2, active_users: 4, signups: 1, sessions: 3, claims: 1, purchases: 2, revenue: { soft: 0, premium: 75 } },
   ],
   sessions_by_game: [
     { game_type: 'lucky_wheel', sessions: 2, players: 2 },

@@ -27,10 +27,11 @@ export interface Database {
   session<T>(fn: (run: (script: string) => Promise<Row[]>) => Promise<T>): Promise<T>;
   /**
    * LISTENs on a channel: `onPayload` gets each NOTIFY payload once its transaction commits.
-   * PostgreSQL: one dedicated connection outside the pool (re-established if it drops);
-   * PGlite: its in-process listener. Resolves to the unlisten function.
+   * PostgreSQL: one dedicated connection outside the pool (re-established if it drops; `events`
+   * hears the drop and the return); PGlite: its in-process listener, which never drops. Resolves
+   * to the unlisten function.
    */
-  listen(channel: string, onPayload: (payload: string) => void): Promise<() => Promise<void>>;
+  listen(channel: string, onPayload: (payload: string) => void, events?: ListenEvents): Promise<() => Promise<void>>;
   /**
    * Holds the session-level advisory lock (key1, key2) until the returned function is called, so
    * that other nodes can tell from `pg_locks` that the holder is alive. PostgreSQL: on a connection
@@ -40,6 +41,14 @@ export interface Database {
    */
   holdAdvisoryLock(key1: number, key2: number): Promise<() => Promise<void>>;
   close(): Promise<void>;
+}
+
+/** What a listener hears of its LISTEN connection after it first stood. */
+export interface ListenEvents {
+  /** The connection dropped: what commits from now until `restored` is announced to no one here. */
+  lost?: () => void;
+  /** LISTENing again on a new connection: every NOTIFY committed from now on arrives. */
+  restored?: () => void;
 }
 
 export interface DatabaseOptions {
@@ -84,7 +93,7 @@ function openPostgres(url: string, max: number): Database {
         client.release();
       }
     },
-    listen: (channel, onPayload) => listenPostgres(url, channel, onPayload),
+    listen: (channel, onPayload, events) => listenPostgres(url, channel, onPayload, events),
     holdAdvisoryLock: (key1, key2) =>
       dedicatedConnection(url, async (c) => {
         const { rows } = await c.query<{ ok: boolean }>('SELECT pg_try_advisory_lock($1, $2) AS ok', [key1, key2]);
@@ -121,10 +130,14 @@ function preparePerConnection(client: pg.PoolClient): void {
 /**
  * A connection of its own, outside the pool, until the returned function closes it: `setUp` runs
  * on it after every connect. A dropped one connects again a second later (and again while that
- * fails). Resolves once the first connection is set up; rejects if that fails, leaving nothing
- * behind.
+ * fails); `events` hears each drop and each return. Resolves once the first connection is set up;
+ * rejects if that fails, leaving nothing behind.
  */
-async function dedicatedConnection(url: string, setUp: (c: pg.Client) => Promise<void>): Promise<() => Promise<void>> {
+async function dedicatedConnection(
+  url: string,
+  setUp: (c: pg.Client) => Promise<void>,
+  events: ListenEvents = {},
+): Promise<() => Promise<void>> {
   let stopped = false;
   // Drops are reconnected only once the first connection stood: a caller told it failed holds nothing.
   let live = false;
@@ -140,9 +153,16 @@ async function dedicatedConnection(url: string, setUp: (c: pg.Client) => Promise
     }, 1000);
   };
   const connect = async (): Promise<void> => {
-    const c = new pg.Client({ connectionString: url });
+    // TCP keepalive: a connection that dies without a reset reaching this node (a peer gone, a
+    // NAT entry dropped) is found within minutes instead of never, and counts as a drop.
+    const c = new pg.Client({ connectionString: url, keepAlive: true, keepAliveInitialDelayMillis: 30_000 });
     c.on('error', () => {
-      if (client === c) client = null;
+      // pg may report one drop twice (the socket's error, then its end): only the first, on the
+      // connection in use, is a loss.
+      if (client === c) {
+        client = null;
+        if (!stopped) events.lost?.();
+      }
       c.end().catch(() => {});
       reconnect();
     });
@@ -156,7 +176,10 @@ async function dedicatedConnection(url: string, setUp: (c: pg.Client) => Promise
       throw err;
     }
     if (stopped) await c.end().catch(() => {});
-    else client = c;
+    else {
+      client = c;
+      if (live) events.restored?.();
+    }
   };
   await connect();
   live = true;
@@ -168,13 +191,22 @@ async function dedicatedConnection(url: string, setUp: (c: pg.Client) => Promise
 }
 
 // LISTEN needs a connection of its own for as long as it listens.
-function listenPostgres(url: string, channel: string, onPayload: (payload: string) => void): Promise<() => Promise<void>> {
-  return dedicatedConnection(url, async (c) => {
-    c.on('notification', (msg) => {
-      if (msg.channel === channel && msg.payload !== undefined) onPayload(msg.payload);
-    });
-    await c.query(`LISTEN ${pg.escapeIdentifier(channel)}`);
-  });
+function listenPostgres(
+  url: string,
+  channel: string,
+  onPayload: (payload: string) => void,
+  events?: ListenEvents,
+): Promise<() => Promise<void>> {
+  return dedicatedConnection(
+    url,
+    async (c) => {
+      c.on('notification', (msg) => {
+        if (msg.channel === channel && msg.payload !== undefined) onPayload(msg.payload);
+      });
+      await c.query(`LISTEN ${pg.escapeIdentifier(channel)}`);
+    },
+    events,
+  );
 }
 
 async function openPGlite(dataDir: string | undefined): Promise<Database> {

@@ -18,16 +18,35 @@ export type UserChangeListener = (change: UserChange) => void;
  * Fans committed changes out to the streams open on this node. The source is the database's
  * LISTEN/NOTIFY: PostgreSQL delivers each NOTIFY to every node listening (that is the cross-node
  * fan-out), PGlite delivers it in-process; both sit behind `Database.listen`.
+ *
+ * A NOTIFY reaches only the sessions LISTENing as it is sent, so what commits while the node's
+ * LISTEN connection is down (a PostgreSQL restart, a proxy closing it) is announced to no stream
+ * here, and nothing replays it. A subscriber therefore hears of the loss (`onLost`), and a
+ * subscription taken meanwhile waits for the connection to be back: from the moment `subscribe`
+ * resolves until `onLost`, every change of the user arrives.
  */
 export interface UserChangeBus {
-  /** Resolves once the node is LISTENing, so nothing committed after it is missed; returns the unsubscribe. */
-  subscribe(userId: string, listener: UserChangeListener): Promise<() => void>;
+  /**
+   * Resolves to the unsubscribe once the node is LISTENing (waiting while its connection is being
+   * re-established), so nothing committed after it is missed until `onLost` is called. Rejects
+   * when the node cannot LISTEN (the first connection failed; the next subscribe tries again) or
+   * the bus closes meanwhile.
+   */
+  subscribe(userId: string, listener: UserChangeListener, onLost: () => void): Promise<() => void>;
   close(): Promise<void>;
 }
 
+interface Subscriber {
+  listener: UserChangeListener;
+  onLost: () => void;
+}
+
 export function createUserChangeBus(database: Pick<Database, 'listen'>, onError: (err: unknown) => void = () => {}): UserChangeBus {
-  const byUser = new Map<string, Set<UserChangeListener>>();
-  let unlisten: Promise<(() => Promise<void>) | null> | null = null;
+  const byUser = new Map<string, Set<Subscriber>>();
+  let unlisten: Promise<() => Promise<void>> | null = null;
+  let closed = false;
+  // Set while the LISTEN connection is down; settles when it is back (or the bus closes).
+  let down: { back: Promise<void>; restored: () => void; closed: (err: Error) => void } | null = null;
 
   const dispatch = (payload: string) => {
     let change: UserChange;
@@ -37,33 +56,67 @@ export function createUserChangeBus(database: Pick<Database, 'listen'>, onError:
       onError(err);
       return;
     }
-    for (const listener of byUser.get(change.u) ?? []) listener(change);
+    for (const subscriber of byUser.get(change.u) ?? []) subscriber.listener(change);
+  };
+
+  const lost = () => {
+    if (!down) {
+      let restored = () => {};
+      let closedWith: (err: Error) => void = () => {};
+      const back = new Promise<void>((resolve, reject) => {
+        restored = resolve;
+        closedWith = reject;
+      });
+      // Nobody may be waiting when the bus closes.
+      back.catch(() => {});
+      down = { back, restored, closed: closedWith };
+    }
+    onError(new Error('the LISTEN connection for live updates dropped; its streams end, new ones wait until it is back'));
+    for (const set of byUser.values()) for (const subscriber of set) subscriber.onLost();
+  };
+  const restored = () => {
+    down?.restored();
+    down = null;
   };
 
   // LISTEN starts with the first stream, so an app without streams holds no extra connection.
   const ensureListening = () => {
-    unlisten ??= database.listen(USER_CHANNEL, dispatch).catch((err: unknown) => {
+    unlisten ??= database.listen(USER_CHANNEL, dispatch, { lost, restored }).catch((err: unknown) => {
       onError(err);
       unlisten = null;
-      return null;
+      throw err;
     });
     return unlisten;
   };
 
   return {
-    async subscribe(userId, listener) {
+    async subscribe(userId, listener, onLost) {
+      if (closed) throw new Error('the live update bus is closed');
+      const subscriber: Subscriber = { listener, onLost };
       let set = byUser.get(userId);
       if (!set) byUser.set(userId, (set = new Set()));
-      set.add(listener);
-      await ensureListening();
-      return () => {
-        set.delete(listener);
-        if (set.size === 0) byUser.delete(userId);
+      set.add(subscriber);
+      const unsubscribe = () => {
+        set.delete(subscriber);
+        if (set.size === 0 && byUser.get(userId) === set) byUser.delete(userId);
       };
+      try {
+        await ensureListening();
+        // A drop while this waits makes a new `down`: wait for that one too.
+        while (down) await down.back;
+        if (closed) throw new Error('the live update bus is closed');
+      } catch (err) {
+        unsubscribe();
+        throw err;
+      }
+      return unsubscribe;
     },
     async close() {
+      closed = true;
       byUser.clear();
-      const stop = await unlisten;
+      down?.closed(new Error('the live update bus is closed'));
+      down = null;
+      const stop = await unlisten?.catch(() => null);
       unlisten = null;
       await stop?.();
     },

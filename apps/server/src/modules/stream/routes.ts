@@ -32,6 +32,10 @@ const StreamQuerySchema = z.strictObject({
 /**
  * GET /api/stream: Server-Sent Events of the player's own changes — `dashboard.changed` {etag},
  * `reward.granted`, `progress.changed`, `purchase.succeeded` — as their transactions commit.
+ * `ready` comes once every later change will be heard: what committed before it may have been
+ * announced to no stream, so a client revalidates on it. The stream ends when the node's LISTEN
+ * connection drops (the client reconnects and gets a new `ready`), when its session is revoked,
+ * and when its access token expires.
  * EventSource cannot set headers, so on this route only the access token may come as the
  * `access_token` query parameter; it is checked exactly as the bearer header is.
  */
@@ -134,15 +138,28 @@ export const streamRoutes: FastifyPluginAsyncZod<StreamRoutesOptions> = async (
         if (left > 0) openByPlayer.set(userId, left);
         else openByPlayer.delete(userId);
       });
-      unsubscribe = await bus.subscribe(userId, onChange);
+      // The node's LISTEN connection dropped: what commits until it is back reaches no stream here,
+      // and nothing replays it. Ending the stream makes the client reconnect (EventSource does by
+      // itself, after the retry above); the new stream says ready only once the node listens again,
+      // and the client revalidates what it shows on ready.
+      const onLost = () => res.end();
+      try {
+        unsubscribe = await bus.subscribe(userId, onChange, onLost);
+      } catch {
+        // The node cannot LISTEN (or is closing): a stream that would hear nothing ends, and the
+        // client tries again.
+        res.end();
+        return;
+      }
       if (closed) {
         unsubscribe();
         return;
       }
       // The session was checked before the subscription was in place (on a node's first stream
-      // that waits for LISTEN to connect): a revocation committed in between was announced to no
-      // one here. Every later one is heard now, so checking once more closes the gap. A check that
-      // fails for another reason ends the stream too: the client reconnects and is checked afresh.
+      // that waits for LISTEN to connect, or one opened while it reconnects): a revocation
+      // committed in between was announced to no one here. Every later one is heard now, so
+      // checking once more closes the gap. A check that fails for another reason ends the stream
+      // too: the client reconnects and is checked afresh.
       const live = await app.authenticate(request, reply).then(
         () => true,
         () => false,

@@ -1,10 +1,13 @@
+import net from 'node:net';
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp, type App } from '../../app.ts';
-import { openDatabase, type Database } from '../../db/database.ts';
+import { openDatabase, type Database, type ListenEvents } from '../../db/database.ts';
 import { ManualClock } from '../../lib/clock.ts';
 import { TEST_JWT_SECRET } from '../../../test/build-app.ts';
 import { createTestDatabase, type TestDatabase } from '../../../test/database.ts';
 import { makePlayer, uniqueSiteId, type TestPlayer } from '../../../test/factories/players.ts';
+import { createUserChangeBus, type UserChange } from './bus.ts';
 import { DEFAULT_STREAMS_PER_PLAYER } from './routes.ts';
 
 interface SseEvent {
@@ -265,10 +268,10 @@ describe('GET /api/stream opened as its session is revoked', () => {
     testDb = await createTestDatabase();
     const database: Database = {
       ...testDb.database,
-      async listen(channel, onPayload) {
+      async listen(channel, onPayload, events) {
         listenAsked();
         await listenMay;
-        return testDb.database.listen(channel, onPayload);
+        return testDb.database.listen(channel, onPayload, events);
       },
     };
     const config = { jwtSecret: TEST_JWT_SECRET, signupBonusSoft: 1000, resetTimezone: 'UTC' };
@@ -297,6 +300,253 @@ describe('GET /api/stream opened as its session is revoked', () => {
       expect(stream.events.map((e) => e.event)).toEqual([]);
     } finally {
       stream.close();
+    }
+  });
+});
+
+/** Settles the promise's handlers that are due: what has not settled by then is waiting on something. */
+const settled = async () => {
+  for (let i = 0; i < 5; i++) await new Promise((r) => setImmediate(r));
+};
+
+describe('the live update bus when its LISTEN connection drops', () => {
+  // A LISTEN the test drives: it stands when `stand` is called, and drops and returns on demand.
+  function fakeListen() {
+    let events: ListenEvents = {};
+    let onPayload: (payload: string) => void = () => {};
+    let stand: (ok: boolean) => void = () => {};
+    let calls = 0;
+    const database: Pick<Database, 'listen'> = {
+      listen(_channel, payloadHandler, listenEvents) {
+        calls += 1;
+        onPayload = payloadHandler;
+        events = listenEvents ?? {};
+        return new Promise((resolve, reject) => {
+          stand = (ok) => (ok ? resolve(async () => {}) : reject(new Error('no connection')));
+        });
+      },
+    };
+    return {
+      database,
+      calls: () => calls,
+      stand: (ok = true) => stand(ok),
+      notify: (change: UserChange) => onPayload(JSON.stringify(change)),
+      drop: () => events.lost?.(),
+      restore: () => events.restored?.(),
+    };
+  }
+  const change = (u: string, v: number): UserChange => ({ k: 'state', u, v });
+
+  it('tells every subscriber of the drop, and a subscription taken while it is down resolves only once LISTEN is back', async () => {
+    const listen = fakeListen();
+    const bus = createUserChangeBus(listen.database);
+    const log: string[] = [];
+    const first = bus.subscribe('u1', (c) => log.push(`u1 heard ${(c as { v: number }).v}`), () => log.push('u1 lost'));
+    listen.stand();
+    await first;
+    await bus.subscribe('u2', () => {}, () => log.push('u2 lost'));
+    listen.notify(change('u1', 1));
+
+    listen.drop();
+    expect(log).toEqual(['u1 heard 1', 'u1 lost', 'u2 lost']);
+    const during = bus.subscribe('u3', (c) => log.push(`u3 heard ${(c as { v: number }).v}`), () => log.push('u3 lost')).then(() => log.push('u3 subscribed'));
+    await settled();
+    expect(log).not.toContain('u3 subscribed');
+
+    listen.restore();
+    await during;
+    listen.notify(change('u3', 2));
+    expect(log.slice(3)).toEqual(['u3 subscribed', 'u3 heard 2']);
+    // One LISTEN for the node, however many subscribers and drops.
+    expect(listen.calls()).toBe(1);
+    await bus.close();
+  });
+
+  it('waits through a second drop before LISTEN was back, and a closing bus ends the wait', async () => {
+    const listen = fakeListen();
+    const bus = createUserChangeBus(listen.database);
+    const first = bus.subscribe('u1', () => {}, () => {});
+    listen.stand();
+    await first;
+    listen.drop();
+    let subscribed = false;
+    const during = bus.subscribe('u2', () => {}, () => {}).then(() => (subscribed = true));
+    listen.restore();
+    listen.drop();
+    await settled();
+    expect(subscribed).toBe(false);
+    listen.restore();
+    await during;
+
+    listen.drop();
+    const closing = bus.subscribe('u3', () => {}, () => {});
+    await bus.close();
+    await expect(closing).rejects.toThrow(/closed/);
+    await expect(bus.subscribe('u4', () => {}, () => {})).rejects.toThrow(/closed/);
+  });
+
+  it('refuses a subscription when the node cannot LISTEN, and the next one tries again', async () => {
+    const listen = fakeListen();
+    const errors: unknown[] = [];
+    const bus = createUserChangeBus(listen.database, (err) => errors.push(err));
+    const refused = bus.subscribe('u1', () => {}, () => {});
+    listen.stand(false);
+    await expect(refused).rejects.toThrow('no connection');
+    expect(errors).toHaveLength(1);
+    const again = bus.subscribe('u1', () => {}, () => {});
+    listen.stand();
+    await expect(again).resolves.toBeTypeOf('function');
+    expect(listen.calls()).toBe(2);
+    await bus.close();
+  });
+});
+
+/**
+ * A TCP relay in front of PostgreSQL that the test can cut, as a proxy's idle timeout or a server
+ * restart does, and keep shut (connections are taken and closed at once) until it reopens.
+ */
+async function relayTo(serverUrl: string) {
+  const target = new URL(serverUrl);
+  const sockets = new Set<net.Socket>();
+  let shut = false;
+  let refused = 0;
+  const server = net.createServer((client) => {
+    if (shut) {
+      refused += 1;
+      client.destroy();
+      return;
+    }
+    const upstream = net.connect(Number(target.port || 5432), target.hostname);
+    const both = [client, upstream];
+    for (const socket of both) {
+      sockets.add(socket);
+      socket.on('error', () => {});
+      socket.on('close', () => {
+        for (const s of both) {
+          s.destroy();
+          sockets.delete(s);
+        }
+      });
+    }
+    client.pipe(upstream).pipe(client);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address() as net.AddressInfo;
+  const url = new URL(serverUrl);
+  url.hostname = '127.0.0.1';
+  url.port = String(address.port);
+  return {
+    url: url.toString(),
+    /** Connections refused while shut. */
+    refused: () => refused,
+    cut() {
+      shut = true;
+      for (const socket of sockets) socket.destroy();
+    },
+    reopen() {
+      shut = false;
+    },
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
+
+describe.skipIf(!process.env.DATABASE_URL)('GET /api/stream when the node\'s LISTEN connection drops (PostgreSQL)', () => {
+  let testDb: TestDatabase;
+  let relay: Awaited<ReturnType<typeof relayTo>>;
+  let viaRelay: Database;
+  let app: App;
+  let url: string;
+  let admin: TestPlayer;
+
+  beforeAll(async () => {
+    testDb = await createTestDatabase();
+    // The node's queries go straight to the database; its LISTEN goes through the relay.
+    relay = await relayTo(testDb.url!);
+    viaRelay = await openDatabase({ url: relay.url, poolSize: 1 });
+    const config = { jwtSecret: TEST_JWT_SECRET, signupBonusSoft: 1000, resetTimezone: 'UTC' };
+    app = await buildApp({ config, clock: new ManualClock(new Date()), database: { ...testDb.database, listen: viaRelay.listen }, web: false });
+    url = await listen(app);
+    admin = await adminOf(app, testDb.database);
+  });
+  afterAll(async () => {
+    relay?.reopen();
+    await app?.close();
+    await viaRelay?.close();
+    await relay?.close();
+    await testDb?.drop();
+  });
+
+  const softOf = async (player: TestPlayer) => {
+    const res = await app.inject({ method: 'GET', url: '/api/dashboard', headers: player.headers });
+    return (res.json() as { currencies: { soft: number } }).currencies.soft;
+  };
+  const endedWithin = (stream: Awaited<ReturnType<typeof openStream>>, ms: number) =>
+    Promise.race([stream.ended, new Promise((r) => setTimeout(() => r('still open'), ms))]);
+
+  it('ends the open streams when PostgreSQL ends the LISTEN session; the reconnected stream hears changes again', async () => {
+    const player = await makePlayer(app);
+    const before = await softOf(player);
+    const stream = await openStream(url, player.access_token);
+    let again: Awaited<ReturnType<typeof openStream>> | undefined;
+    try {
+      await stream.waitFor('ready');
+      // As a restart or an administrator would: the server ends the node's LISTEN session.
+      const c = new pg.Client({ connectionString: testDb.url });
+      await c.connect();
+      const { rows } = await c
+        .query<{ n: number }>(
+          `SELECT count(pg_terminate_backend(pid))::int AS n FROM pg_stat_activity WHERE datname = current_database() AND query ILIKE 'LISTEN%'`,
+        )
+        .finally(() => c.end());
+      expect(rows[0]!.n).toBe(1);
+      // An operator's grant commits while the node re-LISTENs (or just after): announced to no one
+      // if in the gap. Either way the stream ends, and its client reconnects and revalidates.
+      expect((await grant(app, admin, player.user.id, 555)).statusCode).toBe(201);
+      expect(await endedWithin(stream, 10_000)).toBe('ended');
+
+      // The client's reconnect: ready once the node listens again; what it reads then has the grant.
+      again = await openStream(url, player.access_token);
+      await again.waitFor('ready', 10_000);
+      expect(await softOf(player)).toBe(before + 555);
+      expect((await grant(app, admin, player.user.id, 556)).statusCode).toBe(201);
+      await again.waitFor('reward.granted');
+    } finally {
+      stream.close();
+      again?.close();
+    }
+  });
+
+  it('a stream opened while the node cannot LISTEN says ready only once it listens again', async () => {
+    const player = await makePlayer(app);
+    const open = await openStream(url, player.access_token);
+    let during: Awaited<ReturnType<typeof openStream>> | undefined;
+    try {
+      await open.waitFor('ready');
+      // A proxy closes the LISTEN connection and lets no new one through for now.
+      relay.cut();
+      expect(await endedWithin(open, 10_000)).toBe('ended');
+
+      // Opened during the outage: the stream is up (200), but the node hears nothing yet.
+      during = await openStream(url, player.access_token);
+      expect(during.res.status).toBe(200);
+      const refusedSoFar = relay.refused();
+      // Committed while nothing listens: announced to no one, so only a revalidation shows it.
+      expect((await grant(app, admin, player.user.id, 321)).statusCode).toBe(201);
+      // The node has tried to LISTEN again and been refused since: no ready was sent all that time.
+      await expect.poll(() => relay.refused(), { timeout: 10_000 }).toBeGreaterThan(refusedSoFar);
+      expect(during.events.map((e) => e.event)).toEqual([]);
+
+      relay.reopen();
+      await during.waitFor('ready', 10_000);
+      // From ready on it hears everything: the client revalidates then, after the grant above.
+      expect((await grant(app, admin, player.user.id, 322)).statusCode).toBe(201);
+      const granted = await during.waitFor('reward.granted');
+      expect(granted.data).toMatchObject({ source: 'operator' });
+      expect(during.events.filter((e) => e.event === 'reward.granted')).toHaveLength(1);
+    } finally {
+      open.close();
+      during?.close();
+      relay.reopen();
     }
   });
 });
