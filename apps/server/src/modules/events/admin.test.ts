@@ -3,6 +3,7 @@ import { AdminEventListResponseSchema, AdminEventSchema } from '@playloop/contra
 import { buildTestApp, type TestContext } from '../../../test/build-app.ts';
 import { makeEvent, uniqueKey } from '../../../test/factories/live-ops.ts';
 import { makeAdmin, makePlayer, type TestPlayer } from '../../../test/factories/players.ts';
+import { untilLockWaiters } from '../../../test/locks.ts';
 import { expectProblem } from '../../../test/problem.ts';
 import { advanceProgressForPlay } from './progress.ts';
 
@@ -186,6 +187,71 @@ describe('PATCH /api/admin/events/{id}', () => {
   it('answers 404 for an unknown event and 400 for a bad id', async () => {
     expectProblem(await send('PATCH', `/api/admin/events/${UNKNOWN_ID}`, { title: 'x' }), 404, 'NOT_FOUND');
     expectProblem(await send('PATCH', '/api/admin/events/nope', { title: 'x' }), 400, 'VALIDATION_FAILED');
+  });
+});
+
+describe.runIf(process.env.DATABASE_URL)('PATCH /api/admin/events/{id} racing players (PostgreSQL)', () => {
+  const rules = (target: number) => ({ metric: 'logins' as const, target, client_reportable: true });
+  const join = (how: 'participate' | 'report', eventId: string, p: TestPlayer) =>
+    how === 'participate'
+      ? send('POST', `/api/events/${eventId}/participate`, undefined, p)
+      : send('POST', `/api/events/${eventId}/progress`, { metric: 'logins', delta: 1 }, p);
+  /** Takes `lock` in a transaction and keeps it until the returned release is called. */
+  const hold = async (lock: (trx: TestContext['db']) => Promise<unknown>) => {
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    let locked!: () => void;
+    const taken = new Promise<void>((resolve) => (locked = resolve));
+    const held = ctx.db.transaction().execute(async (trx) => {
+      await lock(trx);
+      locked();
+      await released;
+    });
+    await Promise.race([taken, held]);
+    return async () => {
+      release();
+      await held;
+    };
+  };
+
+  it.each(['participate', 'report'] as const)('a player who joins (%s) while the target changes gets the new target', async (how) => {
+    const event = await makeEvent(ctx, { rules: rules(5) });
+    const early = await makePlayer(ctx.app);
+    const late = await makePlayer(ctx.app);
+    expect((await join('participate', event.id, early)).statusCode).toBe(201);
+    // The early player's participation is held, so the change waits in its retarget with the event
+    // row locked and its new target not yet committed; the late join then waits on the event row.
+    const release = await hold((trx) =>
+      trx.selectFrom('event_participations').select('user_id').where('event_id', '=', event.id).where('user_id', '=', early.user.id).forUpdate().execute(),
+    );
+    const patching = send('PATCH', `/api/admin/events/${event.id}`, { rules: rules(2) });
+    await untilLockWaiters(ctx.db, 1);
+    const joining = join(how, event.id, late);
+    await untilLockWaiters(ctx.db, 2);
+    await release();
+    const [patched, joined] = await Promise.all([patching, joining]);
+    expect(patched.statusCode, patched.body).toBe(200);
+    expect(joined.statusCode, joined.body).toBe(how === 'participate' ? 201 : 200);
+    expect(joined.json()).toMatchObject({ target: 2 });
+
+    const rows = await ctx.db.selectFrom('event_participations').select(['user_id', 'target']).where('event_id', '=', event.id).execute();
+    expect(rows.find((r) => r.user_id === early.user.id)).toMatchObject({ target: 2 });
+    expect(rows.find((r) => r.user_id === late.user.id)).toMatchObject({ target: 2 });
+  });
+
+  it("a joined player's report does not wait for an operator's change of the event", async () => {
+    const event = await makeEvent(ctx, { rules: rules(5) });
+    const player = await makePlayer(ctx.app);
+    expect((await join('report', event.id, player)).statusCode).toBe(200);
+    // The event row as a change holds it: a report takes no lock on it once the player has joined.
+    const release = await hold((trx) => trx.selectFrom('events').select('id').where('id', '=', event.id).forUpdate().execute());
+    let settled = false;
+    const reporting = join('report', event.id, player).finally(() => (settled = true));
+    await untilLockWaiters(ctx.db, 1, () => settled);
+    const waitedOnEvent = !settled;
+    await release();
+    expect(waitedOnEvent).toBe(false);
+    expect((await reporting).json()).toMatchObject({ progress: 2, target: 5 });
   });
 });
 

@@ -141,17 +141,29 @@ export async function findParticipation(db: Db, userId: string, eventId: string)
     .executeTakeFirst();
 }
 
-/** Joins a player to an event; undefined when they had joined before (the row is left as it is). */
-export async function insertParticipation(
-  trx: Db,
-  p: { userId: string; eventId: string; target: number; now: Date },
-): Promise<ParticipationRow | undefined> {
-  return trx
-    .insertInto('event_participations')
-    .values({ user_id: p.userId, event_id: p.eventId, status: 'active', progress: 0, target: p.target, progress_version: 0, joined_at: p.now })
-    .onConflict((oc) => oc.columns(['user_id', 'event_id']).doNothing())
-    .returningAll()
-    .executeTakeFirst();
+/**
+ * Joins a player to an event at the event's target; undefined when they had joined before (the
+ * row is left as it is).
+ *
+ * The target is read in this statement from the event row locked FOR KEY SHARE, not passed in: an
+ * operator's change locks the row FOR UPDATE (`changeEvent`), which KEY SHARE waits for, and under
+ * READ COMMITTED a locking read that waited returns the row as that change committed it. So a join
+ * racing a new target either commits first (the change then waits for it and retargets its row) or
+ * starts at the new target; a target read earlier would be written after the retarget ran and kept
+ * for good. The foreign key check takes the same lock anyway, so joins never wait on each other.
+ * A player who has joined already locks nothing (a client report tries this insert every time).
+ */
+export async function insertParticipation(trx: Db, p: { userId: string; eventId: string; now: Date }): Promise<ParticipationRow | undefined> {
+  const result = await sql<ParticipationRow>`
+    INSERT INTO event_participations (user_id, event_id, status, progress, target, progress_version, joined_at)
+    SELECT ${p.userId}::uuid, e.id, 'active', 0, (e.rules ->> 'target')::bigint, 0, ${p.now}::timestamptz
+    FROM events e
+    WHERE e.id = ${p.eventId}
+      AND NOT EXISTS (SELECT 1 FROM event_participations WHERE user_id = ${p.userId} AND event_id = ${p.eventId})
+    FOR KEY SHARE OF e
+    ON CONFLICT (user_id, event_id) DO NOTHING
+    RETURNING *`.execute(trx);
+  return result.rows[0];
 }
 
 /**

@@ -151,11 +151,11 @@ export async function participate(
   return deps.db.transaction().execute(async (trx) => {
     const event = await requireEvent(trx, eventId);
     assertRunning(event, now);
-    const rules = EventRulesSchema.parse(event.rules);
-    const inserted = await insertParticipation(trx, { userId, eventId, target: rules.target, now });
+    // The insert reads the target itself, with the event locked (a concurrent change may move it).
+    const inserted = await insertParticipation(trx, { userId, eventId, now });
     if (inserted) {
       await addExp(trx, userId, 0);
-      await recordJoin(trx, userId, event, rules.target, now, traceId);
+      await recordJoin(trx, userId, event, inserted.target, now, traceId);
       return { created: true, participation: toParticipation(inserted, event.ends_at, now) };
     }
     const existing = await findParticipation(trx, userId, eventId);
@@ -192,8 +192,8 @@ export async function reportProgress(deps: EventsDeps, userId: string, eventId: 
       return EXPIRED;
     }
 
-    const joined = await insertParticipation(trx, { userId, eventId, target: rules.target, now });
-    if (joined) await recordJoin(trx, userId, event, rules.target, now, traceId);
+    const joined = await insertParticipation(trx, { userId, eventId, now });
+    if (joined) await recordJoin(trx, userId, event, joined.target, now, traceId);
     const updated = await addProgress(trx, { userId, eventId, delta: body.delta, expectedVersion: body.expected_version, now });
     if (updated) {
       await addExp(trx, userId, 0);
@@ -390,6 +390,9 @@ export async function changeEvent(deps: EventsDeps, eventId: string, change: Upd
   const now = deps.clock.now();
   if (change.rules) assertKnownGameType(change.rules);
   return deps.db.transaction().execute(async (trx) => {
+    // FOR UPDATE, not the NO KEY UPDATE a plain UPDATE of the row takes: it is what a concurrent
+    // join's KEY SHARE read of the target waits for (`insertParticipation`), so that the join
+    // either is seen by the retarget below or reads the new target.
     const event = await findEvent(trx, eventId, true);
     if (!event) throw notFound('event');
     const startsAt = change.starts_at ? new Date(change.starts_at) : event.starts_at;

@@ -4,6 +4,7 @@ import { AdminMissionListResponseSchema, AdminMissionSchema } from '@playloop/co
 import { buildTestApp, type TestContext } from '../../../test/build-app.ts';
 import { makeMission, uniqueKey } from '../../../test/factories/live-ops.ts';
 import { makeAdmin, makePlayer, type TestPlayer } from '../../../test/factories/players.ts';
+import { untilLockWaiters } from '../../../test/locks.ts';
 import { expectProblem } from '../../../test/problem.ts';
 import { advanceProgressForPlay } from '../events/progress.ts';
 
@@ -268,5 +269,78 @@ describe('retargeting at scale', () => {
       return rows.map((r) => r['QUERY PLAN']).join('\n');
     });
     expect(plan).toContain('mission_progress_running_idx');
+  });
+});
+
+describe.runIf(process.env.DATABASE_URL)('PATCH /api/admin/missions/{id} racing plays (PostgreSQL)', () => {
+  const patch = (id: string, change: unknown) =>
+    ctx.app.inject({ method: 'PATCH', url: `/api/admin/missions/${id}`, headers: { ...admin.headers, 'content-type': 'application/json' }, payload: JSON.stringify(change) });
+  const startSession = async (p: TestPlayer) => {
+    const start = await ctx.app.inject({ method: 'POST', url: '/api/game/sessions/start', headers: p.headers, payload: { game_type: 'lucky_dice' } });
+    expect(start.statusCode, start.body).toBe(201);
+    return (start.json() as { session_id: string }).session_id;
+  };
+  const endSession = (p: TestPlayer, sessionId: string) =>
+    ctx.app.inject({ method: 'POST', url: `/api/game/sessions/${sessionId}/end`, headers: p.headers, payload: { duration: 0 } });
+  const progressOf = (missionId: string, p: TestPlayer) =>
+    ctx.db.selectFrom('mission_progress').select(['target', 'progress', 'status']).where('mission_id', '=', missionId).where('user_id', '=', p.user.id).executeTakeFirst();
+  /** Takes `lock` in a transaction and keeps it until the returned release is called. */
+  const hold = async (lock: (trx: TestContext['db']) => Promise<unknown>) => {
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    let locked!: () => void;
+    const taken = new Promise<void>((resolve) => (locked = resolve));
+    const held = ctx.db.transaction().execute(async (trx) => {
+      await lock(trx);
+      locked();
+      await released;
+    });
+    await Promise.race([taken, held]);
+    return async () => {
+      release();
+      await held;
+    };
+  };
+
+  it("a play that opens a player's period while the target changes starts it at the new target", async () => {
+    const mission = await makeMission(ctx, { rules: { metric: 'games_played', target: 5 } });
+    const early = await makePlayer(ctx.app);
+    const late = await makePlayer(ctx.app);
+    expect((await endSession(early, await startSession(early))).statusCode).toBe(200);
+    const lateSession = await startSession(late);
+    // The early player's period is held, so the change waits in its retarget with the mission row
+    // locked and its new target not yet committed; the late play, opening its period, then waits
+    // on the mission row.
+    const release = await hold((trx) =>
+      trx.selectFrom('mission_progress').select('user_id').where('mission_id', '=', mission.id).where('user_id', '=', early.user.id).forUpdate().execute(),
+    );
+    const patching = patch(mission.id, { rules: { metric: 'games_played', target: 2 } });
+    await untilLockWaiters(ctx.db, 1);
+    const ending = endSession(late, lateSession);
+    await untilLockWaiters(ctx.db, 2);
+    await release();
+    const [patched, ended] = await Promise.all([patching, ending]);
+    expect(patched.statusCode, patched.body).toBe(200);
+    expect(ended.statusCode, ended.body).toBe(200);
+
+    expect(await progressOf(mission.id, early)).toMatchObject({ target: 2, progress: 1 });
+    expect(await progressOf(mission.id, late)).toMatchObject({ target: 2, progress: 1, status: 'active' });
+  });
+
+  it("a play in a period that has its row does not wait for an operator's change of the mission", async () => {
+    const mission = await makeMission(ctx, { rules: { metric: 'games_played', target: 5 } });
+    const player = await makePlayer(ctx.app);
+    expect((await endSession(player, await startSession(player))).statusCode).toBe(200);
+    const session = await startSession(player);
+    // The mission row as a change holds it: only a play that opens a period reads it locked.
+    const release = await hold((trx) => trx.selectFrom('missions').select('id').where('id', '=', mission.id).forUpdate().execute());
+    let settled = false;
+    const ending = endSession(player, session).finally(() => (settled = true));
+    await untilLockWaiters(ctx.db, 1, () => settled);
+    const waitedOnMission = !settled;
+    await release();
+    expect(waitedOnMission).toBe(false);
+    expect((await ending).statusCode).toBe(200);
+    expect(await progressOf(mission.id, player)).toMatchObject({ target: 5, progress: 2 });
   });
 });

@@ -90,15 +90,23 @@ export async function listMissionsWithProgress(db: Db, userId: string, periods: 
 }
 
 /**
- * The CTEs `src` and `ms` that advance, in the statement holding them, the player's current period
- * of every active mission whose rule counts one of the deltas (a CTE `d (metric, delta)` of that
- * statement) and admits the play: a period with no row yet starts at the delta, an active one adds
- * it, stopping at the target; claimable and claimed ones are left alone. Rows are written in
- * mission order so concurrent advances of one player cannot deadlock. `ms` returns each advanced
- * period's mission id and key, its new state and the metric and delta that moved it.
+ * The CTEs `src`, `opening` and `ms` that advance, in the statement holding them, the player's
+ * current period of every active mission whose rule counts one of the deltas (a CTE `d (metric,
+ * delta)` of that statement) and admits the play: a period with no row yet starts at the delta, an
+ * active one adds it, stopping at the target; claimable and claimed ones are left alone. Rows are
+ * written in mission order so concurrent advances of one player cannot deadlock. `ms` returns each
+ * advanced period's mission id and key, its new state and the metric and delta that moved it.
  */
 export function advanceMissionsCtes(p: { userId: string; play: PlayFilter; periods: CurrentPeriods; now: Date }): RawBuilder<unknown> {
   const { daily, weekly } = p.periods;
+  // A period this play opens takes its target from the mission row locked FOR KEY SHARE
+  // (`opening`), not from `src`, which sees the mission as of the statement's start: an operator's
+  // change locks the row FOR UPDATE (`changeMission`), which KEY SHARE waits for, and under READ
+  // COMMITTED a locking read that waited returns the row as that change committed it. So a period
+  // opened while a new target is written either commits first (the change waits for it, then
+  // retargets its row) or starts at the new target, instead of keeping the old one all period. The
+  // foreign key check takes the same lock for a new row anyway; periods that have a row already,
+  // most plays' case, lock nothing (their target is the row's own).
   return sql`src AS (
       SELECT m.id AS mission_id, d.metric, d.delta, (m.rules ->> 'target')::bigint AS target,
              CASE m.period WHEN 'daily' THEN ${daily.key}::text ELSE ${weekly.key}::text END AS period_key,
@@ -107,13 +115,27 @@ export function advanceMissionsCtes(p: { userId: string; play: PlayFilter; perio
       JOIN d ON d.metric = m.rules ->> 'metric'
       WHERE m.active AND ${playMatches(sql.ref('m.rules'), p.play)}
     ),
+    opening AS (
+      SELECT m.id AS mission_id, (m.rules ->> 'target')::bigint AS target
+      FROM missions m
+      JOIN src s ON s.mission_id = m.id
+      WHERE NOT EXISTS (
+        SELECT 1 FROM mission_progress mp
+        WHERE mp.user_id = ${p.userId} AND mp.mission_id = s.mission_id AND mp.period_key = s.period_key
+      )
+      FOR KEY SHARE OF m
+    ),
     ms AS (
       INSERT INTO mission_progress AS mp
         (user_id, mission_id, period_key, period_ends_at, status, progress, target, progress_version, last_progress_at, created_at)
       SELECT ${p.userId}::uuid, s.mission_id, s.period_key, s.period_ends_at,
-             CASE WHEN s.delta >= s.target THEN 'claimable' ELSE 'active' END,
-             LEAST(s.delta, s.target), s.target, 1, ${p.now}::timestamptz, ${p.now}::timestamptz
+             CASE WHEN s.delta >= t.target THEN 'claimable' ELSE 'active' END,
+             LEAST(s.delta, t.target), t.target, 1, ${p.now}::timestamptz, ${p.now}::timestamptz
+      -- A period that has a row already is not in opening: its proposed row, at src's target,
+      -- only meets the conflict and is never written.
       FROM src s
+      LEFT JOIN opening o ON o.mission_id = s.mission_id
+      CROSS JOIN LATERAL (SELECT coalesce(o.target, s.target) AS target) t
       ORDER BY s.mission_id
       ON CONFLICT (user_id, mission_id, period_key) DO UPDATE
       SET progress = LEAST(mp.progress + (SELECT s.delta FROM src s WHERE s.mission_id = excluded.mission_id), mp.target),

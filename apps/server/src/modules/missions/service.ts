@@ -201,6 +201,9 @@ export async function changeMission(deps: { db: Db; clock: Clock }, missionId: s
   if (change.rules) assertKnownGameType(change.rules);
   const now = deps.clock.now();
   return deps.db.transaction().execute(async (trx) => {
+    // FOR UPDATE, not the NO KEY UPDATE a plain UPDATE of the row takes: it is what a play opening
+    // a period waits for when it reads the target (`advanceMissionsCtes`), so that the new period
+    // either is seen by the retarget below or starts at the new target.
     const mission = await findMission(trx, missionId, true);
     if (!mission) throw notFound('mission');
     const updated = await updateMission(trx, missionId, change, now);
