@@ -37,6 +37,30 @@ describe('the Korean operator console names every choice in words, on a phone', 
     await h.shot(p, 'events-korean');
   });
 
+  it('forms: a refused create explains each field error in Korean, beside its field', async () => {
+    const form = p.getByTestId('event-form');
+    const field = (name: string) => form.locator(`[name="${name}"]`);
+    await field('key').fill('Bad Key');
+    await field('title').fill('');
+    await field('target').fill('0');
+    await field('target').press('Enter');
+    await form.locator('.field-error').first().waitFor();
+    /** The error shown beside a field, the one its input is described by. */
+    const beside = async (name: string) => {
+      expect(await field(name).getAttribute('aria-invalid')).toBe('true');
+      return p.locator(`[id="${await field(name).getAttribute('aria-describedby')}"]`).innerText();
+    };
+    expect(await beside('key')).toBe('a-z, 0-9, _ 만 쓸 수 있으며 64자 이하여야 합니다');
+    expect(await beside('title')).toBe('필수 항목입니다');
+    expect(await beside('target')).toBe('0보다 커야 합니다');
+    // Nothing of zod's or the contracts' English: the operator typed no English words here.
+    const messages = await form.locator('.field-error').allInnerTexts();
+    expect(messages.filter((m) => /[A-Za-z]{3,}/.test(m))).toEqual([]);
+    await h.shot(p, 'event-form-refused-korean');
+    await field('key').fill('');
+    await field('target').fill('1');
+  });
+
   it('missions: periods and metrics', async () => {
     await p.getByTestId('admin-tab-missions').tap();
     const form = p.getByTestId('mission-form');
@@ -46,6 +70,13 @@ describe('the Korean operator console names every choice in words, on a phone', 
     await weekly.locator('.badge').getByText('주간', { exact: true }).waitFor();
     await weekly.getByText(/플레이 시간\(초\) ≥ 600/).waitFor();
     expect(await textOf(p.locator('[data-testid^="admin-mission-"]'))).not.toMatch(RAW_VALUES);
+  });
+
+  it('KPIs: the chart is named in Korean', async () => {
+    await p.getByTestId('admin-tab-kpis').tap();
+    const chart = p.getByTestId('kpi-chart');
+    await chart.waitFor({ timeout: 30_000 });
+    expect(await chart.getAttribute('aria-label')).toMatch(/^KPI 차트, \d{4}-\d{2}-\d{2} – \d{4}-\d{2}-\d{2}$/);
   });
 
   it('SKUs: currencies, segments and prices', async () => {

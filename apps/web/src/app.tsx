@@ -85,7 +85,20 @@ export function App() {
       </>
     );
   }
-  if (!user) return <Loading />;
+  if (!user) {
+    return (
+      <>
+        <header className="topbar">
+          <strong>{t('app.title')}</strong>
+          {langSwitch}
+        </header>
+        <main className="main">
+          <SessionRestore />
+        </main>
+        <Toasts />
+      </>
+    );
+  }
 
   const screen = (() => {
     switch (path) {
@@ -156,5 +169,33 @@ export function App() {
       <main className="main">{screen}</main>
       <Toasts />
     </>
+  );
+}
+
+/**
+ * A reload's user check: "Loading…" while it waits for its first answer; once a try got none (a
+ * deploy, the network), what went wrong, that it is tried again by itself, and a way to try now
+ * or to log out instead.
+ */
+function SessionRestore() {
+  const t = useT();
+  const error = useApp((s) => s.auth.restoreError);
+  const restoreSession = useApp((s) => s.restoreSession);
+  const logout = useApp((s) => s.logout);
+  if (!error) return <Loading />;
+  return (
+    <section className="card stack" data-testid="session-restore">
+      <p role="alert">
+        {t('auth.unreachable')} <span className="muted">{t(`errors.${error}`, { field: '' })}</span>
+      </p>
+      <div className="row">
+        <button type="button" className="primary" onClick={() => void restoreSession()} data-testid="session-retry">
+          {t('auth.retryNow')}
+        </button>
+        <button type="button" onClick={() => void logout()}>
+          {t('nav.logout')}
+        </button>
+      </div>
+    </section>
   );
 }

@@ -7,7 +7,8 @@ export interface StreamHandle {
 /**
  * Subscribes to GET /api/stream (Server-Sent Events of the player's own changes) and applies them
  * to the store. EventSource cannot send headers, so the access token travels as ?access_token=.
- * A dropped or refused stream renews the token and reconnects with backoff.
+ * A dropped or refused stream renews the token and reconnects with backoff; every (re)connection
+ * revalidates the store once the server says `ready`.
  */
 export function connectStream(store: AppStore, baseUrl = ''): StreamHandle {
   let source: EventSource | null = null;
@@ -22,6 +23,19 @@ export function connectStream(store: AppStore, baseUrl = ''): StreamHandle {
     source = new EventSource(`${baseUrl}/api/stream?access_token=${encodeURIComponent(token)}`);
     source.addEventListener('open', () => {
       retryMs = 1000;
+    });
+    source.addEventListener('ready', () => {
+      // From `ready` on the server hears every change of ours. What committed before it (while
+      // the page loaded, while the stream reconnected, or while the server's own LISTEN connection
+      // was down, which ends the stream) was announced to no stream of ours: fetch again what the
+      // events below would have refreshed. The dashboard is a conditional GET (304 when unchanged).
+      const s = store.getState();
+      void s.invalidateDashboard();
+      void s.fetchRewards();
+      void s.fetchInventory();
+      if (s.events.list.length > 0) void s.fetchEvents();
+      if (s.events.missionsFetched) void s.fetchMissions();
+      if (s.shop.catalog) void s.fetchCatalog();
     });
     source.addEventListener('dashboard.changed', (e) => {
       const data = parse(e);
@@ -43,6 +57,8 @@ export function connectStream(store: AppStore, baseUrl = ''): StreamHandle {
       }
     });
     source.addEventListener('purchase.succeeded', () => {
+      // A purchase in another tab changes this tab's shop too: bought counts, stock, the Buy button.
+      if (store.getState().shop.catalog) void store.getState().fetchCatalog();
       void store.getState().fetchInventory();
       void store.getState().invalidateDashboard();
     });

@@ -32,6 +32,7 @@ export function createAppStore(clientOptions: Omit<ApiClientOptions, 'onSessionL
     client,
     api: endpoints(client),
     now,
+    wait: clientOptions.wait ?? ((ms) => new Promise<void>((resolve) => setTimeout(resolve, ms))),
     session: createSessionGeneration(),
     once<T>(action: string, run: (key: string) => Promise<T>): Promise<T> {
       const running = inFlight.get(action);

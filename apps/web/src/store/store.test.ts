@@ -29,7 +29,7 @@ describe('store slices against the real server', () => {
     await s.fetchDashboard();
     expect(store.getState().dashboard.currencies?.soft).toBe(1000);
     await store.getState().logout();
-    expect(store.getState().auth).toEqual({ token: null, user: null, loading: false });
+    expect(store.getState().auth).toEqual({ token: null, user: null, loading: false, restoreError: null });
     expect(store.getState().dashboard.currencies).toBeNull();
   });
 
@@ -119,6 +119,76 @@ describe('store slices against the real server', () => {
     await Promise.all(fetches);
     expect(playerState(store.getState())).toEqual(freshPlayerState());
     expect(store.getState().ui.toasts.some((t) => t.kind === 'error')).toBe(false);
+  });
+
+  it('auth: a reload during a short outage checks the session again, with backoff, until the server answers', async () => {
+    const tokens = memoryTokens();
+    const first = createAppStore({ baseUrl: server.baseUrl, tokens }, now);
+    expect(await first.getState().signup(uniqueHandle(), 'Reloaded', 'long-enough-pw')).toBe(true);
+    // A deploy: GET /api/auth/me answers 503 four times (two user checks, each sent twice by the client).
+    let refused = 0;
+    const deploying: typeof fetch = async (input, init) => {
+      if (String(input).endsWith('/api/auth/me') && refused < 4) {
+        refused += 1;
+        const problem = { type: 'about:blank', title: 'Service Unavailable', status: 503, detail: 'shutting down', code: 'UNAVAILABLE' };
+        return new Response(JSON.stringify(problem), { status: 503, headers: { 'content-type': 'application/problem+json', 'retry-after': '0' } });
+      }
+      return fetch(input, init);
+    };
+    const waits: { ms: number; restoreError: string | null }[] = [];
+    const reloaded: AppStore = createAppStore(
+      { baseUrl: server.baseUrl, tokens, fetch: deploying, wait: async (ms) => void waits.push({ ms, restoreError: reloaded.getState().auth.restoreError }) },
+      now,
+    );
+    await reloaded.getState().restoreSession();
+    expect(refused).toBe(4);
+    // The client's own retry after Retry-After (0 s), then the store's backoff: 1 s, 2 s; while
+    // it waits, the page knows why it has no user yet.
+    expect(waits).toEqual([
+      { ms: 0, restoreError: null },
+      { ms: 1000, restoreError: 'UNAVAILABLE' },
+      { ms: 0, restoreError: 'UNAVAILABLE' },
+      { ms: 2000, restoreError: 'UNAVAILABLE' },
+    ]);
+    expect(reloaded.getState().auth).toMatchObject({ user: { nickname: 'Reloaded' }, loading: false, restoreError: null });
+    expect(reloaded.getState().ui.toasts).toEqual([]);
+  });
+
+  it('auth: a user check waiting out an outage tries again at once when asked, and stops on logout', async () => {
+    const tokens = memoryTokens();
+    const first = createAppStore({ baseUrl: server.baseUrl, tokens }, now);
+    expect(await first.getState().signup(uniqueHandle(), 'Impatient', 'long-enough-pw')).toBe(true);
+    let down = true;
+    const outage: typeof fetch = async (input, init) => {
+      if (down && String(input).endsWith('/api/auth/me')) throw new TypeError('Failed to fetch');
+      return fetch(input, init);
+    };
+    // The store's backoff waits for good (until woken); the client's retry after a network error does not.
+    const reloaded = createAppStore({ baseUrl: server.baseUrl, tokens, fetch: outage, wait: (ms) => (ms >= 1000 ? new Promise(() => {}) : Promise.resolve()) }, now);
+    const restoring = reloaded.getState().restoreSession();
+    await expect.poll(() => reloaded.getState().auth.restoreError).toBe('NETWORK');
+    down = false;
+    await reloaded.getState().restoreSession(); // the "Try now" button: joins the check and wakes it
+    await restoring;
+    expect(reloaded.getState().auth.user?.nickname).toBe('Impatient');
+
+    down = true;
+    const again = createAppStore({ baseUrl: server.baseUrl, tokens, fetch: outage, wait: (ms) => (ms >= 1000 ? new Promise(() => {}) : Promise.resolve()) }, now);
+    const waiting = again.getState().restoreSession();
+    await expect.poll(() => again.getState().auth.restoreError).toBe('NETWORK');
+    await again.getState().logout();
+    await waiting;
+    expect(again.getState().auth).toEqual({ token: null, user: null, loading: false, restoreError: null });
+  });
+
+  it('auth: a reload whose session the server refuses logs out', async () => {
+    const tokens = memoryTokens();
+    tokens.write({ access: 'not-a-token', refresh: 'not-a-refresh-token' });
+    const reloaded = createAppStore({ baseUrl: server.baseUrl, tokens }, now);
+    await reloaded.getState().restoreSession();
+    expect(reloaded.getState().auth).toEqual({ token: null, user: null, loading: false, restoreError: null });
+    expect(tokens.read()).toBeNull();
+    expect(reloaded.getState().ui.toasts.at(-1)).toMatchObject({ kind: 'info', key: 'toast.sessionLost' });
   });
 
   it('auth: a wrong password leaves the player logged out with an UNAUTHENTICATED toast', async () => {
@@ -287,6 +357,70 @@ describe('store slices against the real server', () => {
     // A stale state (lower version) arriving late is ignored.
     store.getState().applyProgress('event', share.id, { progress: 0, target: after.target, progress_version: before.progress_version });
     expect(store.getState().events.participationsById[share.id]?.progress).toBe(after.progress);
+  });
+
+  /** A signed-up player who joined the client-reportable event (target 1), and the requests made. */
+  async function joinedShare(fetcher?: (input: RequestInfo | URL, init?: RequestInit) => Promise<Response>) {
+    const reports: string[] = [];
+    const counting: typeof fetch = async (input, init) => {
+      if (init?.method === 'POST' && String(input).endsWith('/progress')) reports.push(String(input));
+      return (fetcher ?? fetch)(input, init);
+    };
+    const store = createAppStore({ baseUrl: server.baseUrl, tokens: memoryTokens(), fetch: counting, wait: async () => {} }, now);
+    expect(await store.getState().signup(uniqueHandle(), 'Sharer', 'long-enough-pw')).toBe(true);
+    await store.getState().fetchEvents();
+    const share = store.getState().events.list.find((e) => e.key === 'share_the_site')!;
+    expect(share.rules.client_reportable).toBe(true);
+    await store.getState().participate(share.id);
+    const confirmed = store.getState().events.participationsById[share.id]!;
+    expect(confirmed).toMatchObject({ status: 'active', progress: 0, target: 1 });
+    return { store, id: share.id, confirmed, reports };
+  }
+
+  it('events: a double click on Report sends one report, and only the answer makes the event claimable', async () => {
+    const { store, id, reports } = await joinedShare();
+    const first = store.getState().reportProgress(id, 1);
+    // The guess shows at once, but does not offer a Claim the server would refuse as NOT_CLAIMABLE.
+    expect(store.getState().events.participationsById[id]).toMatchObject({ progress: 1, status: 'active', pending: true });
+    const second = store.getState().reportProgress(id, 1);
+    expect(store.getState().events.participationsById[id]).toMatchObject({ progress: 1, status: 'active', pending: true });
+    await Promise.all([first, second]);
+    expect(reports).toHaveLength(1);
+    expect(store.getState().events.participationsById[id]).toMatchObject({ progress: 1, status: 'claimable' });
+    expect(store.getState().events.participationsById[id]?.pending).toBeUndefined();
+    await store.getState().claimEvent(id);
+    expect(store.getState().events.participationsById[id]?.status).toBe('claimed');
+    expect(store.getState().ui.toasts.filter((t) => t.kind === 'error')).toEqual([]);
+  });
+
+  it('events: a report that fails rolls back to what the server last confirmed, after any number of clicks', async () => {
+    const failing = async (input: RequestInfo | URL, init?: RequestInit) =>
+      init?.method === 'POST' && String(input).endsWith('/progress') ? Promise.reject(new TypeError('Failed to fetch')) : fetch(input, init);
+    const { store, id, confirmed } = await joinedShare(failing);
+    await Promise.all([store.getState().reportProgress(id, 1), store.getState().reportProgress(id, 1)]);
+    // The bar shows no progress the server never recorded, and nothing is left pending.
+    expect(store.getState().events.participationsById[id]).toEqual(confirmed);
+    expect(store.getState().ui.toasts.at(-1)).toMatchObject({ kind: 'error', key: 'errors.NETWORK' });
+  });
+
+  it('events: a failed report does not roll back over a newer state the server sent meanwhile', async () => {
+    let release!: () => void;
+    const held = new Promise<void>((r) => (release = r));
+    const slow = async (input: RequestInfo | URL, init?: RequestInit) => {
+      if (init?.method === 'POST' && String(input).endsWith('/progress')) {
+        await held;
+        throw new TypeError('Failed to fetch');
+      }
+      return fetch(input, init);
+    };
+    const { store, id, confirmed } = await joinedShare(slow);
+    const report = store.getState().reportProgress(id, 1);
+    // The stream tells of progress made elsewhere (another tab's report) while this one is out.
+    const newer = { progress: 1, target: 1, progress_version: confirmed.progress_version + 1, status: 'claimable' as const };
+    store.getState().applyProgress('event', id, newer);
+    release();
+    await report;
+    expect(store.getState().events.participationsById[id]).toEqual(newer);
   });
 
   it('ui: every error becomes a toast keyed by its code', async () => {

@@ -38,10 +38,18 @@ export interface ParticipationView {
 }
 
 export interface AuthSlice {
-  auth: { token: string | null; user: User | null; loading: boolean };
+  /**
+   * `restoreError`: while a reload's user check gets no answer (a deploy, the network), the code
+   * of its last failure; the check is tried again until the server answers.
+   */
+  auth: { token: string | null; user: User | null; loading: boolean; restoreError: ApiError['code'] | null };
   signup(site_id: string, nickname: string, password: string): Promise<boolean>;
   login(site_id: string, password: string): Promise<boolean>;
   logout(): Promise<void>;
+  /**
+   * On a reload with stored tokens: GET /api/auth/me until the server answers, with backoff; a
+   * call while it waits tries again at once. A refused session logs out (sessionLost).
+   */
   restoreSession(): Promise<void>;
   sessionLost(): void;
 }
@@ -182,6 +190,8 @@ export interface StoreDeps {
   /** Runs a user action once: a second call while the first is in flight gets the same promise and key. */
   once<T>(action: string, run: (idempotencyKey: string) => Promise<T>): Promise<T>;
   now(): number;
+  /** Waits before a retry (tests pass one that returns at once). */
+  wait(ms: number): Promise<void>;
   /** Which session an answer belongs to; one arriving after that session ended is dropped. */
   session: SessionGeneration;
 }

@@ -2,6 +2,7 @@ import { useState, type FormEvent, type ReactNode } from 'react';
 import type { FieldError, RewardBundle } from '@playloop/contracts';
 import type { z } from 'zod';
 import { useT } from '../../hooks';
+import { issueText, serverFieldText, type FormIssue } from './field-errors';
 
 export interface FieldSpec {
   name: string;
@@ -48,10 +49,8 @@ export function changesOf(before: unknown, after: unknown): Record<string, unkno
   return Object.fromEntries(Object.entries(after).filter(([k, v]) => JSON.stringify(v) !== JSON.stringify(was[k])));
 }
 
-interface Issue {
+interface Issue extends FormIssue {
   path: PropertyKey[];
-  message: string;
-  code?: string;
   errors?: Issue[][];
 }
 
@@ -60,10 +59,13 @@ interface Issue {
  * the branch that came closest (whose issues reach deepest into the input): a table entry with a
  * missing weight is refused on that weight, not as "invalid input" on the whole of `opens`.
  */
-export function closestIssues(issues: readonly Issue[], prefix: string[] = []): { path: string[]; message: string }[] {
+export function closestIssues(issues: readonly Issue[], prefix: string[] = []): (FormIssue & { path: string[] })[] {
   return issues.flatMap((issue) => {
     const path = [...prefix, ...issue.path.map(String)];
-    if (issue.code !== 'invalid_union' || !issue.errors?.length) return [{ path, message: issue.message }];
+    if (issue.code !== 'invalid_union' || !issue.errors?.length) {
+      const { errors: _branches, ...rest } = issue;
+      return [{ ...rest, path }];
+    }
     const depth = (branch: Issue[]) => Math.max(0, ...branch.map((i) => i.path.length));
     const closest = issue.errors.reduce((best, branch) => (depth(branch) > depth(best) ? branch : best));
     return closestIssues(closest, path);
@@ -129,9 +131,11 @@ export function SchemaForm<S extends z.ZodType>({
     e.preventDefault();
     setFormError(null);
     const body = partial ? changesOf(toBody(initial), toBody(values)) : toBody(values);
-    const parsed = schema.safeParse(body);
+    // With its input, an issue tells a value left out (required) from one of the wrong type.
+    const parsed = schema.safeParse(body, { reportInput: true });
     if (!parsed.success) {
-      showErrors(closestIssues(parsed.error.issues));
+      // Said in the UI's language from each issue's code and bounds, never zod's English.
+      showErrors(closestIssues(parsed.error.issues).map((issue) => ({ path: issue.path, message: issueText(t, issue) })));
       return;
     }
     setErrors({});
@@ -141,7 +145,7 @@ export function SchemaForm<S extends z.ZodType>({
     if (result === true) setValues(initial);
     else if (result !== false) {
       setFormError(result.message);
-      showErrors(result.fields.map((f) => ({ path: f.field.replace(/^body\.?/, '').split('.').filter(Boolean), message: f.message })));
+      showErrors(result.fields.map((f) => ({ path: f.field.replace(/^body\.?/, '').split('.').filter(Boolean), message: serverFieldText(t, f.message) })));
     }
   };
 

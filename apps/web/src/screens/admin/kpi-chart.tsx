@@ -17,8 +17,8 @@ const COUNT_STEPS = [1, 2, 5, 10, 20, 50, 100, 200, 500, 1_000, 2_000, 5_000, 10
 /** A point's day as the range speaks it (UTC), `MM-DD` on the axis. */
 const dayOf = (seconds: number) => new Date(seconds * 1000).toISOString().slice(0, 10);
 
-/** Daily KPI lines drawn with uPlot (a ~50 KB canvas chart library), sized to its container. */
-export function KpiChart({ kpis, labels, dateLabel }: { kpis: Kpis; labels: Record<string, string>; dateLabel: string }) {
+/** Daily KPI lines drawn with uPlot (a ~50 KB canvas chart library), sized to its container; `label` names it for screen readers. */
+export function KpiChart({ kpis, labels, dateLabel, label }: { kpis: Kpis; labels: Record<string, string>; dateLabel: string; label: string }) {
   const box = useRef<HTMLDivElement>(null);
   useEffect(() => {
     const el = box.current;
@@ -38,5 +38,5 @@ export function KpiChart({ kpis, labels, dateLabel }: { kpis: Kpis; labels: Reco
     );
     return () => plot.destroy();
   }, [kpis, labels, dateLabel]);
-  return <div ref={box} data-testid="kpi-chart" role="img" aria-label="KPI chart" />;
+  return <div ref={box} data-testid="kpi-chart" role="img" aria-label={label} />;
 }

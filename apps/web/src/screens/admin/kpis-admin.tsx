@@ -1,8 +1,12 @@
-import { useCallback, useEffect, useMemo, useState } from 'react';
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import type { Kpis } from '@playloop/contracts';
+import { ApiError } from '../../api/client';
 import { Empty, Loading, Section, useGameName } from '../../components/common';
-import { useApp, useAppStore, useT } from '../../hooks';
+import { useAppStore, useT } from '../../hooks';
 import { KpiChart } from './kpi-chart';
+
+/** The longest range the server answers, in days (both ends included). */
+const MAX_KPI_DAYS = 366;
 
 /** A date as the `YYYY-MM-DD` day the KPI range speaks. */
 const day = (d: Date) => d.toISOString().slice(0, 10);
@@ -11,24 +15,33 @@ const day = (d: Date) => d.toISOString().slice(0, 10);
 export function KpisAdmin() {
   const t = useT();
   const { api } = useAppStore().deps;
-  const toastError = useApp((s) => s.toastError);
   const [to, setTo] = useState(day(new Date()));
   const [from, setFrom] = useState(day(new Date(Date.now() - 6 * 86_400_000)));
   const [kpis, setKpis] = useState<Kpis | null>(null);
+  // Why the range in the inputs has no figures: said in the tab for as long as it holds.
+  const [error, setError] = useState<ApiError['code'] | null>(null);
   const [loading, setLoading] = useState(false);
+  // Only the answer to the latest request counts: an earlier range's answering late is dropped.
+  const latest = useRef(0);
   const load = useCallback(() => {
+    const request = ++latest.current;
     setLoading(true);
     api.admin.kpis(from, to).then(
       (r) => {
+        if (request !== latest.current) return;
         setKpis(r.data);
+        setError(null);
         setLoading(false);
       },
       (err: unknown) => {
+        if (request !== latest.current) return;
+        // The figures held are another range's: shown under these dates they would pass for them.
+        setKpis(null);
+        setError(err instanceof ApiError ? err.code : 'NETWORK');
         setLoading(false);
-        toastError(err);
       },
     );
-  }, [api, from, to, toastError]);
+  }, [api, from, to]);
   useEffect(load, [load]);
   const labels = useMemo(
     () => Object.fromEntries(['active_users', 'signups', 'sessions', 'claims', 'purchases'].map((k) => [k, t(`kpi.${k}`)])),
@@ -49,6 +62,12 @@ export function KpisAdmin() {
           {t('common.refresh')}
         </button>
       </div>
+      {error && (
+        <p className="field-error" role="alert" data-testid="kpi-error">
+          {t('admin.kpisRefused', { from, to })}{' '}
+          {t(error === 'VALIDATION_FAILED' ? 'admin.kpisRange' : `errors.${error}`, { field: '', max: MAX_KPI_DAYS })}
+        </p>
+      )}
       {loading && !kpis && <Loading />}
       {kpis && (
         <>
@@ -67,7 +86,7 @@ export function KpisAdmin() {
             </dl>
           </Section>
           <Section title={t('admin.daily')}>
-            <KpiChart kpis={kpis} labels={labels} dateLabel={t('kpi.date')} />
+            <KpiChart kpis={kpis} labels={labels} dateLabel={t('kpi.date')} label={t('kpi.chart', { from: kpis.from, to: kpis.to })} />
           </Section>
           <Section title={t('admin.funnel')} testId="kpi-funnel">
             <ul className="list">

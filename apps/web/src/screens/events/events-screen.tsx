@@ -35,11 +35,13 @@ export function EventsScreen() {
                 <ProgressBar value={p.progress} max={p.target} label={t('events.progress', { progress: p.progress, target: p.target })} />
                 <div className="row">
                   {e.rules.client_reportable && p.status === 'active' && (
-                    <button type="button" onClick={() => void reportProgress(e.id, 1)}>
+                    // One report at a time: it waits for the answer to the one out.
+                    <button type="button" disabled={p.pending} onClick={() => void reportProgress(e.id, 1)}>
                       {t('events.report')}
                     </button>
                   )}
-                  {p.status === 'claimable' && (
+                  {/* Only the server's word makes an event claimable, never a guess still pending. */}
+                  {p.status === 'claimable' && !p.pending && (
                     <button type="button" className="primary" disabled={ev.claiming[e.id]} onClick={() => void claimEvent(e.id)}>
                       {t('events.claim')}
                     </button>

@@ -6,17 +6,58 @@ import { initialGameState } from './game';
 import { initialRewardsState } from './rewards';
 import { initialShopState } from './shop';
 
+// Between tries of the user check on a reload that got no answer: 1 s, 2 s, 4 s … at most 30 s.
+const RESTORE_FIRST_WAIT_MS = 1000;
+const RESTORE_MAX_WAIT_MS = 30_000;
+
 /** auth {token, user, loading}: signup, login, logout; a lost session clears every slice. */
-export const createAuthSlice: SliceCreator<AuthSlice> = (set, get, { client, api, once, session }) => ({
-  auth: { token: client.accessToken(), user: null, loading: false },
+export const createAuthSlice: SliceCreator<AuthSlice> = (set, get, { client, api, once, session, wait }) => {
+  // The user check of a reload in progress, and how to cut its wait before the next try short.
+  let restoring: Promise<void> | null = null;
+  let wake: (() => void) | null = null;
+
+  /**
+   * Asks the server who the stored tokens belong to until it answers. A refused session is
+   * ended by the client itself (sessionLost: back to login, which ends this loop too); anything
+   * else — a node restarting, a network down, a 5xx — is no verdict on the session, so the page
+   * says so and asks again after a growing wait (or at once, on restoreSession()).
+   */
+  async function restore(current: () => boolean): Promise<void> {
+    for (let delay = RESTORE_FIRST_WAIT_MS; ; delay = Math.min(delay * 2, RESTORE_MAX_WAIT_MS)) {
+      try {
+        const { data } = await api.me();
+        if (current()) set({ auth: { token: client.accessToken(), user: data.user, loading: false, restoreError: null } });
+        return;
+      } catch (err) {
+        if (!current()) return;
+        const code = err instanceof ApiError ? err.code : 'NETWORK';
+        set((s) => ({ auth: { ...s.auth, restoreError: code } }));
+        await Promise.race([wait(delay), new Promise<void>((resolve) => (wake = resolve))]);
+        wake = null;
+        if (!current()) return;
+      }
+    }
+  }
+
+  /**
+   * Starts a new session generation: answers still on their way belong to the session that
+   * ended and are dropped as they come, and a user check waiting out an outage stops now.
+   */
+  function newSession() {
+    session.next();
+    wake?.();
+  }
+
+  return {
+  auth: { token: client.accessToken(), user: null, loading: false, restoreError: null },
 
   async signup(site_id, nickname, password) {
     set((s) => ({ auth: { ...s.auth, loading: true } }));
     try {
       const { data } = await once(`signup:${site_id}`, (key) => api.signup({ site_id, nickname, password }, key));
       client.adopt(data);
-      session.next();
-      set({ auth: { token: data.access_token, user: data.user, loading: false } });
+      newSession();
+      set({ auth: { token: data.access_token, user: data.user, loading: false, restoreError: null } });
       get().toast('success', 'toast.welcome', { name: data.user.nickname });
       return true;
     } catch (err) {
@@ -31,8 +72,8 @@ export const createAuthSlice: SliceCreator<AuthSlice> = (set, get, { client, api
     try {
       const { data } = await api.login({ site_id, password });
       client.adopt(data);
-      session.next();
-      set({ auth: { token: data.access_token, user: data.user, loading: false } });
+      newSession();
+      set({ auth: { token: data.access_token, user: data.user, loading: false, restoreError: null } });
       return true;
     } catch (err) {
       set((s) => ({ auth: { ...s.auth, loading: false } }));
@@ -54,25 +95,27 @@ export const createAuthSlice: SliceCreator<AuthSlice> = (set, get, { client, api
     get().sessionLost();
   },
 
-  async restoreSession() {
-    if (!client.hasSession()) return;
+  restoreSession() {
+    // A check already under way (waiting out an outage) is asked to try again now instead.
+    if (restoring) {
+      wake?.();
+      return restoring;
+    }
+    if (!client.hasSession()) return Promise.resolve();
     const current = session.begin();
     set((s) => ({ auth: { ...s.auth, loading: true } }));
-    try {
-      const { data } = await api.me();
-      if (current()) set({ auth: { token: client.accessToken(), user: data.user, loading: false } });
-    } catch {
-      if (current()) set((s) => ({ auth: { ...s.auth, loading: false } }));
-    }
+    restoring = restore(current).finally(() => {
+      restoring = null;
+    });
+    return restoring;
   },
 
   sessionLost() {
-    // Answers still on their way belong to the session that ended: they are dropped as they come.
-    session.next();
+    newSession();
     // Every slice of the player's data back to what a fresh store holds, from the slices' own
     // initial states so that a field added later is cleared too; only the device's ui stays.
     set((s) => ({
-      auth: { token: null, user: null, loading: false },
+      auth: { token: null, user: null, loading: false, restoreError: null },
       dashboard: initialDashboardState,
       profile: initialProfileState,
       events: initialEventsState,
@@ -83,4 +126,5 @@ export const createAuthSlice: SliceCreator<AuthSlice> = (set, get, { client, api
       ui: { ...s.ui, modal: null },
     }));
   },
-});
+};
+};

@@ -77,20 +77,16 @@ export const createEventsSlice: SliceCreator<EventsSlice> = (set, get, { api, on
 
   async reportProgress(eventId, delta) {
     const held = get().events.participationsById[eventId];
-    if (!held) return;
+    // One report at a time: a second click while one is out (a double click) would join it under
+    // the same key and send nothing, so it must not add to the guess either.
+    if (!held || held.pending) return;
     const event = get().events.list.find((e) => e.id === eventId);
     if (!event) return;
     // Optimistic: show the new progress now, marked pending, and keep the version we based it on.
-    const optimistic = held.progress + delta;
-    set((s) => ({
-      events: {
-        ...s.events,
-        participationsById: {
-          ...s.events.participationsById,
-          [eventId]: { ...held, progress: optimistic, status: statusOf(optimistic, held.target, false), pending: true },
-        },
-      },
-    }));
+    // The status stays the server's: only its answer makes the event claimable, so no Claim is
+    // offered (and refused as NOT_CLAIMABLE) for progress the server has not recorded yet.
+    const guess: ParticipationView = { ...held, progress: held.progress + delta, pending: true };
+    set((s) => ({ events: { ...s.events, participationsById: { ...s.events.participationsById, [eventId]: guess } } }));
     const current = session.begin();
     try {
       const { data } = await once(`progress:${eventId}`, (key) =>
@@ -101,8 +97,12 @@ export const createEventsSlice: SliceCreator<EventsSlice> = (set, get, { api, on
       void get().invalidateDashboard();
     } catch (err) {
       if (!current()) return;
-      // Roll back to what the server last said; on VERSION_CONFLICT fetch the truth.
-      set((s) => ({ events: { ...s.events, participationsById: { ...s.events.participationsById, [eventId]: held } } }));
+      // Roll back to what the server last said (`held`, never a guess), unless a newer state of
+      // the server's (a stream event, a fetch) has replaced the guess meanwhile; on
+      // VERSION_CONFLICT fetch the truth.
+      set((s) =>
+        s.events.participationsById[eventId] === guess ? { events: { ...s.events, participationsById: { ...s.events.participationsById, [eventId]: held } } } : {},
+      );
       if (err instanceof ApiError && err.code === 'VERSION_CONFLICT') await get().fetchEvents();
       get().toastError(err);
     }

@@ -1,0 +1,75 @@
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { grantReward } from '../../../server/src/modules/rewards/service.ts';
+import { createAppStore } from '../store';
+import { startLiveServer, uniqueHandle, type LiveServer } from '../test-server';
+import { memoryTokens } from './client';
+import { connectStream } from './stream';
+
+/** An EventSource the test fires events on (Node has none); the store talks to the real server. */
+class FakeEventSource {
+  static readonly CONNECTING = 0;
+  static readonly OPEN = 1;
+  static readonly CLOSED = 2;
+  static opened: FakeEventSource[] = [];
+  readyState = FakeEventSource.CONNECTING;
+  private readonly listeners = new Map<string, ((e: Event) => void)[]>();
+  constructor(readonly url: string) {
+    FakeEventSource.opened.push(this);
+  }
+  addEventListener(type: string, listener: (e: Event) => void) {
+    this.listeners.set(type, [...(this.listeners.get(type) ?? []), listener]);
+  }
+  close() {
+    this.readyState = FakeEventSource.CLOSED;
+  }
+  fire(type: string, data: unknown) {
+    for (const listener of this.listeners.get(type) ?? []) listener(new MessageEvent(type, { data: JSON.stringify(data) }));
+  }
+}
+
+describe('the live update stream in the web app', () => {
+  let server: LiveServer;
+
+  beforeAll(async () => {
+    server = await startLiveServer();
+    vi.stubGlobal('EventSource', FakeEventSource);
+  });
+  afterAll(async () => {
+    vi.unstubAllGlobals();
+    await server.close();
+  });
+
+  it('revalidates the dashboard, rewards and inventory on ready: what committed before it was announced to no stream', async () => {
+    const store = createAppStore({ baseUrl: server.baseUrl, tokens: memoryTokens() });
+    expect(await store.getState().signup(uniqueHandle(), 'Streamer', 'long-enough-pw')).toBe(true);
+    const s = store.getState();
+    await Promise.all([s.fetchDashboard(), s.fetchRewards(), s.fetchInventory()]);
+    const soft = store.getState().dashboard.currencies!.soft;
+
+    // An operator's grant commits while no stream hears it (the stream reconnecting, or the
+    // server's LISTEN connection down, which ends the stream).
+    const userId = store.getState().auth.user!.id;
+    await server.ctx.db.transaction().execute((trx) =>
+      grantReward(trx, {
+        userId,
+        grantKey: `web:stream:${userId}`,
+        source: 'operator',
+        bundle: { currencies: { soft: 40 }, items: [{ item_id: 'chest_bronze', quantity: 1 }] },
+        now: server.ctx.clock.now(),
+      }),
+    );
+
+    const stream = connectStream(store, server.baseUrl);
+    try {
+      const source = FakeEventSource.opened.at(-1)!;
+      expect(source.url).toContain('/api/stream?access_token=');
+      source.fire('open', {});
+      source.fire('ready', { user_id: userId });
+      await expect.poll(() => store.getState().dashboard.currencies?.soft).toBe(soft + 40);
+      await expect.poll(() => store.getState().rewards.history.some((g) => g.source === 'operator')).toBe(true);
+      await expect.poll(() => store.getState().shop.inventory?.find((i) => i.item_id === 'chest_bronze')?.quantity).toBe(1);
+    } finally {
+      stream.close();
+    }
+  });
+});
