@@ -37,13 +37,30 @@ async function main() {
 
   // Ended events turn their open participations `expired`; read paths also do it lazily, the
   // sweep keeps pending-reward lists and operator counts right for players who never come back.
-  // The same sweep deletes published outbox rows past OUTBOX_RETENTION_HOURS (kept for replays).
+  // The same sweep deletes published outbox rows past OUTBOX_RETENTION_HOURS (kept for replays);
+  // one prune at a time (a long one is not joined by the next), stopped between two of its
+  // statements at shutdown, before the database closes.
+  const stopPruning = new AbortController();
+  let pruning: Promise<void> | undefined;
   const sweep = setInterval(() => {
     expireEndedParticipations(database.db, systemClock.now()).catch((err) => app.log.warn({ err }, 'expiry sweep failed'));
-    pruneOutbox(database.db, systemClock.now(), config.outboxRetentionHours).catch((err) => app.log.warn({ err }, 'outbox prune failed'));
+    pruning ??= pruneOutbox(database.db, systemClock.now(), config.outboxRetentionHours, { signal: stopPruning.signal })
+      .then(
+        (pruned) => {
+          if (!pruned.done && !stopPruning.signal.aborted) app.log.warn({ deleted: pruned.deleted }, 'outbox prune reached its limit; the next sweep goes on');
+        },
+        (err) => app.log.warn({ err }, 'outbox prune failed'),
+      )
+      .finally(() => {
+        pruning = undefined;
+      });
   }, 60_000);
   sweep.unref();
-  app.addHook('onClose', async () => clearInterval(sweep));
+  app.addHook('onClose', async () => {
+    clearInterval(sweep);
+    stopPruning.abort();
+    await pruning;
+  });
 
   let closing = false;
   const shutdown = (signal: string) => {

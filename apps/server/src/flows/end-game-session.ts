@@ -15,7 +15,7 @@ import {
   type EndKey,
 } from '../modules/games/repo.ts';
 import { periodOf } from '../modules/missions/period.ts';
-import type { OutboxEvent } from '../modules/outbox/service.ts';
+import { underKey, type OutboxEvent } from '../modules/outbox/service.ts';
 import { lockPlayerAccounts } from '../modules/wallet/ledger.ts';
 import { ABANDON_GRACE_S, expForPlay } from '../modules/games/service.ts';
 import { assertTransition } from '../modules/games/state.ts';
@@ -38,7 +38,10 @@ export interface EndGameSessionInput {
   meta?: Record<string, unknown> | undefined;
   /** The request's trace, carried by every analytics event of the end. */
   traceId?: string | undefined;
-  /** The X-Idempotency-Key the end runs under, if any: the end keeps its answer for a retry. */
+  /**
+   * The X-Idempotency-Key the end runs under, if any: the end keeps its answer for a retry, and
+   * every analytics event of the end carries the key.
+   */
   endKey?: EndKey | undefined;
 }
 
@@ -95,6 +98,7 @@ async function answerUnclaimed(trx: Db, input: EndGameSessionInput): Promise<End
 async function endInTransaction(trx: Db, deps: EndGameSessionDeps, input: EndGameSessionInput, now: Date): Promise<EndGameSessionOutcome> {
   const today = localDateOf(now, deps.resetTimezone);
   const { userId, sessionId, durationS, traceId } = input;
+  const idempotencyKey = input.endKey?.key;
   const row = await claimSessionEnd(trx, { sessionId, userId, now, score: input.score, durationS, meta: input.meta, endKey: input.endKey });
   if (!row) return answerUnclaimed(trx, input);
 
@@ -145,6 +149,7 @@ async function endInTransaction(trx: Db, deps: EndGameSessionDeps, input: EndGam
       bundle: payout,
       now,
       traceId,
+      idempotencyKey,
     });
     rewardItems = grant.rewardItems;
   }
@@ -153,7 +158,7 @@ async function endInTransaction(trx: Db, deps: EndGameSessionDeps, input: EndGam
   const { level, levelUp } = await addExp(trx, userId, expGained);
 
   const { streakDays, tier } = await recordPlayDay(trx, userId, today, [
-    ...progressEvents,
+    ...underKey(progressEvents, idempotencyKey),
     {
       eventType: 'game.session.end',
       userId,
@@ -168,6 +173,7 @@ async function endInTransaction(trx: Db, deps: EndGameSessionDeps, input: EndGam
       },
       now,
       traceId,
+      idempotencyKey,
     },
   ]);
 

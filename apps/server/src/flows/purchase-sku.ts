@@ -4,7 +4,7 @@ import type { Db } from '../db/database.ts';
 import type { Clock } from '../lib/clock.ts';
 import { DomainError, notFound } from '../lib/domain-error.ts';
 import { advanceProgressForMetric } from '../modules/events/progress.ts';
-import { outboxRowsOf, withOutboxEvents, type OutboxEvent } from '../modules/outbox/service.ts';
+import { outboxRowsOf, underKey, withOutboxEvents, type OutboxEvent } from '../modules/outbox/service.ts';
 import { grantReward } from '../modules/rewards/service.ts';
 import { insufficientFunds, purchaseLimitReached, quantityTooLarge, soldOut } from '../modules/shop/errors.ts';
 import { findOfferTakeStockAndCount, findPurchaseByKey, insertPaidPurchase, insertPurchase, PURCHASE_KEY_INDEX } from '../modules/shop/repo.ts';
@@ -24,7 +24,10 @@ export interface PurchaseInput {
   quantity: number;
   /** The request's trace, carried by every analytics event of the purchase. */
   traceId?: string | undefined;
-  /** The request's X-Idempotency-Key: one key buys once for the player, ever (migration 0025). */
+  /**
+   * The request's X-Idempotency-Key: one key buys once for the player, ever (migration 0025); every
+   * analytics event of the attempt carries it, the refusal's included.
+   */
   idempotencyKey?: string | undefined;
 }
 
@@ -88,6 +91,7 @@ export async function purchaseSku(deps: PurchaseDeps, input: PurchaseInput): Pro
         payload: { purchase_id: purchaseId, sku_id: skuId, quantity, price: offer.price, total_price: totalPrice, currency_type: offer.currency_type },
         now,
         traceId,
+        idempotencyKey,
       };
       await insertPaidPurchase(
         trx,
@@ -115,7 +119,8 @@ export async function purchaseSku(deps: PurchaseDeps, input: PurchaseInput): Pro
         bundle: granted,
         now,
         traceId,
-        record: () => progressEvents,
+        idempotencyKey,
+        record: () => underKey(progressEvents, idempotencyKey),
       });
 
       return {
@@ -156,6 +161,7 @@ export async function purchaseSku(deps: PurchaseDeps, input: PurchaseInput): Pro
           payload: { purchase_id: purchaseId, sku_id: skuId, quantity, total_price: failed.price * quantity, currency_type: failed.currency, failure_code: code },
           now,
           traceId,
+          idempotencyKey,
         };
         await insertPurchase(withOutboxEvents(deps.db, [event]), {
           id: purchaseId,

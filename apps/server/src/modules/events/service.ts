@@ -282,7 +282,7 @@ export async function claimEvent(
       now,
       traceId,
       record: ({ grantId, rewardItems }) => [
-        { eventType: 'event.claim', userId, payload: { event_id: eventId, grant_id: grantId, reward_items: rewardItems }, now, traceId },
+        { eventType: 'event.claim', userId, payload: { event_id: eventId, grant_id: grantId, reward_items: rewardItems }, now, traceId, idempotencyKey },
       ],
     });
     return { response: claimAnswer(claimed, event.ends_at, now, grant), replayed: false };

@@ -95,6 +95,7 @@ export async function useItem(
       bundle: opened.bundle,
       now,
       traceId: input.traceId,
+      idempotencyKey: key,
     });
     // A bundle may give back the item just used (a chest holding a chest).
     const regained = (opened.bundle.items ?? []).filter((i) => i.item_id === item.item_id).reduce((n, i) => n + i.quantity, 0);

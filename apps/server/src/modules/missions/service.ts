@@ -121,7 +121,14 @@ export async function claimMission(
       now,
       traceId,
       record: ({ grantId, rewardItems }) => [
-        { eventType: 'mission.claim', userId, payload: { mission_id: missionId, period_key: period.key, grant_id: grantId, reward_items: rewardItems }, now, traceId },
+        {
+          eventType: 'mission.claim',
+          userId,
+          payload: { mission_id: missionId, period_key: period.key, grant_id: grantId, reward_items: rewardItems },
+          now,
+          traceId,
+          idempotencyKey,
+        },
       ],
     });
     return { response: claimResponse(claimed, grant), replayed: false };

@@ -1,9 +1,10 @@
-import { sql } from 'kysely';
+import { CompiledQuery, sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { examplePayloads, parseEnvelope, type Envelope } from '@playloop/contracts';
 import { buildTestApp, type TestContext } from '../../../test/build-app.ts';
 import { makeEvent, makeMission, uniqueKey } from '../../../test/factories/live-ops.ts';
-import { makeAdmin, makePlayer } from '../../../test/factories/players.ts';
+import { makeAdmin, makePlayer, type TestPlayer } from '../../../test/factories/players.ts';
+import type { Db } from '../../db/database.ts';
 import { createOutboxRelay } from './relay.ts';
 import { listOutboxRows, markOutboxPublished, readOutboxBacklog } from './repo.ts';
 import { appendOutbox, appendOutboxEvents, pruneOutbox } from './service.ts';
@@ -111,11 +112,168 @@ describe('pruneOutbox', () => {
     await publish(recentPublished!, hoursAgo(2));
     await publish(atTheEdge!, hoursAgo(168));
 
-    expect(await pruneOutbox(ctx.db, now, 0)).toBe(0);
-    expect(await pruneOutbox(ctx.db, now, 168)).toBe(1);
+    expect((await pruneOutbox(ctx.db, now, 0)).deleted).toBe(0);
+    expect(await pruneOutbox(ctx.db, now, 168)).toMatchObject({ deleted: 1, done: true });
     const left = (await listOutboxRows(ctx.db, { userId })).map((r) => r.event_id);
     expect(left).not.toContain(oldPublished);
     expect(left).toEqual(expect.arrayContaining([recentPublished, oldUnpublished, atTheEdge]));
+  });
+
+  // On an app of their own, each from an empty outbox: the walk starts at the oldest row of all.
+  const HOUR = 3_600_000;
+  let own: TestContext;
+  beforeAll(async () => {
+    own = await buildTestApp();
+  });
+  afterAll(() => own?.close());
+  const withOwnApp = async (run: (local: TestContext) => Promise<void>) => {
+    await sql`DELETE FROM outbox`.execute(own.db);
+    await run(own);
+  };
+  /** `n` rows created at `createdAt`, published at `publishedAt` (null: pending), in one statement. */
+  const fill = (db: Db, n: number, createdAt: Date, publishedAt: Date | null) =>
+    sql`INSERT INTO outbox (event_id, event_type, user_id, envelope, created_at, published_at)
+      SELECT gen_random_uuid(), 'game.session.start', gen_random_uuid(), '{}'::json, ${createdAt}::timestamptz, ${publishedAt}::timestamptz
+      FROM generate_series(1, ${n}::int)`.execute(db);
+  const count = async (db: Db, where = sql`true`) =>
+    (await sql<{ n: number }>`SELECT count(*)::int AS n FROM outbox WHERE ${where}`.execute(db)).rows[0]!.n;
+
+  it('keeps up with the pipeline: a minute of 2 000 events/s goes in one sweep (the old one stopped at 100 000 rows)', async () => {
+    await withOwnApp(async (local) => {
+      const now = local.clock.now();
+      const cutoff = new Date(now.getTime() - 168 * HOUR);
+      await fill(local.db, 120_000, new Date(now.getTime() - 200 * HOUR), new Date(now.getTime() - 199 * HOUR));
+      const pruned = await pruneOutbox(local.db, now, 168);
+      expect(pruned).toMatchObject({ deleted: 120_000, done: true });
+      expect(await count(local.db, sql`published_at < ${cutoff}`)).toBe(0);
+    });
+  });
+
+  it('steps over rows not old enough (a late commit, a clock ahead) instead of stopping at them', async () => {
+    await withOwnApp(async (local) => {
+      const now = local.clock.now();
+      const old = new Date(now.getTime() - 200 * HOUR);
+      const longAgo = new Date(now.getTime() - 199 * HOUR);
+      const kept = await count(local.db);
+      // At the head: a row still pending, and one a relay with its clock ahead stamped in the future.
+      await fill(local.db, 1, old, null);
+      await fill(local.db, 1, old, new Date(now.getTime() + HOUR));
+      // 12 000 rows past the retention, with a pending one after every 1 000.
+      for (let i = 0; i < 12; i++) {
+        await fill(local.db, 1_000, old, longAgo);
+        await fill(local.db, 1, old, null);
+      }
+      const pruned = await pruneOutbox(local.db, now, 168);
+      expect(pruned).toMatchObject({ deleted: 12_000, done: true });
+      expect(await count(local.db)).toBe(kept + 2 + 12);
+    });
+  });
+
+  it('stops where the rows still kept start, having walked one chunk of them, not the whole replay window', async () => {
+    await withOwnApp(async (local) => {
+      const now = local.clock.now();
+      await fill(local.db, 1_200, new Date(now.getTime() - 200 * HOUR), new Date(now.getTime() - 199 * HOUR));
+      await fill(local.db, 3_000, new Date(now.getTime() - 2 * HOUR), new Date(now.getTime() - HOUR));
+      const kept = await count(local.db, sql`published_at >= ${new Date(now.getTime() - 168 * HOUR)} OR published_at IS NULL`);
+      // Chunks of 500: 500 and 500 deleted, then 200 deleted and 300 kept, then 500 kept: stop.
+      const pruned = await pruneOutbox(local.db, now, 168, { chunk: 500 });
+      expect(pruned).toEqual({ deleted: 1_200, steps: 4, done: true });
+      expect(await count(local.db)).toBe(kept);
+    });
+  });
+
+  it('stops at its row budget, its time budget or the shutdown signal, and the next sweep goes on', async () => {
+    await withOwnApp(async (local) => {
+      const now = local.clock.now();
+      await fill(local.db, 1_000, new Date(now.getTime() - 200 * HOUR), new Date(now.getTime() - 199 * HOUR));
+      expect(await pruneOutbox(local.db, now, 168, { chunk: 100, maxRows: 250 })).toEqual({ deleted: 300, steps: 3, done: false });
+      // A clock that moves 10 ms per reading: the budget of 25 ms is spent after three statements.
+      let ms = 0;
+      const elapsedMs = () => (ms += 10);
+      expect(await pruneOutbox(local.db, now, 168, { chunk: 100, maxMs: 25, elapsedMs })).toEqual({ deleted: 300, steps: 3, done: false });
+      // Shutdown while the first statement runs: the sweep ends after it.
+      const stop = new AbortController();
+      let readings = 0;
+      const abortDuringFirst = () => {
+        if (++readings === 2) stop.abort();
+        return 0;
+      };
+      expect(await pruneOutbox(local.db, now, 168, { chunk: 100, elapsedMs: abortDuringFirst, signal: stop.signal })).toEqual({ deleted: 100, steps: 1, done: false });
+      expect(await pruneOutbox(local.db, now, 168, { chunk: 100, signal: stop.signal })).toEqual({ deleted: 0, steps: 0, done: false });
+      expect(await pruneOutbox(local.db, now, 168, { chunk: 100 })).toEqual({ deleted: 300, steps: 4, done: true });
+    });
+  });
+});
+
+describe('readOutboxBacklog (GET /api/admin/pipeline, /metrics)', () => {
+  /** `db`, recording every compiled query run through it. */
+  function recording(db: Db): { db: Db; queries: CompiledQuery[] } {
+    const queries: CompiledQuery[] = [];
+    const proxy = new Proxy(db, {
+      get(target, prop, receiver) {
+        if (prop !== 'getExecutor') return Reflect.get(target, prop, receiver);
+        return () => {
+          const executor = target.getExecutor();
+          return new Proxy(executor, {
+            get(e, p) {
+              if (p === 'executeQuery') {
+                return (cq: CompiledQuery, id: unknown) => {
+                  queries.push(cq);
+                  return (e.executeQuery as (a: unknown, b: unknown) => unknown).call(e, cq, id);
+                };
+              }
+              const v = (e as unknown as Record<PropertyKey, unknown>)[p];
+              return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(e) : v;
+            },
+          });
+        };
+      },
+    });
+    return { db: proxy, queries };
+  }
+
+  type PlanNode = { 'Relation Name'?: string; 'Actual Rows'?: number; 'Actual Loops'?: number; 'Rows Removed by Filter'?: number; 'Rows Removed by Index Recheck'?: number; Plans?: PlanNode[] };
+  /** Outbox rows a plan read: those it returned plus those it filtered away, over every node on `outbox`. */
+  const outboxRowsRead = (node: PlanNode): number =>
+    (node['Relation Name'] === 'outbox'
+      ? ((node['Actual Rows'] ?? 0) + (node['Rows Removed by Filter'] ?? 0) + (node['Rows Removed by Index Recheck'] ?? 0)) * (node['Actual Loops'] ?? 1)
+      : 0) + (node.Plans ?? []).reduce((sum, child) => sum + outboxRowsRead(child), 0);
+
+  it('reads only the unpublished rows, not the week of published ones kept for replays, and counts as before', async () => {
+    const local = await buildTestApp();
+    try {
+      const now = local.clock.now();
+      await sql`INSERT INTO outbox (event_id, event_type, user_id, envelope, created_at, published_at)
+        SELECT gen_random_uuid(), 'game.session.start', gen_random_uuid(), '{}'::json, ${new Date(now.getTime() - 86_400_000)}::timestamptz, ${now}::timestamptz
+        FROM generate_series(1, 50000)`.execute(local.db);
+      await makePlayer(local.app); // a few pending rows
+      local.clock.advance(1_000);
+      await makePlayer(local.app);
+      await sql`ANALYZE outbox`.execute(local.db);
+
+      const { db, queries } = recording(local.db);
+      const backlog = await readOutboxBacklog(db);
+      // The figures of the whole table, counted the way the endpoint used to.
+      const whole = (
+        await sql<{ pending: number; oldest: Date }>`
+          SELECT count(*) FILTER (WHERE published_at IS NULL)::int AS pending, min(created_at) FILTER (WHERE published_at IS NULL) AS oldest FROM outbox`.execute(local.db)
+      ).rows[0]!;
+      expect(backlog.pending).toBe(whole.pending);
+      expect(backlog.pending).toBeGreaterThan(0);
+      expect(backlog.oldest_pending_at).toEqual(new Date(whole.oldest));
+
+      let read = 0;
+      for (const q of queries) {
+        const explained = await local.db.executeQuery<Record<string, unknown>>(CompiledQuery.raw(`EXPLAIN (ANALYZE, FORMAT JSON) ${q.sql}`, [...q.parameters]));
+        const cell = Object.values(explained.rows[0]!)[0];
+        const plan = (typeof cell === 'string' ? JSON.parse(cell) : cell) as { Plan: PlanNode }[];
+        read += outboxRowsRead(plan[0]!.Plan);
+      }
+      expect(queries.length).toBeGreaterThan(0);
+      expect(read).toBeLessThan(1_000);
+    } finally {
+      await local.close();
+    }
   });
 });
 
@@ -139,7 +297,7 @@ describe('published_total', () => {
       expect((await readOutboxBacklog(local.db)).published_total).toBe(published);
       // A week later the sweep deletes the rows; the count stays.
       local.clock.advance(8 * 24 * 3_600_000);
-      expect(await pruneOutbox(local.db, local.clock.now(), 168)).toBeGreaterThan(0);
+      expect((await pruneOutbox(local.db, local.clock.now(), 168)).deleted).toBeGreaterThan(0);
       expect((await readOutboxBacklog(local.db)).published_total).toBe(published);
       expect((await relay.stats()).published_total).toBe(published);
     } finally {
@@ -233,5 +391,73 @@ describe('every analytics event carries the trace of the request that caused it'
     expect(bought).toMatchObject({ status: 201, types: ['mission.progress', 'reward.granted', 'shop.purchase.succeeded'], traces: [bought.trace] });
     const refused = await traced('POST', '/api/shop/purchase', { sku_id: dear });
     expect(refused).toMatchObject({ status: 402, types: ['shop.purchase.failed'], traces: [refused.trace] });
+  });
+});
+
+describe('every analytics event of a request run under an X-Idempotency-Key carries the key', () => {
+  it('for purchases (refused ones included), event and mission claims, session ends, operator grants and item uses', async () => {
+    const admin = await makeAdmin(ctx);
+    const player = await makePlayer(ctx.app);
+    const event = await makeEvent(ctx, { rules: { metric: 'games_played', target: 1, client_reportable: true } });
+    const mission = await makeMission(ctx, { rules: { metric: 'purchases', target: 1 } });
+    await makeMission(ctx, { rules: { metric: 'games_played', target: 5 } });
+    const skuOf = async (price: number) =>
+      (
+        await ctx.app.inject({
+          method: 'POST',
+          url: '/api/admin/shop/skus',
+          headers: admin.headers,
+          payload: { sku_id: uniqueKey('keyed_sku'), name: 'Keyed pack', price, currency_type: 'soft', bundle: { exp: 1, items: [{ item_id: 'keyed_token', quantity: 1 }] } },
+        })
+      ).json().sku_id as string;
+    const [sku, dear] = [await skuOf(10), await skuOf(900_000)];
+    const chest = uniqueKey('keyed_chest');
+    expect((await ctx.app.inject({ method: 'POST', url: '/api/admin/items', headers: admin.headers, payload: { item_id: chest, name: 'Chest', kind: 'consumable', opens: { bundle: { currencies: { soft: 5 } } } } })).statusCode).toBe(201);
+
+    let seen = new Set((await listOutboxRows(ctx.db, { userId: player.user.id })).map((r) => r.event_id));
+    /** Sends one request, under a key of its own or none; answers the new events' types and keys. */
+    const send = async (as: TestPlayer, url: string, payload: object | undefined, keyed = true) => {
+      const key = keyed ? uniqueKey('idem') : undefined;
+      const res = await ctx.app.inject({ method: 'POST', url, headers: { ...as.headers, ...(key ? { 'x-idempotency-key': key } : {}) }, ...(payload ? { payload } : {}) });
+      const fresh = (await listOutboxRows(ctx.db, { userId: player.user.id })).filter((r) => !seen.has(r.event_id));
+      seen = new Set([...seen, ...fresh.map((r) => r.event_id)]);
+      const envelopes = fresh.map((r) => r.envelope as Envelope);
+      for (const e of envelopes) expect(parseEnvelope(e).ok).toBe(true);
+      return { status: res.statusCode, body: res.json(), types: envelopes.map((e) => e.event_type).sort(), keys: [...new Set(envelopes.map((e) => e.idempotency_key))], key };
+    };
+
+    await send(player, `/api/events/${event.id}/participate`, undefined, false);
+    await send(player, `/api/events/${event.id}/progress`, { metric: 'games_played', delta: 1 }, false);
+    const eventClaim = await send(player, `/api/events/${event.id}/claim`, undefined);
+    expect(eventClaim).toMatchObject({ status: 200, types: ['event.claim', 'reward.granted'], keys: [eventClaim.key] });
+
+    const bought = await send(player, '/api/shop/purchase', { sku_id: sku });
+    expect(bought.status).toBe(201);
+    expect(bought.types).toEqual(expect.arrayContaining(['mission.progress', 'reward.granted', 'shop.purchase.succeeded']));
+    expect(bought.keys).toEqual([bought.key]);
+    const refused = await send(player, '/api/shop/purchase', { sku_id: dear });
+    expect(refused).toMatchObject({ status: 402, types: ['shop.purchase.failed'], keys: [refused.key] });
+
+    const missionClaim = await send(player, `/api/events/missions/${mission.id}/claim`, undefined);
+    expect(missionClaim).toMatchObject({ status: 200, types: ['mission.claim', 'reward.granted'], keys: [missionClaim.key] });
+
+    const start = await send(player, '/api/game/sessions/start', { game_type: 'reaction' }, false);
+    ctx.clock.advance(5_000);
+    const end = await send(player, `/api/game/sessions/${start.body.session_id}/end`, { score: 100, duration: 5 });
+    expect(end.status).toBe(200);
+    expect(end.types).toEqual(expect.arrayContaining(['game.session.end', 'mission.progress']));
+    expect(end.keys).toEqual([end.key]);
+
+    const granted = await send(admin, '/api/rewards/distribute', { user_id: player.user.id, bundle: { items: [{ item_id: chest, quantity: 2 }] }, reason: 'keyed' });
+    expect(granted).toMatchObject({ status: 201, types: ['reward.granted'], keys: [granted.key] });
+    const opened = await send(player, `/api/inventory/${chest}/use`, {});
+    expect(opened).toMatchObject({ status: 200, types: ['reward.granted'], keys: [opened.key] });
+
+    // Without a key, none.
+    const unkeyed = await send(player, '/api/shop/purchase', { sku_id: sku }, false);
+    expect(unkeyed.status).toBe(201);
+    expect(unkeyed.keys).toEqual([undefined]);
+    const unkeyedUse = await send(player, `/api/inventory/${chest}/use`, {}, false);
+    expect(unkeyedUse).toMatchObject({ status: 200, types: ['reward.granted'], keys: [undefined] });
   });
 });

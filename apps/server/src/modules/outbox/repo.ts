@@ -208,14 +208,16 @@ export interface OutboxBacklog {
   published_total: number;
 }
 
-/** Backlog figures for the pipeline endpoint and metrics. */
+/**
+ * Backlog figures for the pipeline endpoint and metrics. Only the unpublished rows are read, through
+ * the pending index (migration 0009): the published rows kept for replays (a week of them, by
+ * default) would otherwise be read on every scrape.
+ */
 export async function readOutboxBacklog(db: Db): Promise<OutboxBacklog> {
-  const result = await sql<{ pending: number | string; oldest: Date | string | null; published: number | string }>`
-    SELECT
-      count(*) FILTER (WHERE published_at IS NULL) AS pending,
-      min(created_at) FILTER (WHERE published_at IS NULL) AS oldest,
-      (SELECT published_total FROM outbox_counters) AS published
-    FROM outbox`.execute(db);
+  const result = await sql<{ pending: number | string; oldest: Date | string | null; published: number | string | null }>`
+    SELECT count(*) AS pending, min(created_at) AS oldest, (SELECT published_total FROM outbox_counters) AS published
+    FROM outbox
+    WHERE published_at IS NULL`.execute(db);
   const row = result.rows[0];
   return {
     pending: Number(row?.pending ?? 0),
@@ -231,19 +233,42 @@ export async function listOutboxRows(db: Db, filter: { userId?: string } = {}) {
   return query.execute();
 }
 
+/** What one step of the retention sweep did: rows it walked, the last one's id, and rows it deleted. */
+export interface PruneStep {
+  scanned: number;
+  lastId: number | null;
+  deleted: number;
+}
+
 /**
- * Deletes published rows older than `publishedBefore`, oldest first, at most `limit` per call.
- * It looks only at the `limit` oldest rows (the head of the primary key, which pruning keeps
- * short), so a call costs the same however long the outbox is; an unpublished row there is
- * skipped and stays. Returns how many rows went.
+ * One step of the retention sweep: walks the next `limit` rows in id order after `afterId` (the
+ * primary key, so a step costs the same however long the outbox is) and deletes those published
+ * before `publishedBefore`, in one statement. Rows it walks and keeps (unpublished, or published
+ * since) stay, and the walk goes on past them with the next step's `afterId`.
  */
-export async function prunePublishedOutbox(db: Db, publishedBefore: Date, limit = 5_000): Promise<number> {
-  const result = await sql`
-    DELETE FROM outbox
-    WHERE id IN (SELECT id FROM outbox ORDER BY id LIMIT ${limit})
-      AND published_at IS NOT NULL
-      AND published_at < ${publishedBefore}`.execute(db);
-  return Number(result.numAffectedRows ?? 0);
+export async function prunePublishedOutbox(db: Db, publishedBefore: Date, afterId = 0, limit = 5_000): Promise<PruneStep> {
+  if (!Number.isSafeInteger(limit) || limit < 1) throw new Error(`prune limit must be a positive integer, got ${limit}`);
+  // The limit is written into the text (one per caller: a constant) so the planner knows the walk
+  // is short. The DELETE names its rows by an array of ids, which always probes the primary key
+  // (a join could be planned as a scan of the whole outbox); it checks `published_at` again on the
+  // row as it deletes it, so a row requeued meanwhile (the runbook's replay) is kept.
+  const result = await sql<{ scanned: number | string; last_id: number | string | null; deleted: number | string }>`
+    WITH walked AS MATERIALIZED (
+      SELECT id, published_at FROM outbox WHERE id > ${afterId} ORDER BY id LIMIT ${sql.lit(limit)}
+    ),
+    gone AS (
+      DELETE FROM outbox
+      WHERE id = ANY(ARRAY(SELECT id FROM walked WHERE published_at < ${publishedBefore}))
+        AND published_at < ${publishedBefore}
+      RETURNING 1
+    )
+    SELECT (SELECT count(*) FROM walked) AS scanned, (SELECT max(id) FROM walked) AS last_id, (SELECT count(*) FROM gone) AS deleted`.execute(db);
+  const row = result.rows[0];
+  return {
+    scanned: Number(row?.scanned ?? 0),
+    lastId: row?.last_id == null ? null : Number(row.last_id),
+    deleted: Number(row?.deleted ?? 0),
+  };
 }
 
 /** Marks rows unpublished again so the relay sends them once more (the runbook's replay). */

@@ -33,6 +33,7 @@ export async function distributeReward(
       bundle: input.body.bundle,
       now,
       traceId: input.traceId,
+      idempotencyKey: input.idempotencyKey,
     });
     return {
       grant_id: grant.grantId,

@@ -18,11 +18,15 @@ export interface GrantRequest {
   now: Date;
   /** The trace of the request granting it, for the analytics events; a new trace when absent. */
   traceId?: string | undefined;
-  /** The X-Idempotency-Key of the request granting it (claims), kept on the grant row. */
+  /**
+   * The X-Idempotency-Key of the request granting it, if any: kept on the grant row (a claim's
+   * retry finds its grant by it) and on `reward.granted`.
+   */
   idempotencyKey?: string | null | undefined;
   /**
    * The caller's own analytics events about this grant (a claim's, a purchase's), written after
-   * `reward.granted` in the same statement as it: one round trip for all of them.
+   * `reward.granted` in the same statement as it: one round trip for all of them. They carry
+   * the request's trace and key as the caller sets them.
    */
   record?: (grant: { grantId: string; rewardItems: RewardItem[] }) => OutboxEvent<EnvelopeEventType>[];
 }
@@ -107,6 +111,7 @@ export async function grantReward(trx: Db, req: GrantRequest): Promise<GrantResu
     },
     now: req.now,
     traceId: req.traceId,
+    idempotencyKey: req.idempotencyKey,
   };
   const written = await insertGrant(trx, {
     grantId,
