@@ -3,12 +3,18 @@
 # the broker and its runtime dependencies come from Maven Central (org.apache.kafka:kafka_2.13)
 # through Maven, once, into a cache folder outside git.
 #
-#   scripts/kafka.sh [start]   fetch if needed, format storage on first start, start, wait, create topics
+#   scripts/kafka.sh [start]   fetch if needed, format storage on first start, start, wait, create
+#                              the topics of KAFKA_TOPIC_PREFIX (says which it created, which it found)
 #   scripts/kafka.sh stop      stop the broker (SIGTERM, then SIGKILL after 30 s)
-#   scripts/kafka.sh status    exit 0 when the broker answers on its port
+#   scripts/kafka.sh status    exit 0 when the broker answers on its port; else "not running", exit 1
 #   scripts/kafka.sh fetch     only fetch the jars
-#   scripts/kafka.sh topics    (re)create the topics
+#   scripts/kafka.sh topics [PREFIX...]  create the missing topics of each prefix (default
+#                              KAFKA_TOPIC_PREFIX) on the running broker
 #   scripts/kafka.sh reset     stop and delete the broker's data (topics and offsets)
+#
+# The broker creates no topics by itself: a server or sink with another KAFKA_TOPIC_PREFIX needs
+# `KAFKA_TOPIC_PREFIX=<it> scripts/kafka.sh` (or `scripts/kafka.sh topics <it>`) first. Everything
+# the broker logs goes to $KAFKA_DATA_DIR/kafka.log.
 #
 # Settings (environment): KAFKA_VERSION (4.1.1), KAFKA_PORT (9092), KAFKA_CONTROLLER_PORT (9093),
 # KAFKA_TOPIC_PREFIX (playloop), KAFKA_PARTITIONS (3), PLAYLOOP_CACHE (~/.cache/playloop),
@@ -73,9 +79,22 @@ fetch() {
 }
 
 JAVA_OPTS=(-XX:+UseG1GC -Djava.awt.headless=true)
+# The tools (storage format, topic creation) log their warnings and errors to stderr, apart from
+# the broker's log; their stdout is their answer.
 java_cmd() {
-  java "${JAVA_OPTS[@]}" -Xmx256m -Dlog4j2.configurationFile="$DATA_DIR/log4j2.properties" \
-    -Dlog4j2.level=warn -cp "$DIST/libs/*" "$@"
+  mkdir -p "$DATA_DIR"
+  cat >"$DATA_DIR/tools-log4j2.properties" <<EOF
+status = warn
+appender.err.type = Console
+appender.err.name = err
+appender.err.target = SYSTEM_ERR
+appender.err.layout.type = PatternLayout
+appender.err.layout.pattern = [%d] %p %m (%c)%n
+rootLogger.level = warn
+rootLogger.appenderRef.err.ref = err
+EOF
+  java "${JAVA_OPTS[@]}" -Xmx256m -Dlog4j2.configurationFile="$DATA_DIR/tools-log4j2.properties" \
+    -cp "$DIST/libs/*" "$@"
 }
 
 write_config() {
@@ -101,15 +120,17 @@ share.coordinator.state.topic.min.isr=1
 group.initial.rebalance.delay.ms=0
 log.retention.hours=168
 EOF
+  # The broker logs to its stdout, which start() sends to LOG_FILE together with anything the JVM
+  # itself prints: one file, the one start announces.
   cat >"$DATA_DIR/log4j2.properties" <<EOF
 status = warn
-appender.file.type = File
-appender.file.name = file
-appender.file.fileName = $DATA_DIR/logs/server.log
-appender.file.layout.type = PatternLayout
-appender.file.layout.pattern = [%d] %p %m (%c)%n
+appender.out.type = Console
+appender.out.name = out
+appender.out.target = SYSTEM_OUT
+appender.out.layout.type = PatternLayout
+appender.out.layout.pattern = [%d] %p %m (%c)%n
 rootLogger.level = info
-rootLogger.appenderRef.file.ref = file
+rootLogger.appenderRef.out.ref = out
 logger.kafka.name = kafka
 logger.kafka.level = warn
 logger.apache.name = org.apache.kafka
@@ -124,11 +145,20 @@ running_pid() {
   kill -0 "$pid" 2>/dev/null && echo "$pid"
 }
 
-# Creates the topics that are missing, in one JVM (Java's single-file source launcher and the
-# Kafka Admin client); fails while the broker cannot serve metadata yet.
+# Creates the missing topics of each prefix given (default KAFKA_TOPIC_PREFIX), in one JVM
+# (Java's single-file source launcher and the Kafka Admin client), and says which it created and
+# which were there already; fails while the broker cannot serve metadata yet.
 create_topics() {
-  local family topics=()
-  for family in users gameplay liveops rewards shop dlq; do topics+=("$KAFKA_TOPIC_PREFIX.$family.v1"); done
+  local prefix family topics=()
+  (($# > 0)) || set -- "$KAFKA_TOPIC_PREFIX"
+  for prefix in "$@"; do
+    # Kafka's rule for topic names (letters, digits, '.', '_', '-'), checked before the JVM starts.
+    if [[ ! "$prefix" =~ ^[A-Za-z0-9._-]{1,200}$ ]]; then
+      log "not a topic prefix: \"$prefix\" (letters, digits, '.', '_' and '-' only)"
+      exit 2
+    fi
+    for family in users gameplay liveops rewards shop dlq; do topics+=("$prefix.$family.v1"); done
+  done
   mkdir -p "$DATA_DIR"
   cat >"$DATA_DIR/CreateTopics.java" <<'JAVA'
 import java.util.*;
@@ -144,23 +174,36 @@ public class CreateTopics {
     try (Admin admin = Admin.create(props)) {
       Set<String> existing = admin.listTopics().names().get();
       List<NewTopic> missing = new ArrayList<>();
+      List<String> created = new ArrayList<>();
+      List<String> found = new ArrayList<>();
       for (int i = 2; i < args.length; i++) {
-        if (!existing.contains(args[i])) missing.add(new NewTopic(args[i], partitions, (short) 1));
+        if (existing.contains(args[i])) {
+          found.add(args[i]);
+        } else {
+          missing.add(new NewTopic(args[i], partitions, (short) 1));
+          created.add(args[i]);
+        }
       }
       if (!missing.isEmpty()) admin.createTopics(missing).all().get();
-      System.out.println("created " + missing.size() + " of " + (args.length - 2) + " topics");
+      if (!created.isEmpty()) System.out.println("created " + String.join(" ", created) + " (" + partitions + (partitions == 1 ? " partition" : " partitions") + " each)");
+      if (!found.isEmpty()) System.out.println("already there: " + String.join(" ", found));
     }
   }
 }
 JAVA
-  java_cmd "$DATA_DIR/CreateTopics.java" "127.0.0.1:$KAFKA_PORT" "$KAFKA_PARTITIONS" "${topics[@]}" >&2
-  log "topics ready: ${topics[*]} ($KAFKA_PARTITIONS partitions for new ones)"
+  local said line
+  if [[ -n "${QUIET_TOOLS:-}" ]]; then
+    said="$(java_cmd "$DATA_DIR/CreateTopics.java" "127.0.0.1:$KAFKA_PORT" "$KAFKA_PARTITIONS" "${topics[@]}" 2>/dev/null)" || return 1
+  else
+    said="$(java_cmd "$DATA_DIR/CreateTopics.java" "127.0.0.1:$KAFKA_PORT" "$KAFKA_PARTITIONS" "${topics[@]}")" || return 1
+  fi
+  while IFS= read -r line; do log "topics $line"; done <<<"$said"
 }
 
 start() {
   fetch
   if pid="$(running_pid)"; then
-    log "already running (pid $pid) on 127.0.0.1:$KAFKA_PORT"
+    log "already running (pid $pid) on 127.0.0.1:$KAFKA_PORT, log $LOG_FILE"
     create_topics
     return 0
   fi
@@ -191,15 +234,35 @@ start() {
     sleep 0.5
   done
   port_open "$KAFKA_PORT" || { log "Kafka did not open its port in 60 s"; exit 1; }
-  # The port opens before the broker has joined its controller; topic creation waits for that.
+  # The port opens before the broker has joined its controller; topic creation waits for that
+  # (the tool's complaints meanwhile are dropped, the last attempt's are shown).
   for ((i = 0; i < 30; i++)); do
-    if create_topics 2>/dev/null; then
-      log "ready (pid $(cat "$PID_FILE"))"
+    if QUIET_TOOLS=1 create_topics; then
+      log "ready (pid $(cat "$PID_FILE")) on 127.0.0.1:$KAFKA_PORT"
       return 0
     fi
     sleep 1
   done
   create_topics
+  log "ready (pid $(cat "$PID_FILE")) on 127.0.0.1:$KAFKA_PORT"
+}
+
+status() {
+  local pid
+  if pid="$(running_pid)"; then
+    if port_open "$KAFKA_PORT"; then
+      log "running (pid $pid), answering on 127.0.0.1:$KAFKA_PORT, log $LOG_FILE"
+      return 0
+    fi
+    log "started (pid $pid) but not answering on 127.0.0.1:$KAFKA_PORT; log $LOG_FILE"
+    return 1
+  fi
+  if port_open "$KAFKA_PORT"; then
+    log "answering on 127.0.0.1:$KAFKA_PORT (a broker this script did not start: no live pid in $PID_FILE)"
+    return 0
+  fi
+  log "not running (it would answer on 127.0.0.1:$KAFKA_PORT, data in $DATA_DIR; start it with scripts/kafka.sh start)"
+  return 1
 }
 
 stop() {
@@ -226,16 +289,19 @@ stop() {
 case "${1:-start}" in
   start) start ;;
   stop) stop ;;
-  status) port_open "$KAFKA_PORT" && log "answering on 127.0.0.1:$KAFKA_PORT" ;;
+  status) status ;;
   fetch) fetch ;;
-  topics) create_topics ;;
+  topics)
+    shift
+    create_topics "$@"
+    ;;
   reset)
     stop
     rm -rf "$DATA_DIR"
     log "data deleted"
     ;;
   *)
-    echo "usage: $0 [start|stop|status|fetch|topics|reset]" >&2
+    echo "usage: $0 [start|stop|status|fetch|topics [PREFIX...]|reset]" >&2
     exit 2
     ;;
 esac

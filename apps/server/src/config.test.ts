@@ -34,6 +34,7 @@ describe('loadConfig', () => {
       kafkaBrokers: undefined,
       kafkaTopicPrefix: 'playloop',
       clickhouseUrl: undefined,
+      clickhouseDatabase: 'playloop',
       logLevel: 'info',
       seedDemo: true,
       outboxRetentionHours: 168,
@@ -60,6 +61,7 @@ describe('loadConfig', () => {
       KAFKA_BROKERS: '127.0.0.1:9092',
       KAFKA_TOPIC_PREFIX: 'staging',
       CLICKHOUSE_URL: 'http://127.0.0.1:8123',
+      CLICKHOUSE_DATABASE: 'playloop_eval_2',
       LOG_LEVEL: 'warn',
       SEED_DEMO: 'false',
       OUTBOX_RETENTION_HOURS: '24',
@@ -78,6 +80,7 @@ describe('loadConfig', () => {
       kafkaBrokers: '127.0.0.1:9092',
       kafkaTopicPrefix: 'staging',
       clickhouseUrl: 'http://127.0.0.1:8123',
+      clickhouseDatabase: 'playloop_eval_2',
       logLevel: 'warn',
       seedDemo: false,
       outboxRetentionHours: 24,
@@ -206,6 +209,10 @@ describe('refused at start', () => {
     // The sink (another process) writes the store the KPIs are read from: only a ClickHouse server can be shared.
     ['KAFKA_BROKERS without CLICKHOUSE_URL', { KAFKA_BROKERS: '127.0.0.1:9092' }, /^KAFKA_BROKERS needs CLICKHOUSE_URL: .*chDB in DATA_DIR opens in one process only.*set CLICKHOUSE_URL for the server and the sink, or unset KAFKA_BROKERS/],
     ['KAFKA_BROKERS with an empty CLICKHOUSE_URL', { KAFKA_BROKERS: '127.0.0.1:9092', CLICKHOUSE_URL: '' }, /^KAFKA_BROKERS needs CLICKHOUSE_URL/],
+    // It goes into SQL text, as in the sink: a name ClickHouse would need quoted is refused at start.
+    ['CLICKHOUSE_DATABASE with a dash', { CLICKHOUSE_DATABASE: 'play-loop' }, /^CLICKHOUSE_DATABASE must be a plain identifier \(letters, digits and _.*got "play-loop"$/],
+    ['CLICKHOUSE_DATABASE starting with a digit', { CLICKHOUSE_DATABASE: '2playloop' }, /^CLICKHOUSE_DATABASE must be a plain identifier.*got "2playloop"$/],
+    ['CLICKHOUSE_DATABASE with SQL in it', { CLICKHOUSE_DATABASE: 'x; DROP DATABASE playloop' }, /^CLICKHOUSE_DATABASE must be a plain identifier/],
   ])('%s', (_name, env, message) => {
     // A ConfigError is what main prints as one line, without a stack.
     expect(() => loadConfig({ DATA_DIR: tempDataDir(), JWT_SECRET: STRONG_SECRET, ...env })).toThrow(

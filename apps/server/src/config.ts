@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
 import path from 'node:path';
+import { clickhouseDatabaseFrom } from '@playloop/analytics';
 import { PasswordSchema, SiteIdSchema } from '@playloop/contracts';
 import type { z } from 'zod';
 import { ConfigError } from './startup.ts';
@@ -26,6 +27,8 @@ export interface Config {
   kafkaBrokers: string | undefined;
   kafkaTopicPrefix: string;
   clickhouseUrl: string | undefined;
+  /** The ClickHouse database the KPIs are read from and the in-process relay writes (one per install). */
+  clickhouseDatabase: string;
   logLevel: LogLevel;
   /** Seed demo content (events, missions, shop) on a first start. */
   seedDemo: boolean;
@@ -126,6 +129,15 @@ function pipelineFrom(env: NodeJS.ProcessEnv): { kafkaBrokers: string | undefine
   return { kafkaBrokers, clickhouseUrl };
 }
 
+/** A check shared with the sink (its message names the variable), refused as the server's own. */
+function configValue<T>(read: () => T): T {
+  try {
+    return read();
+  } catch (err) {
+    throw new ConfigError((err as Error).message);
+  }
+}
+
 /** Reads JWT_SECRET, or the secret kept in DATA_DIR, creating it on first start. */
 function resolveJwtSecret(env: NodeJS.ProcessEnv, dataDir: string): string {
   if (env.JWT_SECRET) {
@@ -170,6 +182,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     signupBonusSoft: intFrom(env.SIGNUP_BONUS_SOFT, 1000, 'SIGNUP_BONUS_SOFT'),
     ...pipelineFrom(env),
     kafkaTopicPrefix: env.KAFKA_TOPIC_PREFIX || 'playloop',
+    clickhouseDatabase: configValue(() => clickhouseDatabaseFrom(env.CLICKHOUSE_DATABASE)),
     logLevel: logLevelFrom(env.LOG_LEVEL),
     seedDemo: boolFrom(env.SEED_DEMO, true, 'SEED_DEMO'),
     outboxRetentionHours: intFrom(env.OUTBOX_RETENTION_HOURS, 7 * 24, 'OUTBOX_RETENTION_HOURS'),

@@ -188,6 +188,26 @@ export function createSink(options: SinkOptions) {
     return restarting;
   }
 
+  /**
+   * The brokers create no topics, and KafkaJS's subscribe to a missing one fails with "This server
+   * does not host this topic-partition", naming none: say which are missing and what creates them.
+   */
+  async function assertTopicsExist(): Promise<void> {
+    const admin = kafka.admin();
+    await admin.connect();
+    try {
+      const existing = new Set(await admin.listTopics());
+      const missing = [...eventTopics(options.topicPrefix), dlqTopic(options.topicPrefix)].filter((t) => !existing.has(t));
+      if (missing.length > 0) {
+        throw new Error(
+          `Kafka has no topic ${missing.join(', ')} (the broker does not create topics): create the topics of KAFKA_TOPIC_PREFIX=${options.topicPrefix} with \`KAFKA_TOPIC_PREFIX=${options.topicPrefix} npm run kafka\` (scripts/kafka.sh, the local broker) or your Kafka tools, then start the sink again`,
+        );
+      }
+    } finally {
+      await admin.disconnect();
+    }
+  }
+
   /** Connects `target`, joins the group and consumes (its offsets committed after each stored batch). */
   async function run(target: Consumer): Promise<void> {
     await target.connect();
@@ -221,10 +241,14 @@ export function createSink(options: SinkOptions) {
   return {
     stats: (): SinkStats => ({ ...stats, ...reachability.stats() }),
 
-    /** Joins the group and consumes until `stop`. */
+    /** Joins the group and consumes until `stop`; refuses to when a topic it reads or writes is missing. */
     async start(): Promise<void> {
       await producer.connect();
       reachability.reached();
+      await assertTopicsExist().catch(async (err: unknown) => {
+        await producer.disconnect().catch(() => {});
+        throw err;
+      });
       started = true;
       await run(consumer);
     },

@@ -32,7 +32,7 @@ afterEach(async () => {
 
 function startSink(env: Record<string, string>): Worker {
   const base = { ...process.env };
-  for (const k of ['KAFKA_BROKERS', 'CLICKHOUSE_URL', 'CLICKHOUSE_DATABASE', 'DATA_DIR', 'KAFKA_TOPIC_PREFIX', 'KAFKA_GROUP_ID']) delete base[k];
+  for (const k of ['KAFKA_BROKERS', 'CLICKHOUSE_URL', 'CLICKHOUSE_DATABASE', 'DATA_DIR', 'KAFKA_TOPIC_PREFIX', 'KAFKA_GROUP_ID', 'SINK_STORE']) delete base[k];
   const child = spawn(process.execPath, ['--import', 'tsx', SINK_MAIN], { env: { ...base, ...env }, stdio: ['ignore', 'pipe', 'pipe'] }) as Worker;
   child.output = '';
   child.stdout?.on('data', (d: Buffer) => (child.output += d.toString()));
@@ -45,6 +45,21 @@ function startSink(env: Record<string, string>): Worker {
 const lines = (output: string) => output.split('\n').filter((l) => l.trim() !== '');
 
 describe('npm run sink', () => {
+  it('with KAFKA_BROKERS but no CLICKHOUSE_URL, refuses to start in one line and exits 1, before it joins the group', async () => {
+    // A broker that answers would be joined: before, this worker warned, then took its share of
+    // the group's partitions into a chDB nobody reads. A closed port shows it exits without trying.
+    const dataDir = mkdtempSync(path.join(tmpdir(), 'playloop-sink-main-'));
+    dirs.push(dataDir);
+    const sink = startSink({ KAFKA_BROKERS: `127.0.0.1:${await closedPort()}`, DATA_DIR: dataDir });
+    expect(await sink.exited).toBe(1);
+    expect(lines(sink.output)).toHaveLength(1);
+    expect(JSON.parse(sink.output)).toMatchObject({
+      level: 'error',
+      message: 'sink failed to start',
+      error: expect.stringMatching(/^KAFKA_BROKERS needs CLICKHOUSE_URL: .*or SINK_STORE=chdb for a chDB under DATA_DIR that only this process can read$/),
+    });
+  });
+
   it('with CLICKHOUSE_URL unreachable, says so in one line naming the URL and what was tried, and exits 1 as before', async () => {
     const [kafkaPort, clickhousePort] = [await closedPort(), await closedPort()];
     const sink = startSink({ KAFKA_BROKERS: `127.0.0.1:${kafkaPort}`, CLICKHOUSE_URL: `http://127.0.0.1:${clickhousePort}` });
@@ -64,12 +79,12 @@ describe('npm run sink', () => {
     dirs.push(dataDir);
     const [a, b] = [await closedPort(), await closedPort()];
     const brokers = `127.0.0.1:${a},127.0.0.1:${b}`;
-    const sink = startSink({ KAFKA_BROKERS: brokers, DATA_DIR: dataDir });
+    const sink = startSink({ KAFKA_BROKERS: brokers, DATA_DIR: dataDir, SINK_STORE: 'chdb' });
     // The first line after the chDB notice; before the fix nothing came until the retries ran out
     // (about a minute, then "sink failed to start"), with a progress line at 30 s on the way.
     await expect.poll(() => lines(sink.output).length, { timeout: 90_000, interval: 100 }).toBeGreaterThanOrEqual(2);
     const [chdbNotice, second] = lines(sink.output).map((l) => JSON.parse(l) as Record<string, unknown>);
-    expect(chdbNotice).toMatchObject({ level: 'warn', message: expect.stringContaining('CLICKHOUSE_URL is not set') });
+    expect(chdbNotice).toMatchObject({ level: 'warn', message: expect.stringContaining('SINK_STORE=chdb: writing to chDB under DATA_DIR') });
     expect(second).toMatchObject({
       level: 'warn',
       message: 'cannot connect to Kafka; retrying',

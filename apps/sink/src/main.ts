@@ -8,7 +8,7 @@ const line = (level: string, message: string, extra: Record<string, unknown> = {
 /** `npm run sink`: consume the event topics into the analytics store until SIGTERM or SIGINT. */
 async function main() {
   const config = loadSinkConfig();
-  if (!config.clickhouseUrl) line('warn', 'CLICKHOUSE_URL is not set: writing to chDB under DATA_DIR, which only this process can read');
+  if (!config.clickhouseUrl) line('warn', 'SINK_STORE=chdb: writing to chDB under DATA_DIR, which only this process can read and no server reads');
   const store = await openAnalyticsStore({
     clickhouseUrl: config.clickhouseUrl,
     dataDir: config.dataDir,

@@ -112,6 +112,26 @@ describe.skipIf(!BROKERS)('sink on Apache Kafka', () => {
     if (dataDir) rmSync(dataDir, { recursive: true, force: true });
   });
 
+  it('refuses to start while a topic it reads or writes is missing, naming those topics and what creates them', async () => {
+    // Only the users topic of this prefix exists. KafkaJS alone said "This server does not host
+    // this topic-partition", naming none.
+    const other = `m${runId}`;
+    const [users, ...rest] = eventTopics(other);
+    await admin.createTopics({ waitForLeaders: true, topics: [{ topic: users!, numPartitions: 1 }] });
+    try {
+      const sink = createSink({ brokers: BROKERS!, topicPrefix: other, groupId: `gm-${runId}`, store });
+      const missing = [...rest, dlqTopic(other)];
+      await expect(sink.start()).rejects.toThrow(
+        `Kafka has no topic ${missing.join(', ')} (the broker does not create topics): create the topics of KAFKA_TOPIC_PREFIX=${other} with \`KAFKA_TOPIC_PREFIX=${other} npm run kafka\``,
+      );
+      // It never joined the group.
+      const groups = (await admin.listGroups()).groups.map((g) => g.groupId);
+      expect(groups).not.toContain(`gm-${runId}`);
+    } finally {
+      await admin.deleteTopics({ topics: [users!] }).catch(() => {});
+    }
+  });
+
   it('writes what the relay publishes, dead-letters malformed messages and goes on, and counts a redelivery once', async () => {
     const { events, totals: expected } = world(40);
     const groupId = `g1-${runId}`;
@@ -228,9 +248,11 @@ describe.skipIf(!BROKERS)('sink on Apache Kafka', () => {
       ...(CLICKHOUSE_URL ? { CLICKHOUSE_URL, CLICKHOUSE_DATABASE: database } : {}),
     };
     if (!CLICKHOUSE_URL) {
-      // chDB admits one process per directory: this test hands the directory over to the worker.
+      // chDB admits one process per directory: this test hands the directory over to the worker,
+      // which writes there only when asked (without CLICKHOUSE_URL it refuses to start).
       await store.close();
       env.DATA_DIR = dataDir!;
+      env.SINK_STORE = 'chdb';
     }
     // The backlog is in Kafka first; the worker is killed once it has committed part of it.
     for (let i = 0; i < events.length; i += 500) await publisher.publish(events.slice(i, i + 500).map(toOutboxMessage));

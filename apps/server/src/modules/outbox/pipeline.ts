@@ -37,10 +37,11 @@ export function inProcessPipeline(store: AnalyticsStore, relay?: Pipeline['relay
 /**
  * Opens the configured pipeline: with KAFKA_BROKERS the relay publishes to Kafka and the sink
  * workers write to ClickHouse; without it, batches go straight to the analytics store. The store
- * is a ClickHouse server with CLICKHOUSE_URL, else chDB under DATA_DIR.
+ * is a ClickHouse server with CLICKHOUSE_URL, else chDB under DATA_DIR; its database is
+ * CLICKHOUSE_DATABASE (`playloop`), the one the sink workers write with the same setting.
  */
 export async function openPipeline(
-  config: Pick<Config, 'kafkaBrokers' | 'kafkaTopicPrefix' | 'clickhouseUrl' | 'dataDir'>,
+  config: Pick<Config, 'kafkaBrokers' | 'kafkaTopicPrefix' | 'clickhouseUrl' | 'dataDir'> & Partial<Pick<Config, 'clickhouseDatabase'>>,
   options: {
     groupId?: string;
     /** An analytics store already open (tests); otherwise one is opened from the config. */
@@ -48,7 +49,8 @@ export async function openPipeline(
     relay?: Pipeline['relay'];
   } = {},
 ): Promise<Pipeline> {
-  const store = options.store ?? (await openAnalyticsStore({ clickhouseUrl: config.clickhouseUrl, dataDir: config.dataDir }));
+  const store =
+    options.store ?? (await openAnalyticsStore({ clickhouseUrl: config.clickhouseUrl, dataDir: config.dataDir, database: config.clickhouseDatabase }));
   if (!config.kafkaBrokers) return inProcessPipeline(store, options.relay);
 
   const brokers = config.kafkaBrokers.split(',').map((b) => b.trim()).filter(Boolean);

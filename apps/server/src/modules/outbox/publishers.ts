@@ -97,6 +97,51 @@ export interface KafkaPublisher extends Publisher {
   close(): Promise<void>;
 }
 
+/** Kafka's error code for a topic the broker does not have. */
+const UNKNOWN_TOPIC_OR_PARTITION = 3;
+
+/**
+ * The topics a failed send named as unknown to the broker. @platformatic/kafka 1.x reports a
+ * missing topic (with auto-creation off) as `MultipleErrors` "metadata failed 3 times", whose
+ * `errors` are `ResponseError`s carrying the Metadata response: the missing topic is the one with
+ * `errorCode` 3 there (their own `errors` say only UNKNOWN_TOPIC_OR_PARTITION, at `/topics/<i>`).
+ */
+export function unknownTopicsOf(err: unknown): string[] {
+  const topics = new Set<string>();
+  const seen = new Set<unknown>();
+  const visit = (e: unknown, depth: number) => {
+    if (typeof e !== 'object' || e === null || seen.has(e) || depth > 6) return;
+    seen.add(e);
+    const { response, errors, cause } = e as { response?: { topics?: unknown }; errors?: unknown; cause?: unknown };
+    if (Array.isArray(response?.topics)) {
+      for (const t of response.topics as { name?: unknown; errorCode?: unknown }[]) {
+        if (t?.errorCode === UNKNOWN_TOPIC_OR_PARTITION && typeof t.name === 'string') topics.add(t.name);
+      }
+    }
+    if (Array.isArray(errors)) for (const inner of errors) visit(inner, depth + 1);
+    visit(cause, depth + 1);
+  };
+  visit(err, 0);
+  return [...topics].sort();
+}
+
+/**
+ * A send that failed because the broker has no such topic. The client's own message ("metadata
+ * failed 3 times") hides the cause, and the relay retries it forever: this one names the topics
+ * and what creates them. The client's error is kept as `cause`.
+ */
+export class KafkaTopicMissingError extends Error {
+  readonly topics: string[];
+  constructor(topics: string[], topicPrefix: string, cause: unknown) {
+    super(
+      `Kafka has no topic ${topics.join(', ')} (UNKNOWN_TOPIC_OR_PARTITION; the broker does not create topics): create the topics of KAFKA_TOPIC_PREFIX=${topicPrefix} with \`KAFKA_TOPIC_PREFIX=${topicPrefix} npm run kafka\` (scripts/kafka.sh, the local broker) or your Kafka tools; the relay retries until they exist`,
+      { cause },
+    );
+    this.name = 'KafkaTopicMissingError';
+    this.topics = topics;
+  }
+}
+
 /**
  * Publishes envelopes to Kafka: topic by event type, key = user id (one partition per user, so a
  * user's events stay in order), value = the envelope JSON as the outbox holds it, acks from all
@@ -131,14 +176,19 @@ export function createKafkaPublisher(options: KafkaPublisherOptions): KafkaPubli
     async publish(batch) {
       if (batch.length === 0) return;
       for (const run of splitBySize(batch, options.maxRequestBytes ?? 900_000, messageBytes)) {
-        await producer.send({
-          messages: run.map((m) => ({
-            topic: topicFor(m.event_type, options.topicPrefix),
-            key: m.user_id,
-            value: m.json,
-            headers: { event_type: m.event_type, event_id: m.event_id },
-          })),
-        });
+        await producer
+          .send({
+            messages: run.map((m) => ({
+              topic: topicFor(m.event_type, options.topicPrefix),
+              key: m.user_id,
+              value: m.json,
+              headers: { event_type: m.event_type, event_id: m.event_id },
+            })),
+          })
+          .catch((err: unknown) => {
+            const missing = unknownTopicsOf(err);
+            throw missing.length > 0 ? new KafkaTopicMissingError(missing, options.topicPrefix, err) : err;
+          });
       }
     },
     async close() {
