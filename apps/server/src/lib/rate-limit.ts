@@ -16,10 +16,18 @@ export interface RateLimitStore {
   release(key: string, windowMs: number, nowMs: number): Promise<void>;
   reset(key: string, windowMs: number, nowMs: number): Promise<void>;
   close(): Promise<void>;
+  /** A store outside the process (Redis): whether it answers now, for /readyz. */
+  ping?(): Promise<boolean>;
 }
 
 const windowKey = (key: string, windowMs: number, nowMs: number) =>
   `${key}:${Math.floor(nowMs / windowMs)}`;
+
+/**
+ * When the fixed window containing `nowMs` ends, in ms: every counter of that window (in memory
+ * or in Redis, whose keys name the window) starts again from zero then.
+ */
+export const windowEndsAt = (windowMs: number, nowMs: number): number => (Math.floor(nowMs / windowMs) + 1) * windowMs;
 
 export class MemoryRateLimitStore implements RateLimitStore {
   readonly #counts = new Map<string, { count: number; expiresAt: number }>();
@@ -85,6 +93,15 @@ export class RedisRateLimitStore implements RateLimitStore {
   constructor(redis: Redis, prefix = 'playloop:rl:') {
     this.#redis = redis;
     this.#prefix = prefix;
+  }
+
+  // Not connected: false at once, rather than after the command's reconnect attempts.
+  async ping(): Promise<boolean> {
+    if (this.#redis.status !== 'ready') return false;
+    return this.#redis.ping().then(
+      (answer) => answer === 'PONG',
+      () => false,
+    );
   }
 
   hit(key: string, windowMs: number, nowMs: number): Promise<number> {

@@ -123,6 +123,14 @@ function classify(error: unknown): { code: ErrorCode; detail: string; status?: n
   return { code: 'INTERNAL', detail: 'an unexpected error occurred' };
 }
 
+/**
+ * The code an error is answered with, as the error handler maps it: for a caller that records the
+ * outcome of a request (a failed purchase) and must record what the client was told.
+ */
+export function errorCodeOf(error: unknown): ErrorCode {
+  return classify(error).code;
+}
+
 function isPoolTimeout(error: unknown): boolean {
   const message = (error as Error)?.message ?? '';
   return /timeout exceeded when trying to connect|Connection terminated|connect ECONNREFUSED|Client has encountered a connection error/i.test(message);
@@ -168,6 +176,7 @@ export default fp(
       const status = problem.status ?? errorStatus[problem.code];
       if (status >= 500) request.log.error({ err: error }, 'request failed');
       else request.log.info({ code: problem.code, detail: problem.detail }, 'request refused');
+      if (error instanceof DomainError && error.retryAfterS !== undefined) reply.header('retry-after', String(error.retryAfterS));
       return sendProblem(reply, problem.code, problem.detail, problem);
     });
 

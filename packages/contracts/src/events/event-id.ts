@@ -1,19 +1,20 @@
-import { randomFillSync } from 'node:crypto';
-
 let lastMs = -1;
 let sequence = 0;
 
 // Random bytes drawn from the system 4 KiB at a time, as crypto.randomUUID does for its own
 // ids: one call into the system per 256 ids instead of two per id, which the pipeline bench
-// profiled at ~4 µs an id. Allocated on first use: the web app imports this module too (the
-// contracts are shared), and a browser has no Buffer.
+// profiled at ~4 µs an id. The pool is filled through the Web Crypto global (Node 20 has it, as
+// browsers do), not node:crypto: the web app imports this module too (the contracts are shared),
+// and Vite would stub a Node built-in out of its bundle with a warning. Node's getRandomValues is
+// randomFillSync behind a type check, about 1 µs more per 4 KiB fill, a few ns an id. Allocated
+// on first use, because a browser has no Buffer; only the server and its tools make ids.
 const POOL_BYTES = 4096;
 let pool: Buffer | undefined;
 let poolAt = POOL_BYTES;
 function randomBytes(n: number): Buffer {
   pool ??= Buffer.alloc(POOL_BYTES);
   if (poolAt + n > POOL_BYTES) {
-    randomFillSync(pool);
+    globalThis.crypto.getRandomValues(pool);
     poolAt = 0;
   }
   const out = Buffer.from(pool.subarray(poolAt, poolAt + n));

@@ -1,3 +1,7 @@
+import { readFileSync } from 'node:fs';
+import { builtinModules } from 'node:module';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import {
   ENVELOPE_EVENT_TYPES,
@@ -119,5 +123,29 @@ describe('newEventId', () => {
     expect([...ids].sort()).toEqual(ids);
     for (const id of ids.slice(0, 10)) expect(parseEnvelope(envelope('user.login', { event_id: id })).ok).toBe(true);
     expect(parseInt(ids[0]!.replaceAll('-', '').slice(0, 12), 16)).toBe(at);
+  });
+});
+
+describe('what the web bundles', () => {
+  // The web app imports the contracts whole; a Node built-in anywhere in them is stubbed out of
+  // its bundle with a warning (and fails in the browser when used), so none may be imported.
+  it('the contracts import no Node built-in, through any of their modules', () => {
+    const builtins = new Set(builtinModules);
+    const seen = new Set<string>();
+    const nodeImports: string[] = [];
+    const visit = (file: string) => {
+      if (seen.has(file)) return;
+      seen.add(file);
+      const source = readFileSync(file, 'utf8');
+      for (const [, from, dynamic, bare] of source.matchAll(/(?:^|\n)\s*(?:import|export)\b[^'"]*?from\s*['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)|(?:^|\n)\s*import\s*['"]([^'"]+)['"]/g)) {
+        const specifier = from ?? dynamic ?? bare;
+        if (!specifier) continue;
+        if (specifier.startsWith('.')) visit(path.resolve(path.dirname(file), specifier));
+        else if (specifier.startsWith('node:') || builtins.has(specifier)) nodeImports.push(`${path.basename(file)}: ${specifier}`);
+      }
+    };
+    visit(fileURLToPath(new URL('../index.ts', import.meta.url)));
+    expect(seen.size).toBeGreaterThan(20);
+    expect(nodeImports).toEqual([]);
   });
 });

@@ -182,6 +182,35 @@ describe('login', () => {
     }
   });
 
+  it('says when to try again: Retry-After and the detail count the seconds until the window ends', async () => {
+    // Windows are fixed, aligned to multiples of their length: 12:00 starts one of 15 minutes.
+    const local = await buildTestApp({ loginLimits: { windowMs: 15 * 60_000, perHandle: 2, perAddress: 1000 } });
+    const login = (password: string) =>
+      local.app.inject({ method: 'POST', url: '/api/auth/login', payload: { site_id: player.user.site_id, password } });
+    const player = await makePlayer(local.app);
+    try {
+      local.clock.set('2026-11-28T12:00:00Z');
+      for (let i = 0; i < 2; i++) expectProblem(await login('wrong-password'), 401, 'UNAUTHENTICATED');
+      // 5 min 30.4 s into the window: 9 min 29.6 s are left, said as 570 whole seconds.
+      local.clock.advance(5 * 60_000 + 30_400);
+      const limited = await login(player.password);
+      const body = expectProblem(limited, 429, 'RATE_LIMITED');
+      expect(limited.headers['retry-after']).toBe('570');
+      expect(body.detail).toBe('too many failed logins; try again in 570 s (at 2026-11-28T12:15:00.000Z)');
+      // Still refused a second early (with what is left, rounded up), let in once it has passed.
+      local.clock.advance(569_000);
+      const early = await login(player.password);
+      expectProblem(early, 429, 'RATE_LIMITED');
+      expect(early.headers['retry-after']).toBe('1');
+      local.clock.advance(1_000);
+      expect((await login(player.password)).statusCode).toBe(200);
+      // Other refusals carry no Retry-After.
+      expect((await login('wrong-password')).headers['retry-after']).toBeUndefined();
+    } finally {
+      await local.close();
+    }
+  });
+
   it('opens no session that comes back when the player is reinstated', async () => {
     // The store's reset runs after the password check and before the session opens: the
     // suspension commits exactly there.

@@ -2,8 +2,8 @@ import { randomUUID } from 'node:crypto';
 import type { AuthResponse, LoginBody, SignupBody } from '@playloop/contracts';
 import type { Db } from '../../db/database.ts';
 import type { Clock } from '../../lib/clock.ts';
-import { DomainError, forbidden, unauthenticated } from '../../lib/domain-error.ts';
-import type { RateLimitStore } from '../../lib/rate-limit.ts';
+import { DomainError, forbidden, rateLimited, unauthenticated } from '../../lib/domain-error.ts';
+import { windowEndsAt, type RateLimitStore } from '../../lib/rate-limit.ts';
 import { findUserById, findUserBySiteId, insertUser, toUser, type UserRow } from '../users/repo.ts';
 import { hashPassword, verifyPassword } from './passwords.ts';
 import * as repo from './repo.ts';
@@ -130,7 +130,11 @@ export function createAuthService(deps: AuthServiceDeps) {
         // A refused attempt checked no password: it is not a failure, and counting it would let a
         // locked handle run its address's count up (or the other way round).
         await giveBack();
-        throw new DomainError('RATE_LIMITED', 'too many failed logins; try again later');
+        // Both counters share the window, so the handle and the address may try again when it
+        // ends; whole seconds, rounded up, so a client waiting that long is never early.
+        const endsAt = windowEndsAt(limits.windowMs, nowMs);
+        const retryAfterS = Math.max(1, Math.ceil((endsAt - nowMs) / 1000));
+        throw rateLimited(`too many failed logins; try again in ${retryAfterS} s (at ${new Date(endsAt).toISOString()})`, retryAfterS);
       }
       let user: UserRow | undefined;
       let passwordOk: boolean;
