@@ -3,6 +3,7 @@ import { MAX_AMOUNT, type Currency, type EnvelopeEventType, type ErrorCode, type
 import type { Db } from '../db/database.ts';
 import type { Clock } from '../lib/clock.ts';
 import { DomainError, notFound } from '../lib/domain-error.ts';
+import { errorCodeOf } from '../plugins/errors.ts';
 import { advanceProgressForMetric } from '../modules/events/progress.ts';
 import { outboxRowsOf, underKey, withOutboxEvents, type OutboxEvent } from '../modules/outbox/service.ts';
 import { grantReward } from '../modules/rewards/service.ts';
@@ -40,6 +41,9 @@ export interface PurchaseOutcome {
 // Refusals that are about the request itself, not the purchase: no attempt is recorded for them.
 const NOT_AN_ATTEMPT = new Set<ErrorCode>(['NOT_FOUND', 'VALIDATION_FAILED']);
 
+/** Thrown (and caught) when the first statement read the offer newer than its snapshot: read again. */
+const READ_AGAIN = Symbol('read the offer again');
+
 /**
  * Buys `quantity` of a SKU for a player in one transaction: takes stock, counts against the
  * per-player limit, debits the player to system:shop, records the purchase and grants the
@@ -48,6 +52,10 @@ const NOT_AN_ATTEMPT = new Set<ErrorCode>(['NOT_FOUND', 'VALIDATION_FAILED']);
  * or overdraw. On any failure the transaction rolls back (nothing debited, nothing granted) and
  * the failed attempt is recorded afterwards, with its `shop.purchase.failed` event, in a small
  * transaction of its own.
+ *
+ * Under an idempotency key, the first statement waits for any purchase still running under the
+ * same key (its key taken over as stale), so a retry is answered with that purchase once it
+ * commits, whatever refuses the retry itself (the offer closed meanwhile, the money spent).
  */
 export async function purchaseSku(deps: PurchaseDeps, input: PurchaseInput): Promise<PurchaseOutcome> {
   const now = deps.clock.now();
@@ -55,16 +63,27 @@ export async function purchaseSku(deps: PurchaseDeps, input: PurchaseInput): Pro
   const { userId, skuId, quantity, traceId, idempotencyKey } = input;
   let attempt: { price: number; currency: Currency } | undefined;
 
-  try {
-    const response = await deps.db.transaction().execute(async (trx) => {
-      const offer = await findOfferTakeStockAndCount(trx, userId, skuId, quantity, now);
+  // `readAgain`: whether a first statement that read the offer newer than its snapshot may run the
+  // transaction again rather than answer SOLD_OUT.
+  const buy = (readAgain: boolean) =>
+    deps.db.transaction().execute(async (trx) => {
+      const offer = await findOfferTakeStockAndCount(trx, userId, skuId, quantity, now, idempotencyKey);
       if (!offer) throw notFound('sku');
       attempt = { price: offer.price, currency: offer.currency_type };
 
       const totalPrice = offer.price * quantity;
       const granted = multiplyBundle(offer.bundle, quantity);
       if (!granted || totalPrice > MAX_AMOUNT) throw quantityTooLarge();
-      if (offer.stock_remaining !== null && !offer.stock_taken) throw soldOut(skuId);
+      if (offer.stock_remaining !== null && !offer.stock_taken) {
+        // The offer has the stock, yet none was taken: the offer was read after waiting for an
+        // operator's change (a restock, or unlimited made limited) while the stock UPDATE filtered
+        // the row as the statement's snapshot, from before the change, had it. A new transaction
+        // reads with a snapshot that holds the change. A buyer who lost the last units to a
+        // purchase that committed while this one waited gets here too; its second reading says
+        // sold out. Once only: a second miss is answered SOLD_OUT.
+        if (readAgain && offer.stock_remaining >= quantity) throw READ_AGAIN;
+        throw soldOut(skuId);
+      }
       // A buyer past their limit, or who cannot pay, as of the committed state the statement saw
       // is refused before anything of theirs is locked (the statement counted nothing for them):
       // an empty wallet under a storm of attempts then answers its 402s side by side instead of
@@ -136,6 +155,9 @@ export async function purchaseSku(deps: PurchaseDeps, input: PurchaseInput): Pro
         balances: grant.balances,
       };
     });
+
+  try {
+    const response = await buy(true).catch((error: unknown) => (error === READ_AGAIN ? buy(false) : Promise.reject(error)));
     return { response, replayed: false };
   } catch (caught) {
     // The key bought before (the earlier attempt's answer was lost, or it ran past the key's
@@ -148,7 +170,8 @@ export async function purchaseSku(deps: PurchaseDeps, input: PurchaseInput): Pro
       if (isKeyConflict(caught)) throw new DomainError('IDEMPOTENCY_IN_PROGRESS', 'a request with this idempotency key is in progress');
     }
     const error = attempt && isOverdraft(caught) ? insufficientFunds(attempt.currency, attempt.price * quantity) : caught;
-    const code = failureCodeOf(error);
+    // What the player is answered with, mapped by the error handler itself.
+    const code = errorCodeOf(error);
     if (attempt && !NOT_AN_ATTEMPT.has(code)) {
       const failed = attempt;
       // The transaction is over (PGlite's one connection is free again). The failed row and its
@@ -218,12 +241,4 @@ function isKeyConflict(error: unknown): boolean {
 function isOverdraft(error: unknown): boolean {
   const pg = error as PgError;
   return pg?.code === '23514' && pg.constraint === 'accounts_player_balance_nonnegative';
-}
-
-/** The code the player is answered with, as the error plugin will map it. */
-function failureCodeOf(error: unknown): ErrorCode {
-  if (error instanceof DomainError) return error.code;
-  const code = (error as PgError)?.code;
-  if (code === '40001' || code === '40P01') return 'VERSION_CONFLICT';
-  return 'INTERNAL';
 }

@@ -513,6 +513,22 @@ describe('a claim retried under its own idempotency key', () => {
     expect(await eventGrants(player.user.id)).toHaveLength(1);
     await expectLedgerClean(ctx.db);
   });
+
+  it('is answered with the claim after the event ended, not EVENT_EXPIRED; another key or none is refused', async () => {
+    const { player, event } = await completedEvent(undefined, minutesFromNow(1));
+    const first = await claim(event.id, player, 'late-1');
+    expect(first.statusCode, first.body).toBe(200);
+    await forgetKeys(player.user.id);
+    ctx.clock.advance(2 * 60_000); // past ends_at
+    const again = await claim(event.id, player, 'late-1');
+    expect(again.statusCode, again.body).toBe(200);
+    expect(again.headers['idempotent-replayed']).toBe('true');
+    expect(EventClaimResponseSchema.parse(again.json()).grant_id).toBe(EventClaimResponseSchema.parse(first.json()).grant_id);
+    expectProblem(await claim(event.id, player, 'another-late-1'), 409, 'EVENT_EXPIRED');
+    expectProblem(await claim(event.id, player), 409, 'EVENT_EXPIRED');
+    expect(await eventGrants(player.user.id)).toHaveLength(1);
+    await expectLedgerClean(ctx.db);
+  });
 });
 
 describe.runIf(process.env.DATABASE_URL)('a claim retried under its own key while the first still runs', () => {
@@ -536,6 +552,33 @@ describe.runIf(process.env.DATABASE_URL)('a claim retried under its own key whil
     const [a, b] = await Promise.all([first, retry]);
     expect([a.statusCode, b.statusCode], `${a.body}\n${b.body}`).toEqual([200, 200]);
     expect(EventClaimResponseSchema.parse(b.json()).grant_id).toBe(EventClaimResponseSchema.parse(a.json()).grant_id);
+    expect(await eventGrants(player.user.id)).toHaveLength(1);
+    await expectLedgerClean(ctx.db);
+  });
+
+  it('is answered with the claim when the retry came after the event ended, not EVENT_EXPIRED', async () => {
+    const { player, event } = await completedEvent(undefined, new Date(ctx.clock.now().getTime() + 30_000));
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    const holder = ctx.db.transaction().execute(async (trx) => {
+      await trx.selectFrom('accounts').select('currency').where('owner', '=', `user:${player.user.id}`).forUpdate().execute();
+      await released;
+    });
+    const first = claim(event.id, player, 'slow-late-1');
+    await untilLockWaiters(ctx.db, 1);
+    // Past the key's takeover age and past ends_at: the retry runs the claim after the end.
+    ctx.clock.advance(61_000);
+    const retry = claim(event.id, player, 'slow-late-1');
+    await untilLockWaiters(ctx.db, 2);
+    release();
+    await holder;
+    const [a, b] = await Promise.all([first, retry]);
+    expect([a.statusCode, b.statusCode], `${a.body}\n${b.body}`).toEqual([200, 200]);
+    expect(EventClaimResponseSchema.parse(b.json()).grant_id).toBe(EventClaimResponseSchema.parse(a.json()).grant_id);
+    expect(b.headers['idempotent-replayed']).toBe('true');
+    const again = await claim(event.id, player, 'slow-late-1');
+    expect(EventClaimResponseSchema.parse(again.json()).grant_id).toBe(EventClaimResponseSchema.parse(a.json()).grant_id);
+    expect(await getBalances(ctx.db, player.user.id)).toEqual({ soft: 1250, premium: 0 });
     expect(await eventGrants(player.user.id)).toHaveLength(1);
     await expectLedgerClean(ctx.db);
   });

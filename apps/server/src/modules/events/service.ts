@@ -238,8 +238,9 @@ export async function reportProgress(deps: EventsDeps, userId: string, eventId: 
  * the one winner of any number of concurrent claims; the grant (key `event:{id}:user:{user}`)
  * follows in the same transaction, so there is exactly one, ever. After ends_at the
  * participation is written expired and the claim refused with EVENT_EXPIRED. A claim already made
- * under the request's own idempotency key (its first answer lost) is answered again, replayed;
- * under another key or none it is ALREADY_CLAIMED.
+ * under the request's own idempotency key (its first answer lost, or a retry that took the key
+ * over while the claim still ran) is answered again, replayed, even after ends_at; under another
+ * key or none it is ALREADY_CLAIMED.
  */
 export async function claimEvent(
   deps: EventsDeps,
@@ -256,17 +257,21 @@ export async function claimEvent(
     const read = await findEventAndMarkClaimed(trx, eventId, userId, now);
     if (!read) throw notFound('event');
     const { event, claimed } = read;
-    if (now < event.starts_at) throw eventNotActive();
-    if (now >= event.ends_at) {
-      // Refused whatever the participation's state, and an open one is written expired now.
-      await expireParticipations(trx, now, { userId, eventId });
-      return EXPIRED;
-    }
     if (!claimed) {
-      const current = await findParticipation(trx, userId, eventId);
-      if (!current) throw new DomainError('NOT_CLAIMABLE', 'you have not joined this event');
-      const mine = await grantOfOwnClaim(trx, { userId, status: current.status, grantKey, idempotencyKey });
+      // Nothing moved. Before any refusal, a claim made under this request's own key is its answer:
+      // the key paid, so it must not be told EVENT_EXPIRED because the retry came after ends_at.
+      // Only keyed requests and requests inside the window read the participation.
+      const inWindow = now >= event.starts_at && now < event.ends_at;
+      const current = idempotencyKey || inWindow ? await findParticipation(trx, userId, eventId) : undefined;
+      const mine = current && (await grantOfOwnClaim(trx, { userId, status: current.status, grantKey, idempotencyKey }));
       if (mine) return { response: claimAnswer(current, event.ends_at, now, mine), replayed: true };
+      if (now < event.starts_at) throw eventNotActive();
+      if (now >= event.ends_at) {
+        // Refused whatever the participation's state, and an open one is written expired now.
+        await expireParticipations(trx, now, { userId, eventId });
+        return EXPIRED;
+      }
+      if (!current) throw new DomainError('NOT_CLAIMABLE', 'you have not joined this event');
       assertTransition(current.status, 'claimed');
       throw new DomainError('VERSION_CONFLICT', 'the participation changed concurrently; retry');
     }

@@ -1,4 +1,5 @@
 import { randomBytes, randomUUID } from 'node:crypto';
+import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   InventoryResponseSchema,
@@ -499,6 +500,91 @@ describe.runIf(process.env.DATABASE_URL)('opening a chest while buying another',
     expect([open.statusCode, buy.statusCode], `${open.body}\n${buy.body}`).toEqual([200, 201]);
     expect(await getBalances(ctx.db, player.user.id)).toEqual({ soft: 1000, premium: 0 });
     expect((await stateOf(player)).inventory).toEqual([{ item_id: chest, quantity: 1 }]);
+    await expectLedgerClean(ctx.db);
+  });
+});
+
+describe.runIf(process.env.DATABASE_URL)('opening a chest whose content sorts before it', () => {
+  // Grants lock inventory rows in item order; an open must too, chest and contents together.
+  async function chestAndGem() {
+    const suffix = randomBytes(3).toString('hex');
+    const gem = `aa_gem_${suffix}`;
+    const chest = `zz_chest_${suffix}`;
+    await define({ item_id: chest, name: 'Chest', kind: 'consumable', opens: { bundle: { items: [{ item_id: gem, quantity: 1 }] } } });
+    return { gem, chest };
+  }
+
+  it('and a purchase of a bundle of both, at once, both succeed (no deadlock)', async () => {
+    const { gem, chest } = await chestAndGem();
+    const player = await makePlayer(ctx.app);
+    await give(player, [
+      { item_id: gem, quantity: 1 },
+      { item_id: chest, quantity: 1 },
+    ]);
+    const sku = await ctx.app.inject({
+      method: 'POST',
+      url: '/api/admin/shop/skus',
+      headers: admin.headers,
+      payload: { sku_id: `pack_${chest}`, name: 'Pack', price: 10, currency_type: 'soft', bundle: { items: [{ item_id: gem, quantity: 1 }, { item_id: chest, quantity: 1 }] } },
+    });
+    expect(sku.statusCode, sku.body).toBe(201);
+    // A test session holds the gem's row: the purchase queues on it first (its grant locks gem,
+    // then chest); the open then queues behind it. Had the open taken its chest first, each would
+    // wait for the other once the gem is free, and one would answer 409.
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    const holder = ctx.db.transaction().execute(async (trx) => {
+      await trx.selectFrom('inventory').select('quantity').where('user_id', '=', player.user.id).where('item_id', '=', gem).forUpdate().execute();
+      await released;
+    });
+    const buying = ctx.app.inject({ method: 'POST', url: '/api/shop/purchase', headers: player.headers, payload: { sku_id: `pack_${chest}` } });
+    await untilLockWaiters(ctx.db, 1);
+    const opening = use(player, chest);
+    await untilLockWaiters(ctx.db, 2);
+    release();
+    await holder;
+    const [buy, open] = await Promise.all([buying, opening]);
+    expect([buy.statusCode, open.statusCode], `${buy.body}\n${open.body}`).toEqual([201, 200]);
+    expect((await stateOf(player)).inventory).toEqual([
+      { item_id: gem, quantity: 3 },
+      { item_id: chest, quantity: 1 },
+    ]);
+    await expectLedgerClean(ctx.db);
+  });
+
+  it('the player has none of yet waits for a first grant of it before it takes the chest', async () => {
+    const { gem, chest } = await chestAndGem();
+    const player = await makePlayer(ctx.app);
+    await give(player, [{ item_id: chest, quantity: 1 }]);
+    // A test session inserts the player's first gem and holds it uncommitted, as a purchase
+    // granting gem and chest would before it locks the chest.
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    let inserted!: () => void;
+    const isInserted = new Promise<void>((resolve) => (inserted = resolve));
+    const holder = ctx.db.transaction().execute(async (trx) => {
+      await trx.insertInto('inventory').values({ user_id: player.user.id, item_id: gem, quantity: 1, updated_at: ctx.clock.now() }).execute();
+      inserted();
+      await released;
+    });
+    await isInserted;
+    const opening = use(player, chest);
+    await untilLockWaiters(ctx.db, 1);
+    // The open waits on the gem; the chest is free for the purchase that would come for it next.
+    const chestFree = await sql`SELECT quantity FROM inventory WHERE user_id = ${player.user.id} AND item_id = ${chest} FOR UPDATE NOWAIT`
+      .execute(ctx.db)
+      .then(
+        () => true,
+        () => false,
+      );
+    release();
+    await holder;
+    const open = await opening;
+    expect({ chestFree, open: open.statusCode }, open.body).toEqual({ chestFree: true, open: 200 });
+    expect((await stateOf(player)).inventory).toEqual([
+      { item_id: gem, quantity: 2 },
+      { item_id: chest, quantity: 0 },
+    ]);
     await expectLedgerClean(ctx.db);
   });
 });

@@ -69,17 +69,42 @@ export async function updateItem(trx: Db, itemId: string, change: { name?: strin
 /**
  * Takes one of an item from a player, never below zero; the quantity left, or undefined when the
  * player has none. Concurrent takes queue on the row lock and re-check `quantity > 0`.
+ *
+ * `contents` are the items the open will grant. Their rows and the item's are locked first, in
+ * item order, as every grant locks inventory (`insertGrant`): taking the chest first and then
+ * granting a gem whose id sorts before it deadlocked with a purchase granting both. A content row
+ * the player lacks is inserted at 0, so that a concurrent first grant of it waits here rather than
+ * on the grant later (an insert holds its new key until it commits). `ON CONFLICT DO UPDATE …
+ * WHERE false` locks a row it leaves as it is; an uncorrelated subquery over it in the UPDATE's
+ * WHERE runs, once, before the UPDATE touches its row.
  */
-export async function takeOne(trx: Db, userId: string, itemId: string, now: Date): Promise<number | undefined> {
-  const row = await trx
-    .updateTable('inventory')
-    .set({ quantity: sql`quantity - 1`, updated_at: now })
-    .where('user_id', '=', userId)
-    .where('item_id', '=', itemId)
-    .where('quantity', '>', 0)
-    .returning('quantity')
-    .executeTakeFirst();
-  return row?.quantity;
+export async function takeOne(trx: Db, userId: string, itemId: string, now: Date, contents: readonly string[] = []): Promise<number | undefined> {
+  const others = [...new Set(contents)].filter((id) => id !== itemId);
+  if (others.length === 0) {
+    const row = await trx
+      .updateTable('inventory')
+      .set({ quantity: sql`quantity - 1`, updated_at: now })
+      .where('user_id', '=', userId)
+      .where('item_id', '=', itemId)
+      .where('quantity', '>', 0)
+      .returning('quantity')
+      .executeTakeFirst();
+    return row?.quantity;
+  }
+  const ids = sql.join([itemId, ...others].map((id) => sql`(${id}::text)`));
+  const { rows } = await sql<{ quantity: number }>`
+    WITH held AS (
+      INSERT INTO inventory (user_id, item_id, quantity, updated_at)
+      SELECT ${userId}::uuid, i.item_id, 0, ${now}::timestamptz FROM (VALUES ${ids}) i (item_id)
+      ORDER BY i.item_id
+      ON CONFLICT (user_id, item_id) DO UPDATE SET quantity = inventory.quantity WHERE false
+      RETURNING 1
+    )
+    UPDATE inventory SET quantity = quantity - 1, updated_at = ${now}::timestamptz
+    WHERE user_id = ${userId}::uuid AND item_id = ${itemId}::text AND quantity > 0
+      AND (SELECT count(*) FROM held) >= 0
+    RETURNING quantity`.execute(trx);
+  return rows[0]?.quantity;
 }
 
 /**

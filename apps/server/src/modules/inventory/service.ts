@@ -83,7 +83,10 @@ export async function useItem(
     // before inventory (a purchase debits, then grants the chest), so this one must too, or a
     // chest opened while another is bought deadlocks. Item-only bundles never lock accounts.
     if (opened.bundle.currencies) await lockPlayerAccounts(trx, input.userId);
-    const left = await takeOne(trx, input.userId, item.item_id, now);
+    // The chest and what it grants are locked together, in item order (the roll is made already),
+    // so a content whose id sorts before the chest's is not locked after it.
+    const contents = (opened.bundle.items ?? []).map((i) => i.item_id);
+    const left = await takeOne(trx, input.userId, item.item_id, now, contents);
     if (left === undefined) throw new DomainError('NOT_ENOUGH_ITEMS', `no ${item.item_id} left`);
 
     const grant = await grantReward(trx, {

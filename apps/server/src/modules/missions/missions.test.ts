@@ -5,6 +5,7 @@ import { buildTestApp, type TestContext } from '../../../test/build-app.ts';
 import { makeMission } from '../../../test/factories/live-ops.ts';
 import { accessTokenAt, makePlayer, type TestPlayer } from '../../../test/factories/players.ts';
 import { expectLedgerClean } from '../../../test/ledger.ts';
+import { untilLockWaiters } from '../../../test/locks.ts';
 import { expectProblem } from '../../../test/problem.ts';
 import { advanceProgressForMetric } from '../events/progress.ts';
 import { lockPlayerAccounts } from '../wallet/ledger.ts';
@@ -277,6 +278,69 @@ describe('a mission claim retried under its own idempotency key', () => {
     expect(MissionClaimResponseSchema.parse(again.json())).toEqual(MissionClaimResponseSchema.parse(first.json()));
     expectProblem(await claim(mission.id, player, 'another-1'), 409, 'ALREADY_CLAIMED');
     expect(await missionGrants(player.user.id)).toHaveLength(1);
+    await expectLedgerClean(ctx.db);
+  });
+
+  it('is answered with the claim it made yesterday when retried after midnight, not NOT_CLAIMABLE', async () => {
+    const mission = await makeMission(ctx, { period: 'daily', rules: { metric: 'logins', target: 1 }, reward: { currencies: { soft: 15 } } });
+    const player = await makePlayer(ctx.app);
+    const first = await at('2026-11-28T23:59:30.000Z', player, async () => {
+      await login(player);
+      return claim(mission.id, player, 'midnight-1');
+    });
+    expect(first.statusCode, first.body).toBe(200);
+    await ctx.db.deleteFrom('idempotency_keys').where('user_scope', '=', player.user.id).execute();
+    await at('2026-11-29T00:00:31.000Z', player, async () => {
+      const again = await claim(mission.id, player, 'midnight-1');
+      expect(again.statusCode, again.body).toBe(200);
+      expect(again.headers['idempotent-replayed']).toBe('true');
+      const { balances: _then, ...made } = MissionClaimResponseSchema.parse(first.json());
+      const { balances, ...replayed } = MissionClaimResponseSchema.parse(again.json());
+      expect(replayed).toEqual(made);
+      expect(replayed.period_key).toBe('2026-11-28');
+      expect(balances).toEqual(await getBalances(ctx.db, player.user.id));
+      expectProblem(await claim(mission.id, player, 'midnight-other-1'), 409, 'NOT_CLAIMABLE');
+      expectProblem(await claim(mission.id, player), 409, 'NOT_CLAIMABLE');
+    });
+    expect(await missionGrants(player.user.id)).toHaveLength(1);
+    await expectLedgerClean(ctx.db);
+  });
+});
+
+describe.runIf(process.env.DATABASE_URL)('a mission claim retried under its own key while the first still runs', () => {
+  it('is answered with the claim when the retry took the key over as stale after midnight', async () => {
+    const mission = await makeMission(ctx, { period: 'daily', rules: { metric: 'logins', target: 1 }, reward: { currencies: { soft: 15 } } });
+    const player = await makePlayer(ctx.app);
+    const saved = ctx.clock.now();
+    ctx.clock.set('2026-11-28T23:59:30.000Z');
+    try {
+      player.headers = await accessTokenAt(player, ctx.clock.now());
+      await login(player);
+      // A slow transaction holds the player's accounts: the claim waits in its first statement.
+      let release!: () => void;
+      const released = new Promise<void>((resolve) => (release = resolve));
+      const holder = ctx.db.transaction().execute(async (trx) => {
+        await lockPlayerAccounts(trx, player.user.id);
+        await released;
+      });
+      const first = claim(mission.id, player, 'slow-midnight-1');
+      await untilLockWaiters(ctx.db, 1);
+      // Past the key's takeover age (60 s) and past midnight: the retry claims in a new day.
+      ctx.clock.set('2026-11-29T00:00:31.000Z');
+      player.headers = await accessTokenAt(player, ctx.clock.now());
+      const retry = claim(mission.id, player, 'slow-midnight-1');
+      await untilLockWaiters(ctx.db, 2);
+      release();
+      await holder;
+      const [a, b] = await Promise.all([first, retry]);
+      expect([a.statusCode, b.statusCode], `${a.body}\n${b.body}`).toEqual([200, 200]);
+      expect(MissionClaimResponseSchema.parse(b.json())).toMatchObject({ period_key: '2026-11-28', grant_id: MissionClaimResponseSchema.parse(a.json()).grant_id });
+      expect(b.headers['idempotent-replayed']).toBe('true');
+    } finally {
+      ctx.clock.set(saved);
+    }
+    expect(await missionGrants(player.user.id)).toHaveLength(1);
+    expect(await getBalances(ctx.db, player.user.id)).toEqual({ soft: 1015, premium: 0 });
     await expectLedgerClean(ctx.db);
   });
 });

@@ -14,7 +14,9 @@ import type { Clock } from '../../lib/clock.ts';
 import { DomainError, notFound, unprocessable } from '../../lib/domain-error.ts';
 import { assertKnownGameType } from '../events/service.ts';
 import type { PendingReward } from '../rewards/pending.ts';
-import { grantOfOwnClaim, grantReward, type ClaimOutcome, type ClaimRequest } from '../rewards/service.ts';
+import { findLatestGrantOfSourceMadeUnder } from '../rewards/repo.ts';
+import { grantReward, type ClaimOutcome, type ClaimRequest } from '../rewards/service.ts';
+import { getBalances } from '../wallet/ledger.ts';
 import { periodOf } from './period.ts';
 import {
   findMission,
@@ -78,10 +80,15 @@ export async function listMissions(deps: MissionsDeps, userId: string): Promise<
   return missions;
 }
 
+/** A mission period's grant key: one grant per player, mission and period. */
+const missionGrantKey = (missionId: string, periodKey: string, userId: string) => `mission:${missionId}:${periodKey}:user:${userId}`;
+
 /**
  * Claims the current period of a mission. Only the current period can be claimed (a past one is
  * simply no longer current). The conditional UPDATE claimable → claimed decides the one winner;
- * the grant (key `mission:{id}:{period_key}:user:{user}`) follows in the same transaction.
+ * the grant (key `mission:{id}:{period_key}:user:{user}`) follows in the same transaction. A claim
+ * already made under the request's own idempotency key is answered again, replayed, whatever the
+ * period is now (a retry that came after midnight answers with the day it claimed).
  */
 export async function claimMission(
   deps: MissionsDeps,
@@ -96,16 +103,18 @@ export async function claimMission(
     // statement that reads the mission.
     const periods = currentPeriods(now, deps.resetTimezone);
     const read = await findMissionAndMarkClaimed(trx, { missionId, userId, periods, now });
-    if (!read || !read.mission.active) throw notFound('mission');
+    if (!read) throw notFound('mission');
     const { mission, claimed } = read;
     const period = periods[mission.period];
-    const grantKey = `mission:${missionId}:${period.key}:user:${userId}`;
+    const grantKey = missionGrantKey(missionId, period.key, userId);
     if (!claimed) {
+      // Claimed under this request's own key (its first answer lost, or a retry that took the key
+      // over while the claim still ran), in this period or an earlier one: answer it again.
+      const mine = idempotencyKey ? await ownClaim(trx, userId, missionId, idempotencyKey) : undefined;
+      if (mine) return { response: mine, replayed: true };
+      if (!mission.active) throw notFound('mission');
       const current = await findMissionProgress(trx, userId, missionId, period.key);
       if (!current) throw new DomainError('NOT_CLAIMABLE', 'nothing counted toward this mission in this period yet');
-      // Claimed under this request's own key: its first answer was lost; answer it again.
-      const mine = await grantOfOwnClaim(trx, { userId, status: current.status, grantKey, idempotencyKey });
-      if (mine) return { response: claimResponse(current, mine), replayed: true };
       assertTransition(current.status, 'claimed');
       throw new DomainError('VERSION_CONFLICT', 'the mission changed concurrently; retry');
     }
@@ -133,6 +142,23 @@ export async function claimMission(
     });
     return { response: claimResponse(claimed, grant), replayed: false };
   });
+}
+
+/**
+ * The answer of the claim of this mission the player made under `key`, in whichever period it
+ * was, with their balances now; undefined when the key claimed nothing of it.
+ */
+async function ownClaim(trx: Db, userId: string, missionId: string, key: string): Promise<MissionClaimResponse | undefined> {
+  const grant = await findLatestGrantOfSourceMadeUnder(trx, { userId, source: 'mission', sourceId: missionId, key });
+  if (!grant) return undefined;
+  // The grant key (`missionGrantKey`) names the period between a prefix and a suffix known here.
+  const [prefix, suffix] = [`mission:${missionId}:`, `:user:${userId}`];
+  if (!grant.grant_key.startsWith(prefix) || !grant.grant_key.endsWith(suffix)) return undefined;
+  const periodKey = grant.grant_key.slice(prefix.length, -suffix.length);
+  const row = await findMissionProgress(trx, userId, missionId, periodKey);
+  if (!row) return undefined;
+  const balances = await getBalances(trx, userId);
+  return claimResponse(row, { grantId: grant.id, rewardItems: grant.reward_items as RewardItem[], balances });
 }
 
 /** A claimed period's answer, with the grant that paid it and the balances after. */

@@ -24,6 +24,8 @@ export async function distributeReward(
   const now = deps.clock.now();
   return deps.db.transaction().execute(async (trx) => {
     if (!(await userExists(trx, input.body.user_id))) throw notFound('user');
+    // The grant's first locks are the player's accounts, both in currency order when it pays both
+    // (`ledgerWrites`), as a claim or a pack takes them: the one order, so the two cannot deadlock.
     const grant = await grantReward(trx, {
       userId: input.body.user_id,
       grantKey: `operator:${input.operatorId}:${grantDigest(input.idempotencyKey, input.body)}:user:${input.body.user_id}`,

@@ -140,3 +140,23 @@ export function findGrantMadeUnder(db: Db, grantKey: string, key: string) {
     .where('idempotency_key', '=', key)
     .executeTakeFirst();
 }
+
+/**
+ * The player's newest grant from one source (a mission) made under the idempotency key `key`,
+ * whatever its grant key (the mission's period is in it): what a claim retried under its key after
+ * the period rolled over answers with. Read on a claim's refusal path only; the user's grants are
+ * scanned through their history index.
+ */
+export function findLatestGrantOfSourceMadeUnder(db: Db, p: { userId: string; source: RewardSource; sourceId: string; key: string }) {
+  return db
+    .selectFrom('reward_grants')
+    .select(['id', 'grant_key', 'reward_items'])
+    .where('user_id', '=', p.userId)
+    .where('source', '=', p.source)
+    .where('source_id', '=', p.sourceId)
+    .where('idempotency_key', '=', p.key)
+    .orderBy('granted_at', 'desc')
+    .orderBy('id', 'desc')
+    .limit(1)
+    .executeTakeFirst();
+}

@@ -2,11 +2,13 @@ import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DistributeResponseSchema, RewardHistoryResponseSchema } from '@playloop/contracts';
 import { buildTestApp, type TestContext } from '../../../test/build-app.ts';
+import { makeEvent } from '../../../test/factories/live-ops.ts';
 import { makeAdmin, makePlayer, type TestPlayer } from '../../../test/factories/players.ts';
 import { expectLedgerClean } from '../../../test/ledger.ts';
+import { untilLockWaiters } from '../../../test/locks.ts';
 import { expectProblem } from '../../../test/problem.ts';
 import { listOutboxRows } from '../outbox/repo.ts';
-import { getBalances } from '../wallet/ledger.ts';
+import { getBalances, playerAccount } from '../wallet/ledger.ts';
 import { grantReward } from './service.ts';
 
 let ctx: TestContext;
@@ -287,5 +289,43 @@ describe('GET /api/rewards/history and /pending', () => {
     const player = await makePlayer(ctx.app);
     const res = await ctx.app.inject({ method: 'GET', url: '/api/rewards/pending', headers: player.headers });
     expect(res.json()).toEqual({ count: 0, items: [] });
+  });
+});
+
+describe.runIf(process.env.DATABASE_URL)('a distribute of both currencies racing a claim of the same player', () => {
+  it('both succeed: the distribute locks the accounts in currency order, as the claim does (no deadlock)', async () => {
+    const player = await makePlayer(ctx.app);
+    const event = await makeEvent(ctx, { rules: { metric: 'logins', target: 1, client_reportable: true }, reward: { currencies: { soft: 250 } } });
+    const progress = await ctx.app.inject({
+      method: 'POST',
+      url: `/api/events/${event.id}/progress`,
+      headers: player.headers,
+      payload: { metric: 'logins', delta: 1 },
+    });
+    expect(progress.json().status).toBe('claimable');
+    // A test session holds the soft account FOR KEY SHARE: the claim (locking premium, then soft,
+    // FOR UPDATE) waits on it holding premium. A balance UPDATE does not conflict with KEY SHARE,
+    // so a distribute locking soft before premium would take soft and wait for the claim's
+    // premium while the claim waits for its soft: a deadlock, one of them answered 409.
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    let locked!: () => void;
+    const isLocked = new Promise<void>((resolve) => (locked = resolve));
+    const holder = ctx.db.transaction().execute(async (trx) => {
+      await sql`SELECT 1 FROM accounts WHERE owner = ${playerAccount(player.user.id)} AND currency = 'soft' FOR KEY SHARE`.execute(trx);
+      locked();
+      await released;
+    });
+    await isLocked;
+    const claim = ctx.app.inject({ method: 'POST', url: `/api/events/${event.id}/claim`, headers: player.headers });
+    await untilLockWaiters(ctx.db, 1);
+    const given = distribute({ user_id: player.user.id, bundle: { currencies: { soft: 5, premium: 5 } }, reason: 'race' }, 'race-both');
+    await untilLockWaiters(ctx.db, 2);
+    release();
+    await holder;
+    const [c, d] = await Promise.all([claim, given]);
+    expect([c.statusCode, d.statusCode], `${c.body}\n${d.body}`).toEqual([200, 201]);
+    expect(await getBalances(ctx.db, player.user.id)).toEqual({ soft: 1255, premium: 5 });
+    await expectLedgerClean(ctx.db);
   });
 });

@@ -8,7 +8,7 @@ import { untilLockWaiters } from '../../../test/locks.ts';
 import { expectProblem } from '../../../test/problem.ts';
 import { listOutboxRows } from '../outbox/repo.ts';
 import { grantReward } from '../rewards/service.ts';
-import { getBalances } from '../wallet/ledger.ts';
+import { getBalances, playerAccount } from '../wallet/ledger.ts';
 
 // Real parallel requests: on PostgreSQL (DATABASE_URL) each runs on its own pooled connection.
 let ctx: TestContext;
@@ -40,6 +40,28 @@ const purchase = (as: TestPlayer, body: unknown) =>
     headers: { ...as.headers, 'content-type': 'application/json' },
     payload: JSON.stringify(body),
   });
+
+const patchSku = (skuId: string, body: unknown) =>
+  ctx.app.inject({
+    method: 'PATCH',
+    url: `/api/admin/shop/skus/${skuId}`,
+    headers: { ...admin.headers, 'content-type': 'application/json' },
+    payload: JSON.stringify(body),
+  });
+
+/** A second session holding the lock `lockSql` takes, until `release` is called. */
+function holdLock(lockSql: { execute(db: TestContext['db']): Promise<unknown> }) {
+  let release!: () => void;
+  const released = new Promise<void>((resolve) => (release = resolve));
+  let locked!: () => void;
+  const isLocked = new Promise<void>((resolve) => (locked = resolve));
+  const done = ctx.db.transaction().execute(async (trx) => {
+    await lockSql.execute(trx);
+    locked();
+    await released;
+  });
+  return { isLocked, release, done };
+}
 
 const statuses = (results: { statusCode: number }[]) => {
   const counts: Record<number, number> = {};
@@ -275,6 +297,57 @@ describe.runIf(process.env.DATABASE_URL)('an operator change racing a purchase',
     expect(row.stock_remaining).toBe(8);
     await expectLedgerClean(ctx.db);
   });
+
+  // The purchase waits for the operator's row lock, then reads the SKU as the change left it; the
+  // stock it takes must be that stock, not the stock of the snapshot it began with.
+  it.each([
+    { from: 'a sold-out SKU restocked', sku: { segment: 'limited', stock: 1 }, soldBefore: 1, change: { stock: 6 }, left: 4 },
+    { from: 'an unlimited SKU made limited', sku: {}, soldBefore: 0, change: { stock: 5 }, left: 4 },
+  ])('a purchase made while $from buys from the new stock, not SOLD_OUT', async ({ sku: shape, soldBefore, change, left }) => {
+    const sku = await makeSku({ ...shape, price: 10, bundle: { items: [{ item_id: 'race_coin', quantity: 1 }] } });
+    for (let i = 0; i < soldBefore; i++) expect((await purchase(await makePlayer(ctx.app), { sku_id: sku.sku_id })).statusCode).toBe(201);
+    const buyer = await makePlayer(ctx.app);
+    // Stalls the operator's PATCH after it wrote the SKU row, before it commits: its
+    // content-version trigger waits on this lock.
+    const hold = holdLock(sql`SELECT 1 FROM content_version WHERE id = 1 FOR UPDATE`);
+    await hold.isLocked;
+    const changing = patchSku(sku.sku_id, change);
+    await untilLockWaiters(ctx.db, 1);
+    const buying = purchase(buyer, { sku_id: sku.sku_id });
+    await untilLockWaiters(ctx.db, 2); // the purchase waits for the operator's row lock
+    hold.release();
+    await hold.done;
+    expect((await changing).statusCode).toBe(200);
+    const res = await buying;
+    expect(res.statusCode, res.body).toBe(201);
+    const row = await ctx.db.selectFrom('skus').select('stock_remaining').where('sku_id', '=', sku.sku_id).executeTakeFirstOrThrow();
+    expect(row.stock_remaining).toBe(left);
+    expect((await purchaseRows({ userId: buyer.user.id })).map((r) => r.status)).toEqual(['succeeded']);
+    await expectLedgerClean(ctx.db);
+  });
+});
+
+describe.runIf(process.env.DATABASE_URL)('failed purchase records', () => {
+  it('record the code the player was answered with: a lost connection is 503 UNAVAILABLE, not INTERNAL', async () => {
+    const sku = await makeSku({ price: 100, bundle: { items: [{ item_id: 'race_coin', quantity: 1 }] } });
+    const player = await makePlayer(ctx.app);
+    const hold = holdLock(sql`SELECT 1 FROM accounts WHERE owner = ${playerAccount(player.user.id)} FOR UPDATE`);
+    await hold.isLocked;
+    const buying = purchase(player, { sku_id: sku.sku_id });
+    await untilLockWaiters(ctx.db, 1);
+    // The database ends the purchase's session (a failover, an operator's restart).
+    await sql`SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+      WHERE datname = current_database() AND wait_event_type = 'Lock' AND pid <> pg_backend_pid()`.execute(ctx.db);
+    const res = await buying;
+    hold.release();
+    await hold.done;
+    expectProblem(res, 503, 'UNAVAILABLE');
+    const rows = await purchaseRows({ userId: player.user.id });
+    expect(rows.map((r) => [r.status, r.failure_code])).toEqual([['failed', 'UNAVAILABLE']]);
+    const failed = (await listOutboxRows(ctx.db, { userId: player.user.id })).filter((r) => r.event_type === 'shop.purchase.failed');
+    expect(failed.map((r) => (r.envelope as { payload: { failure_code: string } }).payload.failure_code)).toEqual(['UNAVAILABLE']);
+    expect(await getBalances(ctx.db, player.user.id)).toEqual({ soft: 1000, premium: 0 });
+  });
 });
 
 describe.runIf(process.env.DATABASE_URL)('one idempotency key, one purchase', () => {
@@ -310,6 +383,39 @@ describe.runIf(process.env.DATABASE_URL)('one idempotency key, one purchase', ()
     const rows = await ctx.db.selectFrom('purchases').select('status').where('user_id', '=', player.user.id).execute();
     expect(rows).toEqual([{ status: 'succeeded' }]);
     expect(await getBalances(ctx.db, player.user.id)).toEqual({ soft: 900, premium: 0 });
+    await expectLedgerClean(ctx.db);
+  });
+
+  it('a retry that takes the key over after the SKU left sale waits for the first attempt and answers with its purchase, not 404', async () => {
+    const sku = await makeSku({ price: 100, available_until: new Date(ctx.clock.now().getTime() + 30_000).toISOString(), bundle: { items: [{ item_id: 'slow_gem', quantity: 1 }] } });
+    const player = await makePlayer(ctx.app);
+    const buy = () =>
+      ctx.app.inject({
+        method: 'POST',
+        url: '/api/shop/purchase',
+        headers: { ...player.headers, 'content-type': 'application/json', 'x-idempotency-key': 'slow-closed-1' },
+        payload: JSON.stringify({ sku_id: sku.sku_id }),
+      });
+    // The first attempt stops at its debit: slow but alive.
+    const hold = holdLock(sql`SELECT 1 FROM accounts WHERE owner = ${playerAccount(player.user.id)} FOR UPDATE`);
+    await hold.isLocked;
+    const first = buy();
+    await untilLockWaiters(ctx.db, 1);
+    // Past the key's takeover age (60 s) and past available_until: the retry finds no offer.
+    ctx.clock.advance(61_000);
+    const retry = buy();
+    await untilLockWaiters(ctx.db, 2); // the retry waits for the first attempt, under its key
+    hold.release();
+    await hold.done;
+    const answers = await Promise.all([first, retry]);
+    expect(answers.map((a) => a.statusCode), answers.map((a) => a.body).join('\n')).toEqual([201, 201]);
+    const bought = answers[0]!.json().purchase_id as string;
+    expect(answers[1]!.json().purchase_id).toBe(bought);
+    expect(answers[1]!.headers['idempotent-replayed']).toBe('true');
+    const again = await buy();
+    expect([again.statusCode, again.json().purchase_id]).toEqual([201, bought]);
+    expect(await getBalances(ctx.db, player.user.id)).toEqual({ soft: 900, premium: 0 });
+    expect((await purchaseRows({ userId: player.user.id })).map((r) => r.status)).toEqual(['succeeded']);
     await expectLedgerClean(ctx.db);
   });
 });

@@ -48,6 +48,21 @@ export async function listOffers(db: Db, userId: string, now: Date): Promise<Off
     .execute();
 }
 
+// The first key of the advisory lock a keyed purchase holds (the second is a hash of buyer and key).
+// Any constant works, as long as no other two-key advisory lock uses it (outbox/repo.ts uses 7_041_979).
+const PURCHASE_KEY_LOCK = 7_041_980;
+
+/**
+ * A condition that takes the transaction's advisory lock on (buyer, idempotency key) and holds:
+ * a purchase retried under its key while the first attempt still runs (its key taken over as
+ * stale) waits here until that attempt commits or rolls back, so whatever refuses the retry then
+ * finds the first purchase committed (`findPurchaseByKey`). A hash collision of two keys only makes
+ * one purchase wait for the other.
+ */
+function purchaseKeyLocked(buyerId: string, key: string) {
+  return sql<boolean>`(SELECT count(*) FROM (SELECT pg_advisory_xact_lock(${PURCHASE_KEY_LOCK}, hashtext(${buyerId}::text || ' ' || ${key}::text))) l) = 1`;
+}
+
 /** The offer a purchase found, whether it took the stock (always false when unlimited) and counted it. */
 export interface TakenOffer {
   sku_id: string;
@@ -85,16 +100,34 @@ export interface TakenOffer {
  * purchases row's foreign key would take the same lock, only later). Buyers do not block each
  * other with it, but an operator's change of the SKU (FOR UPDATE) waits for every purchase in
  * flight, so when an unlimited SKU is made limited its count of units sold includes them.
+ *
+ * A purchase that waited for an operator's change reads the offer as the change left it, yet the
+ * stock UPDATE filters the row as the statement's snapshot (taken before the wait) has it: stock
+ * the change added is not taken. Such an answer (`stock_remaining >= quantity`, `stock_taken`
+ * false) means "read again", not sold out; the caller runs the purchase once more.
+ *
+ * With `idempotencyKey`, the statement first takes the transaction's advisory lock on (buyer,
+ * key) (`purchaseKeyLocked`), before it reads or locks anything else.
  */
-export async function findOfferTakeStockAndCount(trx: Db, buyerId: string, skuId: string, quantity: number, now: Date): Promise<TakenOffer | undefined> {
+export async function findOfferTakeStockAndCount(
+  trx: Db,
+  buyerId: string,
+  skuId: string,
+  quantity: number,
+  now: Date,
+  idempotencyKey?: string | undefined,
+): Promise<TakenOffer | undefined> {
   const q = sql`${quantity}::bigint`;
+  // A condition with no column in it: PostgreSQL evaluates it once, before the scan (a one-time
+  // filter), so the lock is taken whether or not the SKU is on sale.
+  const keyLocked = idempotencyKey ? sql` AND ${purchaseKeyLocked(buyerId, idempotencyKey)}` : sql``;
   const result = await sql<TakenOffer>`
     WITH offer AS (
       SELECT sku_id, name, price, currency_type, bundle, stock_remaining, per_user_limit
       FROM skus
       WHERE sku_id = ${skuId} AND active
         AND (available_from IS NULL OR available_from <= ${now}::timestamptz)
-        AND (available_until IS NULL OR available_until > ${now}::timestamptz)
+        AND (available_until IS NULL OR available_until > ${now}::timestamptz)${keyLocked}
       FOR KEY SHARE
     ),
     taken AS (
@@ -167,10 +200,6 @@ export async function insertPurchase(db: Pick<Db, 'insertInto'>, p: PurchaseReco
   await db.insertInto('purchases').values(purchaseValues(p)).execute();
 }
 
-/**
- * A succeeded purchase: its debit (the ledger transaction, which the CHECK on the player's balance
- * refuses as an overdraft), its row and `outbox` (its events), in one statement.
- */
 /** The unique index that lets one idempotency key buy once per player (migration 0025). */
 export const PURCHASE_KEY_INDEX = 'purchases_user_idempotency_key';
 
@@ -189,6 +218,10 @@ export function findPurchaseByKey(db: Db, userId: string, key: string) {
     .executeTakeFirst();
 }
 
+/**
+ * A succeeded purchase: its debit (the ledger transaction, which the CHECK on the player's balance
+ * refuses as an overdraft), its row and `outbox` (its events), in one statement.
+ */
 export async function insertPaidPurchase(trx: Db, p: Omit<PurchaseRecord, 'status' | 'failureCode' | 'ledgerTransactionId'>, debit: LedgerTransaction, outbox: OutboxRowInput[]): Promise<void> {
   const ledger = ledgerWrites(debit);
   const row = trx.insertInto('purchases').values(purchaseValues({ ...p, status: 'succeeded', failureCode: null, ledgerTransactionId: debit.id }));

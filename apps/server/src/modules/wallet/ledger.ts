@@ -52,6 +52,11 @@ export interface LedgerTransaction {
  * another CTE of the statement (the grant row was inserted), nothing is written unless it holds.
  * `balances` is a scalar expression over them: the player's balances after the moves (a plain read
  * of accounts in the same statement sees them before, so a currency moved is taken from `moved`).
+ *
+ * Moving both of the player's currencies, `moved` first locks the two accounts in currency order,
+ * as `lockPlayerAccounts` does (an uncorrelated subquery in its WHERE, evaluated once before its
+ * first row is touched): the UPDATE alone would lock them in whatever order its plan reads them,
+ * and an operator's grant of both currencies then deadlocked with a claim of the same player.
  */
 export function ledgerWrites(tx: LedgerTransaction, when?: RawBuilder<boolean>) {
   const sums = new Map<string, Move>();
@@ -67,6 +72,10 @@ export function ledgerWrites(tx: LedgerTransaction, when?: RawBuilder<boolean>) 
   const values = sql.join(moves.map((m) => sql`(${m.owner}::text, ${m.currency}::text, ${m.amount}::bigint)`));
   const where = when ? sql` WHERE ${when}` : sql``;
   const and = when ? sql` AND ${when}` : sql``;
+  const inOrder =
+    moves.filter((m) => m.owner === player).length > 1
+      ? sql` AND (SELECT count(*) FROM (SELECT 1 FROM accounts WHERE owner = ${player}${and} ORDER BY currency FOR UPDATE) l) >= 0`
+      : sql``;
   return {
     ctes: sql`moves (owner, currency, amount) AS (VALUES ${values}),
     tx AS (
@@ -80,7 +89,7 @@ export function ledgerWrites(tx: LedgerTransaction, when?: RawBuilder<boolean>) 
     moved AS (
       UPDATE accounts a SET balance = a.balance + m.amount
       FROM moves m
-      WHERE a.owner = m.owner AND a.currency = m.currency AND a.kind = 'player'${and}
+      WHERE a.owner = m.owner AND a.currency = m.currency AND a.kind = 'player'${and}${inOrder}
       RETURNING a.owner, a.currency, a.balance
     )`,
     balances: sql<Record<string, number> | null>`(
