@@ -27,3 +27,25 @@ export async function untilLockWaiters(db: Db, n: number, settled: () => boolean
     await new Promise((r) => setTimeout(r, 10));
   }
 }
+
+/**
+ * Takes `lock` in a transaction of its own on `db` and keeps it until the returned release is
+ * called (which then waits for that transaction to end): a test's way to make requests queue
+ * behind a row it holds.
+ */
+export async function holdLock(db: Db, lock: (trx: Db) => Promise<unknown>): Promise<() => Promise<void>> {
+  let release!: () => void;
+  const released = new Promise<void>((resolve) => (release = resolve));
+  let locked!: () => void;
+  const taken = new Promise<void>((resolve) => (locked = resolve));
+  const held = db.transaction().execute(async (trx) => {
+    await lock(trx);
+    locked();
+    await released;
+  });
+  await Promise.race([taken, held]);
+  return async () => {
+    release();
+    await held;
+  };
+}

@@ -3,7 +3,7 @@ import { AdminEventListResponseSchema, AdminEventSchema } from '@playloop/contra
 import { buildTestApp, type TestContext } from '../../../test/build-app.ts';
 import { makeEvent, uniqueKey } from '../../../test/factories/live-ops.ts';
 import { makeAdmin, makePlayer, type TestPlayer } from '../../../test/factories/players.ts';
-import { untilLockWaiters } from '../../../test/locks.ts';
+import { holdLock, untilLockWaiters } from '../../../test/locks.ts';
 import { expectProblem } from '../../../test/problem.ts';
 import { advanceProgressForPlay } from './progress.ts';
 
@@ -196,23 +196,7 @@ describe.runIf(process.env.DATABASE_URL)('PATCH /api/admin/events/{id} racing pl
     how === 'participate'
       ? send('POST', `/api/events/${eventId}/participate`, undefined, p)
       : send('POST', `/api/events/${eventId}/progress`, { metric: 'logins', delta: 1 }, p);
-  /** Takes `lock` in a transaction and keeps it until the returned release is called. */
-  const hold = async (lock: (trx: TestContext['db']) => Promise<unknown>) => {
-    let release!: () => void;
-    const released = new Promise<void>((resolve) => (release = resolve));
-    let locked!: () => void;
-    const taken = new Promise<void>((resolve) => (locked = resolve));
-    const held = ctx.db.transaction().execute(async (trx) => {
-      await lock(trx);
-      locked();
-      await released;
-    });
-    await Promise.race([taken, held]);
-    return async () => {
-      release();
-      await held;
-    };
-  };
+  const hold = (lock: (trx: TestContext['db']) => Promise<unknown>) => holdLock(ctx.db, lock);
 
   it.each(['participate', 'report'] as const)('a player who joins (%s) while the target changes gets the new target', async (how) => {
     const event = await makeEvent(ctx, { rules: rules(5) });

@@ -4,7 +4,7 @@ import { AdminMissionListResponseSchema, AdminMissionSchema } from '@playloop/co
 import { buildTestApp, type TestContext } from '../../../test/build-app.ts';
 import { makeMission, uniqueKey } from '../../../test/factories/live-ops.ts';
 import { makeAdmin, makePlayer, type TestPlayer } from '../../../test/factories/players.ts';
-import { untilLockWaiters } from '../../../test/locks.ts';
+import { holdLock, untilLockWaiters } from '../../../test/locks.ts';
 import { expectProblem } from '../../../test/problem.ts';
 import { advanceProgressForPlay } from '../events/progress.ts';
 
@@ -284,23 +284,7 @@ describe.runIf(process.env.DATABASE_URL)('PATCH /api/admin/missions/{id} racing 
     ctx.app.inject({ method: 'POST', url: `/api/game/sessions/${sessionId}/end`, headers: p.headers, payload: { duration: 0 } });
   const progressOf = (missionId: string, p: TestPlayer) =>
     ctx.db.selectFrom('mission_progress').select(['target', 'progress', 'status']).where('mission_id', '=', missionId).where('user_id', '=', p.user.id).executeTakeFirst();
-  /** Takes `lock` in a transaction and keeps it until the returned release is called. */
-  const hold = async (lock: (trx: TestContext['db']) => Promise<unknown>) => {
-    let release!: () => void;
-    const released = new Promise<void>((resolve) => (release = resolve));
-    let locked!: () => void;
-    const taken = new Promise<void>((resolve) => (locked = resolve));
-    const held = ctx.db.transaction().execute(async (trx) => {
-      await lock(trx);
-      locked();
-      await released;
-    });
-    await Promise.race([taken, held]);
-    return async () => {
-      release();
-      await held;
-    };
-  };
+  const hold = (lock: (trx: TestContext['db']) => Promise<unknown>) => holdLock(ctx.db, lock);
 
   it("a play that opens a player's period while the target changes starts it at the new target", async () => {
     const mission = await makeMission(ctx, { rules: { metric: 'games_played', target: 5 } });
