@@ -115,7 +115,7 @@ export async function buildApp(options: AppOptions) {
   await app.register(outboxPlugin, { db, clock, pipeline: options.pipeline, holdLock: (key1, key2) => options.database.holdAdvisoryLock(key1, key2) });
   await app.register(idempotencyPlugin, { db, clock });
 
-  await app.register(healthRoutes, { database: options.database });
+  await app.register(healthRoutes, { database: options.database, rateLimits });
   await app.register(authRoutes, { prefix: '/api/auth', authService });
   await app.register(rewardsRoutes, { prefix: '/api/rewards', db, clock });
   await app.register(dashboardRoutes, { prefix: '/api/dashboard', db, clock, resetTimezone: options.config.resetTimezone });

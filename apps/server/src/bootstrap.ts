@@ -3,6 +3,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { Redis } from 'ioredis';
 import type { Config } from './config.ts';
+import type { DataDirClaim } from './db/data-dir-owner.ts';
 import { openDatabase, type Database } from './db/database.ts';
 import { migrate } from './db/migrate.ts';
 import type { Clock } from './lib/clock.ts';
@@ -11,16 +12,28 @@ import { hashPassword } from './modules/auth/passwords.ts';
 import { insertAdminIfAbsent, upsertAdmin } from './modules/users/repo.ts';
 import { openPlayerAccounts } from './modules/wallet/ledger.ts';
 
-/** Opens the configured store and brings its schema up to date. */
-export async function openMigratedDatabase(config: Pick<Config, 'databaseUrl' | 'dataDir'>): Promise<Database> {
+/**
+ * Opens the configured store and brings its schema up to date. With DATA_DIR claimed (the server,
+ * `npm run migrate` on the embedded store), only a database DATA_DIR serves: another is refused
+ * before anything is created or migrated in it, and a DATA_DIR serving none yet records this one.
+ */
+export async function openMigratedDatabase(config: Pick<Config, 'databaseUrl' | 'dataDir'>, dataDir?: DataDirClaim): Promise<Database> {
+  return (await migrateDatabase(config, dataDir)).database;
+}
+
+/** openMigratedDatabase, with the migrations it applied. */
+export async function migrateDatabase(config: Pick<Config, 'databaseUrl' | 'dataDir'>, dataDir?: DataDirClaim): Promise<{ database: Database; applied: string[] }> {
+  dataDir?.assertMayCreateEmbedded();
   const database = await openDatabase({ url: config.databaseUrl, dataDir: config.dataDir });
   try {
-    await migrate(database);
+    await dataDir?.assertServes(database);
+    const applied = await migrate(database);
+    await dataDir?.adopt(database);
+    return { database, applied };
   } catch (err) {
     await database.close();
     throw err;
   }
-  return database;
 }
 
 /**

@@ -1,8 +1,8 @@
-import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { loadConfig } from './config.ts';
+import { keepJwtSecret, loadConfig } from './config.ts';
 
 const STRONG_SECRET = 'a-jwt-secret-that-is-at-least-32-chars';
 
@@ -99,16 +99,22 @@ describe('loadConfig', () => {
 });
 
 describe('JWT_SECRET', () => {
-  it('is generated in DATA_DIR on the first start, owner-only, and reused on the next', () => {
+  it('is generated on the first start, kept in DATA_DIR owner-only, and reused on the next', () => {
     const dataDir = path.join(tempDataDir(), 'nested', 'data');
     const first = loadConfig({ DATA_DIR: dataDir });
     const file = path.join(dataDir, 'jwt-secret');
     expect(first.jwtSecret.length).toBeGreaterThanOrEqual(32);
+    expect(first.jwtSecretSource).toBe('new');
+    // Reading the config writes nothing: the server keeps the secret once DATA_DIR is its own.
+    expect(existsSync(dataDir)).toBe(false);
+    keepJwtSecret(first);
     expect(readFileSync(file, 'utf8').trim()).toBe(first.jwtSecret);
     expect(statSync(file).mode & 0o777).toBe(0o600);
 
     const second = loadConfig({ DATA_DIR: dataDir });
-    expect(second.jwtSecret).toBe(first.jwtSecret);
+    expect(second).toMatchObject({ jwtSecret: first.jwtSecret, jwtSecretSource: 'file' });
+    keepJwtSecret(second);
+    expect(readFileSync(file, 'utf8').trim()).toBe(first.jwtSecret);
   });
 
   it('differs between two fresh data directories', () => {
@@ -117,7 +123,9 @@ describe('JWT_SECRET', () => {
 
   it('takes an explicit JWT_SECRET and writes no file', () => {
     const dataDir = tempDataDir();
-    expect(loadConfig({ DATA_DIR: dataDir, JWT_SECRET: STRONG_SECRET }).jwtSecret).toBe(STRONG_SECRET);
+    const config = loadConfig({ DATA_DIR: dataDir, JWT_SECRET: STRONG_SECRET });
+    expect(config).toMatchObject({ jwtSecret: STRONG_SECRET, jwtSecretSource: 'env' });
+    keepJwtSecret(config);
     expect(() => statSync(path.join(dataDir, 'jwt-secret'))).toThrow();
   });
 

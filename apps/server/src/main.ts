@@ -1,6 +1,7 @@
 import { buildApp } from './app.ts';
 import { createDemoOperator, createRateLimitStore, ensureAdmin, openMigratedDatabase } from './bootstrap.ts';
-import { loadConfig } from './config.ts';
+import { keepJwtSecret, loadConfig } from './config.ts';
+import { claimDataDir, serverUsesDataDir } from './db/data-dir-owner.ts';
 import { seedDemoContent } from './demo/seed.ts';
 import { systemClock } from './lib/clock.ts';
 import { expireEndedParticipations } from './modules/events/service.ts';
@@ -11,10 +12,14 @@ import { startStep, startupFailureText } from './startup.ts';
 /** Starts the server: config, migrations, operator account, listen, graceful shutdown. */
 async function main() {
   const config = loadConfig();
+  // DATA_DIR first, before any database work: a second server on it is refused before it migrates
+  // or seeds anything, and a DATA_DIR serves one database (its chDB, secret and operator password).
+  const dataDir = serverUsesDataDir(config) ? claimDataDir(config) : undefined;
   const database = await startStep(
     config.databaseUrl ? 'open the database at DATABASE_URL' : `open the embedded database in DATA_DIR (${config.dataDir})`,
-    () => openMigratedDatabase(config),
+    () => openMigratedDatabase(config, dataDir),
   );
+  keepJwtSecret(config);
   await ensureAdmin(database, config, systemClock);
   if (config.seedDemo && (await seedDemoContent(database, systemClock))) {
     console.log('seeded demo content');

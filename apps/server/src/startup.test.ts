@@ -12,6 +12,10 @@ describe('startStep', () => {
     [errno('EAI_AGAIN', { hostname: 'db.invalid' }), 'cannot listen: host db.invalid could not be looked up (EAI_AGAIN)'],
     [errno('ECONNRESET', { address: '10.0.0.9' }), 'cannot listen: 10.0.0.9 did not answer (ECONNRESET)'],
     [Object.assign(new Error('database "x" does not exist'), { code: '3D000' }), 'cannot listen: database "x" does not exist'],
+    [
+      Object.assign(new Error("Failed to create connection for path '/srv/data/chdb'"), { code: 'CHDB_CONNECTION' }),
+      "cannot listen: Failed to create connection for path '/srv/data/chdb' (chDB's reason is printed above; a directory another process has open, such as a sink with SINK_STORE=chdb, is refused)",
+    ],
   ])('names the step and the reason of a failure an operator can fix (%s)', async (err, message) => {
     const failure = await startStep('listen', failing(err)).catch((e: unknown) => e);
     expect(failure).toBeInstanceOf(StartupError);

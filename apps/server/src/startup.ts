@@ -51,8 +51,24 @@ function foreseenReason(err: unknown): string | undefined {
     case 'ENETUNREACH':
     case 'ECONNRESET':
       return `${e.address ?? 'the host'} did not answer (${e.code})`;
+    case 'CHDB_CONNECTION':
+      // chDB prints its own reason (e.g. "Cannot lock file …/chdb/status") to stderr just before.
+      return `${e.message.split('\n')[0]} (chDB's reason is printed above; a directory another process has open, such as a sink with SINK_STORE=chdb, is refused)`;
     default:
       return e?.code && CONNECTION_SQLSTATES.has(e.code) ? e.message : undefined;
+  }
+}
+
+/**
+ * Runs a command-line tool (`npm run migrate`, `npm run ledger:verify`): a failure it foresees is
+ * one `playloop: …` line, as for the server, and exit code 1; anything else prints its stack.
+ */
+export async function runCommand(run: () => Promise<void>): Promise<void> {
+  try {
+    await run();
+  } catch (err) {
+    console.error(startupFailureText(err));
+    process.exitCode = 1;
   }
 }
 

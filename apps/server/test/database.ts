@@ -12,20 +12,22 @@ export interface TestDatabase {
 
 /**
  * A fresh, migrated database for one test file: in-memory PGlite by default, or a new database
- * on the PostgreSQL server named by DATABASE_URL, dropped afterwards.
+ * on the PostgreSQL server named by DATABASE_URL, dropped afterwards. `{ migrated: false }`: an
+ * empty one, as a new install finds it.
  */
-export async function createTestDatabase(): Promise<TestDatabase> {
+export async function createTestDatabase(options: { migrated?: boolean } = {}): Promise<TestDatabase> {
   const serverUrl = process.env.DATABASE_URL;
+  const migrated = options.migrated ?? true;
   if (!serverUrl) {
     const database = await openDatabase({});
-    await migrate(database);
+    if (migrated) await migrate(database);
     return { database, url: undefined, drop: () => database.close() };
   }
   const name = `playloop_test_${Date.now().toString(36)}_${randomBytes(4).toString('hex')}`;
   await adminQuery(serverUrl, `CREATE DATABASE ${name}`);
   const url = withDatabase(serverUrl, name);
   const database = await openDatabase({ url, poolSize: 30 });
-  await migrate(database);
+  if (migrated) await migrate(database);
   return {
     database,
     url,

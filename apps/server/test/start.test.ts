@@ -1,144 +1,17 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import pg from 'pg';
+import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AuthResponseSchema } from '@playloop/contracts';
-import { withDatabase } from './database.ts';
+import { openDatabase } from '../src/db/database.ts';
+import { api, createEmptyDatabase, freePort, killServers, READY_WITHIN_MS, runToExit, startServer, stopServer, tablesOf } from './processes.ts';
 
-// `npm start` runs `tsx src/main.ts` in apps/server; this is the same without npm in between,
-// so the signal reaches the server itself and its exit code is the one we see.
-const SERVER_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const ADMIN = { site_id: 'operator', password: 'operator-password-1' };
-// Normally a few seconds; generous because a loaded CI machine (two test workers, PGlite initdb,
-// tsx transpiling the server) has been seen to take 25 s.
-const READY_WITHIN_MS = 90_000;
-
-interface Server {
-  child: ChildProcess;
-  baseUrl: string;
-  output: () => string;
-  exited: Promise<number | null>;
-}
-
-// Every server this file started, so afterAll can kill any still running whatever failed.
-const spawned: Server[] = [];
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const address = probe.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      probe.close(() => resolve(port));
-    });
-  });
-}
-
-async function startServer(env: Record<string, string>): Promise<Server> {
-  const port = await freePort();
-  const childEnv: NodeJS.ProcessEnv = { ...process.env, LOG_LEVEL: 'warn', ...env, PORT: String(port), HOST: '127.0.0.1' };
-  // The server must find its own secret and database settings, not inherit the runner's.
-  delete childEnv.JWT_SECRET;
-  for (const name of ['DATABASE_URL', 'KAFKA_BROKERS', 'CLICKHOUSE_URL'] as const) if (!env[name]) delete childEnv[name];
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
-    cwd: SERVER_DIR,
-    env: childEnv,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  const server = { child, baseUrl: `http://127.0.0.1:${port}`, output: () => output, exited };
-  spawned.push(server);
-  try {
-    await waitUntilReady(server);
-  } catch (err) {
-    // A server that never got ready must not outlive the test.
-    child.kill('SIGKILL');
-    await exited;
-    throw err;
-  }
-  return server;
-}
-
-/** Polls /readyz until 200; fails early if the process dies, and after a bounded wait. */
-async function waitUntilReady(server: Server): Promise<void> {
-  let dead = false;
-  void server.exited.then(() => (dead = true));
-  const deadline = Date.now() + READY_WITHIN_MS;
-  while (Date.now() < deadline) {
-    if (dead) throw new Error(`server exited before it was ready:\n${server.output()}`);
-    const status = await fetch(`${server.baseUrl}/readyz`).then(
-      (res) => res.status,
-      () => 0,
-    );
-    if (status === 200) return;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  throw new Error(`server not ready within ${READY_WITHIN_MS} ms:\n${server.output()}`);
-}
-
-/** SIGTERM, then the exit code; SIGKILL if the graceful shutdown hangs. */
-async function stopServer(server: Server): Promise<number | null> {
-  if (server.child.exitCode !== null || server.child.signalCode !== null) return server.child.exitCode;
-  server.child.kill('SIGTERM');
-  const timer = setTimeout(() => server.child.kill('SIGKILL'), 12_000);
-  try {
-    return await server.exited;
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
-/** Runs the server until it exits by itself (a start that must fail); its exit code and output. */
-async function runToExit(env: Record<string, string>): Promise<{ code: number | null; output: string }> {
-  const childEnv: NodeJS.ProcessEnv = { ...process.env, LOG_LEVEL: 'warn', HOST: '127.0.0.1', ...env };
-  delete childEnv.JWT_SECRET;
-  for (const name of ['DATABASE_URL', 'KAFKA_BROKERS', 'CLICKHOUSE_URL'] as const) if (!env[name]) delete childEnv[name];
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], { cwd: SERVER_DIR, env: childEnv, stdio: ['ignore', 'pipe', 'pipe'] });
-  let output = '';
-  child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  const timer = setTimeout(() => child.kill('SIGKILL'), READY_WITHIN_MS);
-  const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
-  clearTimeout(timer);
-  return { code, output };
-}
-
-const api = async (server: Server, method: string, url: string, body?: unknown, token?: string) => {
-  const res = await fetch(server.baseUrl + url, {
-    method,
-    headers: {
-      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-      ...(token ? { authorization: `Bearer ${token}` } : {}),
-    },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
-  return { status: res.status, body: (await res.json()) as unknown };
-};
-
-// A fresh, empty database on the PostgreSQL server, so the server's own start migrates it.
-async function createEmptyDatabase(serverUrl: string) {
-  const name = `playloop_start_${Date.now().toString(36)}_${randomBytes(4).toString('hex')}`;
-  const admin = async (text: string) => {
-    const client = new pg.Client({ connectionString: serverUrl });
-    await client.connect();
-    try {
-      await client.query(text);
-    } finally {
-      await client.end();
-    }
-  };
-  await admin(`CREATE DATABASE ${name}`);
-  return { url: withDatabase(serverUrl, name), drop: () => admin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`) };
-}
 
 describe('starting the server as `npm start` does', () => {
   let dataDir: string;
@@ -157,10 +30,7 @@ describe('starting the server as `npm start` does', () => {
 
   afterAll(async () => {
     // Never leave a server behind, even when an assertion failed half-way.
-    for (const server of spawned) {
-      if (server.child.exitCode === null && server.child.signalCode === null) server.child.kill('SIGKILL');
-      await server.exited;
-    }
+    await killServers();
     await dropDatabase?.();
     if (dataDir) rmSync(dataDir, { recursive: true, force: true });
   });
@@ -193,10 +63,7 @@ describe('starting the server as `npm start` does', () => {
 describe('a first `npm start` with nothing configured', () => {
   let dataDir: string;
   afterAll(async () => {
-    for (const server of spawned) {
-      if (server.child.exitCode === null && server.child.signalCode === null) server.child.kill('SIGKILL');
-      await server.exited;
-    }
+    await killServers();
     if (dataDir) rmSync(dataDir, { recursive: true, force: true });
   });
 
@@ -288,5 +155,160 @@ describe('a start that cannot succeed says why in one line', () => {
     } finally {
       holder.close();
     }
-  }, 2 * READY_WITHIN_MS);
+  }, 3 * READY_WITHIN_MS);
+});
+
+// What a failed start must leave as it found: the new database untouched, DATA_DIR's files as they were.
+const demoEnv = (dataDir: string, more: Record<string, string> = {}) => ({ DATA_DIR: dataDir, SEED_DEMO: 'true', ADMIN_SITE_ID: '', ADMIN_PASSWORD: '', ...more });
+const oneLine = (run: { code: number | null; output: string }) => {
+  expect(run.code, run.output).toBe(1);
+  expect(run.output).not.toMatch(/^\s+at /m);
+  return run.output.split('\n').find((l) => l.startsWith('playloop: ')) ?? '';
+};
+/** A start that must fail, on a free port (so that it is not the port that stops it); its one line. */
+const refusedStart = async (env: Record<string, string>) => oneLine(await runToExit({ PORT: String(await freePort()), ...env }));
+const demoPassword = (dataDir: string) => /password: (\S+)/.exec(readFileSync(path.join(dataDir, 'demo-operator.txt'), 'utf8'))?.[1] ?? '';
+
+describe('a DATA_DIR belongs to one database', () => {
+  const dirs: string[] = [];
+  const drops: (() => Promise<void>)[] = [];
+  const dataDir = () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'playloop-owner-'));
+    dirs.push(dir);
+    return dir;
+  };
+  afterAll(async () => {
+    await killServers();
+    for (const drop of drops) await drop();
+    for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+  });
+  const emptyDatabase = async () => {
+    const database = await createEmptyDatabase(process.env.DATABASE_URL!);
+    drops.push(database.drop);
+    return database;
+  };
+
+  // The README's path from the embedded default to PostgreSQL: chDB stays in DATA_DIR whatever
+  // DATABASE_URL says, so the new database's KPIs counted the embedded one's players, and its demo
+  // seed wrote its operator's password over the embedded one's.
+  it.runIf(process.env.DATABASE_URL)('`npm start`, then `DATABASE_URL=… npm start` on the same DATA_DIR is refused before the new database is touched', async () => {
+    const dir = dataDir();
+    const embedded = await startServer(demoEnv(dir));
+    const password = demoPassword(dir);
+    expect(await stopServer(embedded)).toBe(0);
+    const saved = readFileSync(path.join(dir, 'demo-operator.txt'), 'utf8');
+
+    const db2 = await emptyDatabase();
+    const refused = await refusedStart(demoEnv(dir, { DATABASE_URL: db2.url }));
+    expect(refused).toContain(`DATA_DIR (${dir})`);
+    expect(refused).toContain('give each database its own DATA_DIR');
+    expect(await tablesOf(db2.url)).toEqual([]);
+    expect(readFileSync(path.join(dir, 'demo-operator.txt'), 'utf8')).toBe(saved);
+
+    // The embedded install is as it was; db2 runs with a DATA_DIR of its own.
+    const again = await startServer(demoEnv(dir));
+    expect((await api(again, 'POST', '/api/auth/login', { site_id: 'operator', password })).status).toBe(200);
+    expect(await stopServer(again)).toBe(0);
+    const dir2 = dataDir();
+    const onDb2 = await startServer(demoEnv(dir2, { DATABASE_URL: db2.url }));
+    expect((await api(onDb2, 'POST', '/api/auth/login', { site_id: 'operator', password: demoPassword(dir2) })).status).toBe(200);
+    expect(await stopServer(onDb2)).toBe(0);
+
+    // And back: db2's DATA_DIR does not get an embedded database of its own.
+    const back = await refusedStart(demoEnv(dir2));
+    expect(back).toContain('give each database its own DATA_DIR');
+    expect(existsSync(path.join(dir2, 'pglite'))).toBe(false);
+  }, 6 * READY_WITHIN_MS);
+
+  it('a DATA_DIR whose embedded database was deleted gets no new one beside the old analytics', async () => {
+    const dir = dataDir();
+    expect(await stopServer(await startServer(demoEnv(dir)))).toBe(0);
+    const saved = readFileSync(path.join(dir, 'demo-operator.txt'), 'utf8');
+    rmSync(path.join(dir, 'pglite'), { recursive: true, force: true });
+    const refused = await refusedStart(demoEnv(dir));
+    expect(refused).toContain('give each database its own DATA_DIR');
+    expect(existsSync(path.join(dir, 'pglite'))).toBe(false);
+    expect(readFileSync(path.join(dir, 'demo-operator.txt'), 'utf8')).toBe(saved);
+  }, 3 * READY_WITHIN_MS);
+
+  // An install from before DATA_DIR recorded its database: no instance table, no instance-id file.
+  it('a DATA_DIR and database from before the upgrade keep working together', async () => {
+    const dir = dataDir();
+    const url = process.env.DATABASE_URL ? (await emptyDatabase()).url : undefined;
+    const env = demoEnv(dir, url ? { DATABASE_URL: url } : {});
+    expect(await stopServer(await startServer(env))).toBe(0);
+    const password = demoPassword(dir);
+    const idFile = path.join(dir, 'instance-id');
+    expect(readFileSync(idFile, 'utf8')).toMatch(/^[0-9a-f-]{36}\n/);
+
+    const database = await openDatabase({ url, dataDir: dir });
+    try {
+      await sql`DROP TABLE database_instance`.execute(database.db);
+      await sql`DELETE FROM schema_migrations WHERE name LIKE '%_database_instance_id.sql'`.execute(database.db);
+    } finally {
+      await database.close();
+    }
+    rmSync(idFile);
+
+    const upgraded = await startServer(env);
+    expect((await api(upgraded, 'POST', '/api/auth/login', { site_id: 'operator', password })).status).toBe(200);
+    expect(await stopServer(upgraded)).toBe(0);
+    expect(existsSync(idFile)).toBe(true);
+    // Adopted for good: the next start is as any other.
+    expect(await stopServer(await startServer(env))).toBe(0);
+  }, 4 * READY_WITHIN_MS);
+});
+
+describe('a start refused on a DATA_DIR in use changes nothing', () => {
+  const dirs: string[] = [];
+  const drops: (() => Promise<void>)[] = [];
+  afterAll(async () => {
+    await killServers();
+    for (const drop of drops) await drop();
+    for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+  });
+
+  // It went on to migrate and seed the new database and write its demo operator's password over
+  // the running server's, then failed on chDB's own lock with a stack.
+  it.runIf(process.env.DATABASE_URL)('a second start on PostgreSQL fails at once, before it migrates anything', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'playloop-inuse-'));
+    dirs.push(dir);
+    const first = await startServer(demoEnv(dir));
+    const saved = readFileSync(path.join(dir, 'demo-operator.txt'), 'utf8');
+    const db2 = await createEmptyDatabase(process.env.DATABASE_URL!);
+    drops.push(db2.drop);
+    const line = await refusedStart(demoEnv(dir, { DATABASE_URL: db2.url }));
+    expect(line).toContain(`DATA_DIR (${dir}): another Playloop (pid ${first.child.pid}) is using it`);
+    expect(await tablesOf(db2.url)).toEqual([]);
+    expect(readFileSync(path.join(dir, 'demo-operator.txt'), 'utf8')).toBe(saved);
+    expect(await stopServer(first)).toBe(0);
+  }, 3 * READY_WITHIN_MS);
+
+  // Another process (a `SINK_STORE=chdb` sink, a chDB shell) holding the server's DATA_DIR/chdb.
+  it('an analytics store another process holds is named in one line', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'playloop-chdb-'));
+    dirs.push(dir);
+    const env: Record<string, string> = { DATA_DIR: dir, SEED_DEMO: 'false' };
+    if (process.env.DATABASE_URL) {
+      const database = await createEmptyDatabase(process.env.DATABASE_URL);
+      drops.push(database.drop);
+      env.DATABASE_URL = database.url;
+    }
+    expect(await stopServer(await startServer(env))).toBe(0);
+    const holder = spawn(process.execPath, ['-e', "new (require('chdb').Session)(process.argv[1]); console.log('open'); setInterval(() => {}, 60_000)", path.join(dir, 'chdb')], {
+      cwd: path.dirname(fileURLToPath(import.meta.url)),
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    try {
+      await new Promise<void>((resolve, reject) => {
+        holder.stdout.on('data', (chunk: Buffer) => chunk.toString().includes('open') && resolve());
+        holder.once('exit', (code) => reject(new Error(`the chDB holder exited (${code})`)));
+      });
+      const line = await refusedStart(env);
+      expect(line).toContain('playloop: cannot open the analytics store');
+      expect(line).toContain(path.join(dir, 'chdb'));
+    } finally {
+      holder.kill('SIGKILL');
+    }
+  }, 3 * READY_WITHIN_MS);
 });

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { StartupError } from '../startup.ts';
-import { DATA_DIR_LOCK } from './data-dir-lock.ts';
+import { DATA_DIR_LOCK, lockDataDir } from './data-dir-lock.ts';
 import { openDatabase } from './database.ts';
 
 const dirs: string[] = [];
@@ -60,5 +60,27 @@ describe('an embedded database in DATA_DIR', () => {
     const database = await openDatabase({ dataDir: dir });
     expect(readFileSync(path.join(dir, DATA_DIR_LOCK), 'utf8').trim()).toBe(String(process.pid));
     await database.close();
+  });
+});
+
+describe('DATA_DIR claimed by the server before its database', () => {
+  // The server claims DATA_DIR first (chDB, jwt-secret, demo-operator.txt are there too), then its
+  // embedded database claims it again: the database closing must not give DATA_DIR up.
+  it('claims of one process nest: the file goes with the last release', async () => {
+    const dir = dataDir();
+    const release = lockDataDir(dir, 'use DATA_DIR');
+    const database = await openDatabase({ dataDir: dir });
+    await database.close();
+    expect(readFileSync(path.join(dir, DATA_DIR_LOCK), 'utf8').trim()).toBe(String(process.pid));
+    release();
+    release();
+    expect(existsSync(path.join(dir, DATA_DIR_LOCK))).toBe(false);
+  });
+
+  it('names what it was claimed for when another process holds it', () => {
+    const dir = dataDir();
+    const other = otherProcess();
+    writeFileSync(path.join(dir, DATA_DIR_LOCK), `${other.pid}\n`);
+    expect(() => lockDataDir(dir, 'use DATA_DIR')).toThrow(`cannot use DATA_DIR (${dir}): another Playloop (pid ${other.pid}) is using it; stop it, or set another DATA_DIR`);
   });
 });

@@ -1,6 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { sql } from 'kysely';
 import type { Database } from './database.ts';
 
 export const MIGRATIONS_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../migrations');
@@ -59,4 +60,16 @@ export async function migrationsApplied(database: Database, dir = MIGRATIONS_DIR
     .catch(() => []);
   const applied = new Set(rows.map((r) => r.name));
   return files.every((f) => applied.has(f));
+}
+
+/**
+ * The migration files not applied to `database` yet (every one, on a database never migrated).
+ * Unlike migrationsApplied, a database that does not answer is an error, not "not migrated".
+ */
+export async function pendingMigrations(database: Database, dir = MIGRATIONS_DIR): Promise<string[]> {
+  const files = listMigrations(dir);
+  const { rows } = await sql<{ present: boolean }>`SELECT to_regclass('schema_migrations') IS NOT NULL AS present`.execute(database.db);
+  if (!rows[0]?.present) return files;
+  const applied = new Set((await database.db.selectFrom('schema_migrations').select('name').execute()).map((r) => r.name));
+  return files.filter((f) => !applied.has(f));
 }

@@ -1,10 +1,15 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HealthResponseSchema, ReadyResponseSchema } from '@playloop/contracts';
+import { once } from 'node:events';
+import { Redis } from 'ioredis';
 import { buildApp } from '../../app.ts';
+import { createRateLimitStore } from '../../bootstrap.ts';
+import { RedisRateLimitStore, type RateLimitStore } from '../../lib/rate-limit.ts';
 import { listMigrations } from '../../db/migrate.ts';
 import { buildTestApp, TEST_JWT_SECRET, type TestContext } from '../../../test/build-app.ts';
 import { createTestDatabase } from '../../../test/database.ts';
 import { expectProblem } from '../../../test/problem.ts';
+import { freePort } from '../../../test/processes.ts';
 
 let ctx: TestContext;
 beforeAll(async () => {
@@ -62,6 +67,67 @@ describe('/readyz', () => {
     } finally {
       await app.close();
       await testDb.drop().catch(() => {});
+    }
+  });
+});
+
+const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+const redisUp = await (async () => {
+  const probe = new Redis(REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, connectTimeout: 2_000 });
+  probe.on('error', () => {});
+  try {
+    await probe.connect();
+    return (await probe.ping()) === 'PONG';
+  } catch {
+    return false;
+  } finally {
+    probe.disconnect();
+  }
+})();
+
+// With REDIS_URL every login counts its attempts there: while Redis does not answer, every login
+// is 503. /readyz says so, but stays ready: every node shares that Redis, so taking nodes out of a
+// load balancer would stop everything else too.
+describe('/readyz with REDIS_URL', () => {
+  const appWith = async (rateLimits: RateLimitStore) => {
+    const testDb = await createTestDatabase();
+    const app = await buildApp({
+      config: { jwtSecret: TEST_JWT_SECRET, signupBonusSoft: 1000, resetTimezone: 'UTC' },
+      database: testDb.database,
+      rateLimits,
+    });
+    await app.ready();
+    return {
+      app,
+      async close() {
+        await app.close();
+        await testDb.drop();
+      },
+    };
+  };
+
+  it('reports Redis down while it does not answer, and stays ready (every node shares it; only logins need it)', async () => {
+    const { app, close } = await appWith(createRateLimitStore({ redisUrl: `redis://127.0.0.1:${await freePort()}` }, () => {}));
+    try {
+      const res = await app.inject({ method: 'GET', url: '/readyz' });
+      expect(res.statusCode).toBe(200);
+      expect(ReadyResponseSchema.parse(res.json())).toEqual({ status: 'ready', checks: { database: true, migrations: true, redis: false } });
+      expect((await app.inject({ method: 'GET', url: '/healthz' })).statusCode).toBe(200);
+    } finally {
+      await close();
+    }
+  });
+
+  it.runIf(redisUp || process.env.REQUIRE_REDIS === '1')('answers 200 ready with Redis answering', async () => {
+    const redis = new Redis(REDIS_URL, { maxRetriesPerRequest: 1, connectTimeout: 2_000 });
+    await once(redis, 'ready');
+    const { app, close } = await appWith(new RedisRateLimitStore(redis));
+    try {
+      const res = await app.inject({ method: 'GET', url: '/readyz' });
+      expect(res.statusCode, res.body).toBe(200);
+      expect(ReadyResponseSchema.parse(res.json())).toEqual({ status: 'ready', checks: { database: true, migrations: true, redis: true } });
+    } finally {
+      await close();
     }
   });
 });
