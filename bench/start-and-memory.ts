@@ -15,7 +15,7 @@ export const ANALYTICS = process.env.CLICKHOUSE_URL ? 'ClickHouse server' : 'emb
  */
 export async function embeddedAnalyticsRss(dbUrl: string) {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'playloop-bench-chdb-'));
-  const server = await startServer({ DATABASE_URL: dbUrl, DATA_DIR: dataDir, CLICKHOUSE_URL: '', JWT_SECRET: randomBytes(32).toString('hex') }, { nodeArgs: NODE_ARGS });
+  const server = await startServer({ DATABASE_URL: dbUrl, DATA_DIR: dataDir, CLICKHOUSE_URL: '', KAFKA_BROKERS: '', JWT_SECRET: randomBytes(32).toString('hex') }, { nodeArgs: NODE_ARGS });
   try {
     await sleep(1000);
     report({ bench: 'f) memory', figure: 'server RSS at rest MiB (same database; analytics: embedded chDB)', value: fmt(rssMiB(server.child.pid!), 1) });
