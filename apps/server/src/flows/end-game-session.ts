@@ -17,7 +17,7 @@ import {
 import { periodOf } from '../modules/missions/period.ts';
 import { underKey, type OutboxEvent } from '../modules/outbox/service.ts';
 import { lockPlayerAccounts } from '../modules/wallet/ledger.ts';
-import { ABANDON_GRACE_S, expForPlay } from '../modules/games/service.ts';
+import { expForPlay, isOverdue } from '../modules/games/service.ts';
 import { assertTransition } from '../modules/games/state.ts';
 import { localDateOf, recordPlayDay } from '../modules/games/streak.ts';
 import { addExp, grantReward } from '../modules/rewards/service.ts';
@@ -104,7 +104,7 @@ async function endInTransaction(trx: Db, deps: EndGameSessionDeps, input: EndGam
 
   const def = getGameType(row.game_type);
   if (!def) throw new Error(`game session ${row.id} has unknown game type ${row.game_type}`);
-  if (now.getTime() - row.started_at.getTime() > (def.maxDurationS + ABANDON_GRACE_S) * 1000) throw new SessionOverdue();
+  if (isOverdue(def, row.started_at, now)) throw new SessionOverdue();
   assertPlausible(def, { score: input.score, durationS, wallS: (now.getTime() - row.started_at.getTime()) / 1000 });
 
   // The session's score is the server's roll for server-scored games (kept by the claim).

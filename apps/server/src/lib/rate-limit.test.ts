@@ -6,6 +6,7 @@ import type { LoginLimits } from '../modules/auth/service.ts';
 import { buildTestApp, TEST_JWT_SECRET, type TestContext } from '../../test/build-app.ts';
 import { makePlayer, type TestPlayer } from '../../test/factories/players.ts';
 import { expectProblem } from '../../test/problem.ts';
+import { redisReachable } from '../../test/redis.ts';
 import { createRateLimitStore } from '../bootstrap.ts';
 import { MemoryRateLimitStore, RedisRateLimitStore, type RateLimitStore } from './rate-limit.ts';
 
@@ -17,20 +18,8 @@ const PREFIX = `playloop:test:rl:${randomUUID()}:`;
 
 const connect = () => new Redis(REDIS_URL, { maxRetriesPerRequest: 1, connectTimeout: 2_000 });
 
-async function redisReachable(): Promise<boolean> {
-  const probe = new Redis(REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, connectTimeout: 2_000 });
-  probe.on('error', () => {});
-  try {
-    await probe.connect();
-    return (await probe.ping()) === 'PONG';
-  } catch {
-    return false;
-  } finally {
-    probe.disconnect();
-  }
-}
 
-const redisUp = await redisReachable();
+const redisUp = await redisReachable(REDIS_URL);
 const runRedis = redisUp || REQUIRE_REDIS;
 
 /** Fails a Redis suite at once, instead of after every command's retries, when Redis is required but down. */

@@ -10,7 +10,7 @@ import { buildTestApp, type TestContext } from '../../../test/build-app.ts';
 import { makeEvent } from '../../../test/factories/live-ops.ts';
 import { makePlayer, type TestPlayer } from '../../../test/factories/players.ts';
 import { expectLedgerClean } from '../../../test/ledger.ts';
-import { untilLockWaiters } from '../../../test/locks.ts';
+import { holdLock, untilLockWaiters } from '../../../test/locks.ts';
 import { expectProblem } from '../../../test/problem.ts';
 import type { Db } from '../../db/database.ts';
 import { getBalances } from '../wallet/ledger.ts';
@@ -535,20 +535,14 @@ describe.runIf(process.env.DATABASE_URL)('a claim retried under its own key whil
   it('is answered with the claim when the retry took the key over as stale', async () => {
     const { player, event } = await completedEvent();
     // A slow transaction holds the player's accounts: the claim waits in its first statement.
-    let release!: () => void;
-    const released = new Promise<void>((resolve) => (release = resolve));
-    const holder = ctx.db.transaction().execute(async (trx) => {
-      await trx.selectFrom('accounts').select('currency').where('owner', '=', `user:${player.user.id}`).forUpdate().execute();
-      await released;
-    });
+    const release = await holdLock(ctx.db, (trx) => trx.selectFrom('accounts').select('currency').where('owner', '=', `user:${player.user.id}`).forUpdate().execute());
     const first = claim(event.id, player, 'slow-1');
     await untilLockWaiters(ctx.db, 1);
     // Past the key's takeover age (60 s): the retry runs the claim as if the first had died.
     ctx.clock.advance(61_000);
     const retry = claim(event.id, player, 'slow-1');
     await untilLockWaiters(ctx.db, 2);
-    release();
-    await holder;
+    await release();
     const [a, b] = await Promise.all([first, retry]);
     expect([a.statusCode, b.statusCode], `${a.body}\n${b.body}`).toEqual([200, 200]);
     expect(EventClaimResponseSchema.parse(b.json()).grant_id).toBe(EventClaimResponseSchema.parse(a.json()).grant_id);
@@ -558,20 +552,14 @@ describe.runIf(process.env.DATABASE_URL)('a claim retried under its own key whil
 
   it('is answered with the claim when the retry came after the event ended, not EVENT_EXPIRED', async () => {
     const { player, event } = await completedEvent(undefined, new Date(ctx.clock.now().getTime() + 30_000));
-    let release!: () => void;
-    const released = new Promise<void>((resolve) => (release = resolve));
-    const holder = ctx.db.transaction().execute(async (trx) => {
-      await trx.selectFrom('accounts').select('currency').where('owner', '=', `user:${player.user.id}`).forUpdate().execute();
-      await released;
-    });
+    const release = await holdLock(ctx.db, (trx) => trx.selectFrom('accounts').select('currency').where('owner', '=', `user:${player.user.id}`).forUpdate().execute());
     const first = claim(event.id, player, 'slow-late-1');
     await untilLockWaiters(ctx.db, 1);
     // Past the key's takeover age and past ends_at: the retry runs the claim after the end.
     ctx.clock.advance(61_000);
     const retry = claim(event.id, player, 'slow-late-1');
     await untilLockWaiters(ctx.db, 2);
-    release();
-    await holder;
+    await release();
     const [a, b] = await Promise.all([first, retry]);
     expect([a.statusCode, b.statusCode], `${a.body}\n${b.body}`).toEqual([200, 200]);
     expect(EventClaimResponseSchema.parse(b.json()).grant_id).toBe(EventClaimResponseSchema.parse(a.json()).grant_id);

@@ -8,7 +8,7 @@ import {
 import { buildTestApp, type TestContext } from '../../../test/build-app.ts';
 import { makePlayer, type TestPlayer } from '../../../test/factories/players.ts';
 import { expectLedgerClean } from '../../../test/ledger.ts';
-import { untilLockWaiters } from '../../../test/locks.ts';
+import { holdLock, untilLockWaiters } from '../../../test/locks.ts';
 import { expectProblem } from '../../../test/problem.ts';
 import { ABANDON_GRACE_S } from './service.ts';
 
@@ -256,12 +256,7 @@ describe('POST /api/game/sessions/{id}/end', () => {
       const id = await started(player, 'lucky_dice');
       seconds(5);
       // A slow transaction holds the session row: the end waits in its first statement.
-      let release!: () => void;
-      const released = new Promise<void>((resolve) => (release = resolve));
-      const holder = ctx.db.transaction().execute(async (trx) => {
-        await trx.selectFrom('game_sessions').select('id').where('id', '=', id).forUpdate().execute();
-        await released;
-      });
+      const release = await holdLock(ctx.db, (trx) => trx.selectFrom('game_sessions').select('id').where('id', '=', id).forUpdate().execute());
       const first = keyed(player, id, 'slow-end', { duration: 4 });
       await untilLockWaiters(ctx.db, 1);
       // Past the key's takeover age (60 s): the retry runs the end as if the first had died. The
@@ -269,8 +264,7 @@ describe('POST /api/game/sessions/{id}/end', () => {
       ctx.clock.advance(61_000);
       const retry = keyed(player, id, 'slow-end', { duration: 4 });
       await untilLockWaiters(ctx.db, 2);
-      release();
-      await holder;
+      await release();
       const [a, b] = await Promise.all([first, retry]);
       expect([a.statusCode, b.statusCode], `${a.body}\n${b.body}`).toEqual([200, 200]);
       expect(b.json()).toEqual(a.json());

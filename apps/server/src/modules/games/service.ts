@@ -29,6 +29,10 @@ export interface GamesDeps {
  */
 export const ABANDON_GRACE_S = 300;
 
+/** Whether a session of `def` started at `startedAt` outlived its max duration and grace by `now`. */
+export const isOverdue = (def: GameTypeDef, startedAt: Date, now: Date) =>
+  now.getTime() - startedAt.getTime() > (def.maxDurationS + ABANDON_GRACE_S) * 1000;
+
 /** Exp every ended play earns. */
 export const BASE_PLAY_EXP = 10;
 /** Most exp a score can add on top; with the base, a play earns at most 50 exp. */
@@ -100,10 +104,10 @@ export async function listRecentSessions(db: Db, userId: string, limit: number):
  * closes it.
  */
 export async function listActive(deps: GamesDeps, userId: string): Promise<GameSession[]> {
-  const now = deps.clock.now().getTime();
+  const now = deps.clock.now();
   const endable = (row: GameSessionRow) => {
     const def = getGameType(row.game_type);
-    return def !== undefined && now - row.started_at.getTime() <= (def.maxDurationS + ABANDON_GRACE_S) * 1000;
+    return def !== undefined && !isOverdue(def, row.started_at, now);
   };
   return (await listActiveSessions(deps.db, userId)).filter(endable).map(toGameSession);
 }

@@ -7,6 +7,7 @@ import { createRateLimitStore } from '../../bootstrap.ts';
 import { RedisRateLimitStore, type RateLimitStore } from '../../lib/rate-limit.ts';
 import { listMigrations } from '../../db/migrate.ts';
 import { buildTestApp, TEST_JWT_SECRET, type TestContext } from '../../../test/build-app.ts';
+import { redisReachable } from '../../../test/redis.ts';
 import { createTestDatabase } from '../../../test/database.ts';
 import { expectProblem } from '../../../test/problem.ts';
 import { freePort } from '../../../test/processes.ts';
@@ -72,18 +73,7 @@ describe('/readyz', () => {
 });
 
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
-const redisUp = await (async () => {
-  const probe = new Redis(REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, connectTimeout: 2_000 });
-  probe.on('error', () => {});
-  try {
-    await probe.connect();
-    return (await probe.ping()) === 'PONG';
-  } catch {
-    return false;
-  } finally {
-    probe.disconnect();
-  }
-})();
+const redisUp = await redisReachable(REDIS_URL);
 
 // With REDIS_URL every login counts its attempts there: while Redis does not answer, every login
 // is 503. /readyz says so, but stays ready: every node shares that Redis, so taking nodes out of a
