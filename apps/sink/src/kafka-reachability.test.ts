@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { connect, createServer, type Server, type Socket } from 'node:net';
 import { Kafka, logLevel } from 'kafkajs';
 import { afterEach, describe, expect, it } from 'vitest';
+import { closedPort } from './closed-port.ts';
 import { dlqTopic, eventTopics } from '@playloop/contracts';
 import type { AnalyticsStore } from '@playloop/analytics';
 import { createSink } from './consumer.ts';
@@ -54,15 +55,6 @@ describe('createKafkaReachability', () => {
     expect(reachability.stats().kafka_connect_failures).toBe(failures);
   });
 });
-
-/** A port nothing listens on: taken from the system, then let go. */
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 // Kafka is reached before anything is written: a store that is never called.
 const unusedStore = {

@@ -1,24 +1,15 @@
 import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
+import { closedPort } from './closed-port.ts';
 
 // scripts/kafka.sh as the README has a newcomer run it (`npm run kafka`): what it says.
 const KAFKA_SCRIPT = fileURLToPath(new URL('../../../scripts/kafka.sh', import.meta.url));
 const BROKERS = process.env.KAFKA_BROKERS;
-
-/** A port nothing listens on: taken from the system, then let go. */
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 /** Runs the script to its end; its exit code and what it printed (its lines go to stderr). */
 function kafkaScript(args: string[], env: Record<string, string>, timeout = 60_000): Promise<{ code: number; output: string }> {

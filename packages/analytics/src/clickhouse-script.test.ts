@@ -1,11 +1,11 @@
 import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
+import { closedPort } from './closed-port.ts';
 import { examplePayloads, newEventId, type Envelope } from '@playloop/contracts';
 import { openClickHouseExecutor } from './clickhouse-executor.ts';
 import { openAnalyticsStore } from './store.ts';
@@ -14,14 +14,6 @@ import { openAnalyticsStore } from './store.ts';
 // clean start of an install on a shared server.
 const SCRIPT = fileURLToPath(new URL('../../../scripts/clickhouse.sh', import.meta.url));
 const CLICKHOUSE_URL = process.env.CLICKHOUSE_URL;
-
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 const dirs: string[] = [];
 afterAll(() => {
