@@ -12,19 +12,25 @@ import { hashPassword } from './modules/auth/passwords.ts';
 import { insertAdminIfAbsent, upsertAdmin } from './modules/users/repo.ts';
 import { openPlayerAccounts } from './modules/wallet/ledger.ts';
 
+/** Where the OLTP store is, and the limits of the server's requests on it. */
+type StoreConfig = Pick<Config, 'databaseUrl' | 'dataDir'> & Partial<Pick<Config, 'databaseTimeouts'>>;
+
 /**
  * Opens the configured store and brings its schema up to date. With DATA_DIR claimed (the server,
  * `npm run migrate` on the embedded store), only a database DATA_DIR serves: another is refused
  * before anything is created or migrated in it, and a DATA_DIR serving none yet records this one.
  */
-export async function openMigratedDatabase(config: Pick<Config, 'databaseUrl' | 'dataDir'>, dataDir?: DataDirClaim): Promise<Database> {
+export async function openMigratedDatabase(config: StoreConfig, dataDir?: DataDirClaim): Promise<Database> {
   return (await migrateDatabase(config, dataDir)).database;
 }
 
 /** openMigratedDatabase, with the migrations it applied. */
-export async function migrateDatabase(config: Pick<Config, 'databaseUrl' | 'dataDir'>, dataDir?: DataDirClaim): Promise<{ database: Database; applied: string[] }> {
+export async function migrateDatabase(
+  config: StoreConfig,
+  dataDir?: DataDirClaim,
+): Promise<{ database: Database; applied: string[] }> {
   dataDir?.assertMayCreateEmbedded();
-  const database = await openDatabase({ url: config.databaseUrl, dataDir: config.dataDir });
+  const database = await openDatabase({ url: config.databaseUrl, dataDir: config.dataDir, timeouts: config.databaseTimeouts });
   try {
     await dataDir?.assertServes(database);
     const applied = await migrate(database);

@@ -31,6 +31,7 @@ describe('loadConfig', () => {
       adminPassword: undefined,
       resetTimezone: 'UTC',
       signupBonusSoft: 1000,
+      databaseTimeouts: { statementMs: 15_000, lockMs: 5_000 },
       kafkaBrokers: undefined,
       kafkaTopicPrefix: 'playloop',
       clickhouseUrl: undefined,
@@ -66,6 +67,8 @@ describe('loadConfig', () => {
       SEED_DEMO: 'false',
       OUTBOX_RETENTION_HOURS: '24',
       METRICS_TOKEN: 'scrape-token-0123456789',
+      DATABASE_STATEMENT_TIMEOUT_MS: '30000',
+      DATABASE_LOCK_TIMEOUT_MS: '0',
     });
     expect(config).toMatchObject({
       port: 8080,
@@ -85,6 +88,7 @@ describe('loadConfig', () => {
       seedDemo: false,
       outboxRetentionHours: 24,
       metricsToken: 'scrape-token-0123456789',
+      databaseTimeouts: { statementMs: 30_000, lockMs: 0 },
     });
   });
 
@@ -202,6 +206,8 @@ describe('refused at start', () => {
     ['PORT past 65535', { PORT: '70000' }, /PORT/],
     ['SIGNUP_BONUS_SOFT not a number', { SIGNUP_BONUS_SOFT: 'lots' }, /SIGNUP_BONUS_SOFT/],
     ['OUTBOX_RETENTION_HOURS negative', { OUTBOX_RETENTION_HOURS: '-1' }, /OUTBOX_RETENTION_HOURS/],
+    ['DATABASE_STATEMENT_TIMEOUT_MS a duration', { DATABASE_STATEMENT_TIMEOUT_MS: '15s' }, /DATABASE_STATEMENT_TIMEOUT_MS/],
+    ['DATABASE_LOCK_TIMEOUT_MS past what PostgreSQL takes', { DATABASE_LOCK_TIMEOUT_MS: '2147483648' }, /DATABASE_LOCK_TIMEOUT_MS must be at most 2147483647/],
     ['RESET_TIMEZONE unknown', { RESET_TIMEZONE: 'Mars/Olympus_Mons' }, /time ?zone/i],
     ['METRICS_TOKEN short', { METRICS_TOKEN: 'short' }, /METRICS_TOKEN/],
     ['METRICS_TOKEN with a space', { METRICS_TOKEN: 'long enough but spaced' }, /METRICS_TOKEN/],

@@ -41,6 +41,18 @@ export interface Config {
   outboxRetentionHours: number;
   /** When set, GET /metrics asks for `Authorization: Bearer <it>` (a scraper's bearer token). */
   metricsToken: string | undefined;
+  /**
+   * How long the server's statements may run and wait for a lock on a PostgreSQL server before
+   * the request is answered 503 UNAVAILABLE; 0 waits without end (PGlite: one connection, no
+   * other holder, no limit).
+   */
+  databaseTimeouts: DatabaseTimeouts;
+}
+
+/** A request's limits on PostgreSQL, in milliseconds (0: none). */
+export interface DatabaseTimeouts {
+  statementMs: number;
+  lockMs: number;
 }
 
 function intFrom(value: string | undefined, fallback: number, name: string): number {
@@ -48,6 +60,15 @@ function intFrom(value: string | undefined, fallback: number, name: string): num
   const n = Number(value);
   if (!Number.isSafeInteger(n) || n < 0) throw new ConfigError(`${name} must be a non-negative integer, got "${value}"`);
   return n;
+}
+
+// PostgreSQL takes a timeout in milliseconds as a 32-bit integer.
+const MAX_TIMEOUT_MS = 2_147_483_647;
+
+function timeoutFrom(value: string | undefined, fallback: number, name: string): number {
+  const ms = intFrom(value, fallback, name);
+  if (ms > MAX_TIMEOUT_MS) throw new ConfigError(`${name} must be at most ${MAX_TIMEOUT_MS} (milliseconds), got "${value}"`);
+  return ms;
 }
 
 function portFrom(value: string | undefined): number {
@@ -200,5 +221,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     seedDemo: boolFrom(env.SEED_DEMO, true, 'SEED_DEMO'),
     outboxRetentionHours: intFrom(env.OUTBOX_RETENTION_HOURS, 7 * 24, 'OUTBOX_RETENTION_HOURS'),
     metricsToken: metricsTokenFrom(env.METRICS_TOKEN),
+    databaseTimeouts: {
+      statementMs: timeoutFrom(env.DATABASE_STATEMENT_TIMEOUT_MS, 15_000, 'DATABASE_STATEMENT_TIMEOUT_MS'),
+      lockMs: timeoutFrom(env.DATABASE_LOCK_TIMEOUT_MS, 5_000, 'DATABASE_LOCK_TIMEOUT_MS'),
+    },
   };
 }

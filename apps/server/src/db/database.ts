@@ -57,15 +57,31 @@ export interface DatabaseOptions {
   /** Where PGlite keeps its files; in memory when absent. */
   dataDir?: string | undefined;
   poolSize?: number;
+  /**
+   * PostgreSQL: how long a statement of the pool's may run, and wait for a lock, before it is
+   * cancelled (answered 503 UNAVAILABLE); absent or 0, without end. Migrations run without them.
+   */
+  timeouts?: { statementMs: number; lockMs: number } | undefined;
 }
 
 export async function openDatabase(options: DatabaseOptions): Promise<Database> {
-  if (options.url) return openPostgres(options.url, options.poolSize ?? 20);
+  if (options.url) return openPostgres(options.url, options.poolSize ?? 20, options.timeouts);
   return openPGlite(options.dataDir);
 }
 
-function openPostgres(url: string, max: number): Database {
-  const pool = new pg.Pool({ connectionString: url, max, connectionTimeoutMillis: 5_000 });
+// A connection idle inside a transaction this long is ended by PostgreSQL, its locks released: a
+// node that stalls mid-transaction (a paused VM, a blocked event loop) must not hold a wallet's
+// lock for ever. Far above any transaction of ours, which only waits on its own statements.
+const IDLE_IN_TRANSACTION_MS = 60_000;
+
+function openPostgres(url: string, max: number, timeouts: DatabaseOptions['timeouts']): Database {
+  // Sent as startup parameters: each connection's defaults, which RESET returns to.
+  const limits = timeouts && {
+    statement_timeout: timeouts.statementMs,
+    lock_timeout: timeouts.lockMs,
+    idle_in_transaction_session_timeout: timeouts.statementMs || timeouts.lockMs ? IDLE_IN_TRANSACTION_MS : 0,
+  };
+  const pool = new pg.Pool({ connectionString: url, max, connectionTimeoutMillis: 5_000, ...limits });
   // An idle client losing its server must not crash the process; the next query reports it.
   pool.on('error', () => {});
   // pg-pool drops its error listener while a client is checked out: a server shutdown arriving
@@ -83,6 +99,9 @@ function openPostgres(url: string, max: number): Database {
     async session(fn) {
       const client = await pool.connect();
       try {
+        // A script (a migration building an index on a large table, waiting for another node's
+        // migration lock) runs as long as it takes; the connection's limits come back after it.
+        if (limits) await client.query('SET statement_timeout = 0; SET lock_timeout = 0; SET idle_in_transaction_session_timeout = 0');
         // Without parameters pg uses the simple query protocol, which runs several statements.
         return await fn(async (script) => {
           const result = (await client.query(script)) as unknown as pg.QueryResult | pg.QueryResult[];
@@ -90,7 +109,12 @@ function openPostgres(url: string, max: number): Database {
           return (last?.rows ?? []) as Row[];
         });
       } finally {
-        client.release();
+        const reset = limits ? client.query('RESET statement_timeout; RESET lock_timeout; RESET idle_in_transaction_session_timeout') : Promise.resolve();
+        // A connection that cannot be reset is not given back to the pool with no limits.
+        await reset.then(
+          () => client.release(),
+          (err: Error) => client.release(err),
+        );
       }
     },
     listen: (channel, onPayload, events) => listenPostgres(url, channel, onPayload, events),

@@ -41,6 +41,10 @@ export function sendProblem(
 // PostgreSQL SQLSTATEs that mean "the database is not there right now" rather than a bug.
 const UNAVAILABLE_SQLSTATES = new Set(['57P01', '57P02', '57P03', '08000', '08003', '08006', '08001', '53300']);
 const UNAVAILABLE_ERRNOS = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND']);
+// The request's limits on the database (DATABASE_STATEMENT_TIMEOUT_MS, DATABASE_LOCK_TIMEOUT_MS, the
+// idle-in-transaction guard): a statement cancelled, a lock not had in time, a stalled transaction
+// ended. The transaction rolled back; a retry may well succeed.
+const TIMED_OUT_SQLSTATES = new Set(['57014', '55P03', '25P03']);
 
 // CHECK and UNIQUE constraints whose violation is a rule the request broke, not a bug.
 const CONSTRAINT_CODES: Record<string, { code: ErrorCode; detail: string }> = {
@@ -116,6 +120,9 @@ function classify(error: unknown): { code: ErrorCode; detail: string; status?: n
   // A NUL byte (or a character the database encoding lacks) in any text the client sent.
   if (sqlstate === '22021' || sqlstate === '22P05') {
     return { code: 'VALIDATION_FAILED', detail: 'a text value holds a character that cannot be stored' };
+  }
+  if (sqlstate && TIMED_OUT_SQLSTATES.has(sqlstate)) {
+    return { code: 'UNAVAILABLE', detail: 'the database did not answer in time; retry later' };
   }
   if ((sqlstate && UNAVAILABLE_SQLSTATES.has(sqlstate)) || (sqlstate && UNAVAILABLE_ERRNOS.has(sqlstate)) || isPoolTimeout(error)) {
     return { code: 'UNAVAILABLE', detail: 'a dependency is unavailable; retry later' };

@@ -33,7 +33,7 @@ export async function makePlayer(app: App, overrides: { site_id?: string; nickna
 }
 
 /** Signs up a player, makes them an operator (role admin) and logs in again. */
-export async function makeAdmin(ctx: TestContext): Promise<TestPlayer> {
+export async function makeAdmin(ctx: Pick<TestContext, 'app' | 'db'>): Promise<TestPlayer> {
   const player = await makePlayer(ctx.app, { site_id: uniqueSiteId('admin') });
   await ctx.db.updateTable('users').set({ role: 'admin' }).where('id', '=', player.user.id).execute();
   const res = await ctx.app.inject({
