@@ -32,8 +32,15 @@ function sortKeys(value: unknown): unknown {
 /**
  * What a request asks for, as sha256 hex: the parsed body, route params and query in canonical
  * JSON. Validated values are hashed, so defaults a schema fills in do not make two retries differ.
+ * An empty object is hashed as no body: the routes without input take either (`NoBodySchema`), and
+ * a route that needs an object refuses a missing one before its key is claimed.
  */
 export function requestFingerprint(request: { body?: unknown; params?: unknown; query?: unknown }): string {
-  const canonical = canonicalJson({ body: request.body ?? null, params: request.params ?? {}, query: request.query ?? {} });
+  const canonical = canonicalJson({ body: bodyOf(request.body), params: request.params ?? {}, query: request.query ?? {} });
   return createHash('sha256').update(canonical).digest('hex');
+}
+
+function bodyOf(body: unknown): unknown {
+  const empty = body !== null && typeof body === 'object' && !Array.isArray(body) && canonicalJson(body) === '{}';
+  return body === undefined || empty ? null : body;
 }

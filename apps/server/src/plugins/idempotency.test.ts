@@ -503,4 +503,12 @@ describe('fingerprint', () => {
     expect(requestFingerprint({ body: { a: 1 }, params: { id: 'y' }, query: {} })).not.toBe(base);
     expect(requestFingerprint({ body: { a: 1 }, params: { id: 'x' }, query: { q: '1' } })).not.toBe(base);
   });
+
+  it('takes an empty object for no body, as the routes without input do (`NoBodySchema`)', () => {
+    const none = requestFingerprint({ body: undefined, params: { id: 'x' }, query: {} });
+    expect(requestFingerprint({ body: null, params: { id: 'x' }, query: {} })).toBe(none);
+    expect(requestFingerprint({ body: {}, params: { id: 'x' }, query: {} })).toBe(none);
+    expect(requestFingerprint({ body: { a: undefined }, params: { id: 'x' }, query: {} })).toBe(none);
+    expect(requestFingerprint({ body: [], params: { id: 'x' }, query: {} })).not.toBe(none);
+  });
 });

@@ -294,6 +294,20 @@ describe('POST /api/inventory/{item_id}/use', () => {
     await expectLedgerClean(ctx.db);
   });
 
+  it('takes no body and {} under one key as one request: the retry replays, opening nothing more', async () => {
+    const potion = itemId('potion');
+    await define({ item_id: potion, name: 'Potion', kind: 'consumable', opens: { bundle: { currencies: { soft: 5 } } } });
+    const player = await makePlayer(ctx.app);
+    await give(player, [{ item_id: potion, quantity: 2 }]);
+    const key = randomUUID();
+    const first = await use(player, potion, { headers: { 'x-idempotency-key': key } });
+    expect(first.statusCode, first.body).toBe(200);
+    const retry = await use(player, potion, { headers: { 'x-idempotency-key': key }, payload: {} });
+    expect(retry.statusCode, retry.body).toBe(200);
+    expect(retry.headers['idempotent-replayed']).toBe('true');
+    expect((await stateOf(player)).inventory).toEqual([{ item_id: potion, quantity: 1 }]);
+  });
+
   it('opens once per idempotency key, even when the requests race, and replays the outcome', async () => {
     const potion = itemId('potion');
     await define({ item_id: potion, name: 'Potion', kind: 'consumable', opens: { bundle: { currencies: { soft: 25 } } } });
