@@ -305,6 +305,29 @@ describe('a mission claim retried under its own idempotency key', () => {
     expect(await missionGrants(player.user.id)).toHaveLength(1);
     await expectLedgerClean(ctx.db);
   });
+  it("is answered with yesterday's claim after midnight even when today's period is claimable, which it leaves to a claim of its own", async () => {
+    const mission = await makeMission(ctx, { period: 'daily', rules: { metric: 'logins', target: 1 }, reward: { currencies: { soft: 15 } } });
+    const player = await makePlayer(ctx.app);
+    const first = await at('2026-11-28T23:59:30.000Z', player, async () => {
+      await login(player);
+      return claim(mission.id, player, 'midnight-2');
+    });
+    expect(first.statusCode, first.body).toBe(200);
+    await ctx.db.deleteFrom('idempotency_keys').where('user_scope', '=', player.user.id).execute();
+    await at('2026-11-29T00:00:31.000Z', player, async () => {
+      await login(player);
+      const again = await claim(mission.id, player, 'midnight-2');
+      expect(again.statusCode, again.body).toBe(200);
+      expect(again.headers['idempotent-replayed']).toBe('true');
+      expect(MissionClaimResponseSchema.parse(again.json())).toMatchObject({ period_key: '2026-11-28', grant_id: MissionClaimResponseSchema.parse(first.json()).grant_id });
+      expect(await missionGrants(player.user.id)).toHaveLength(1);
+      expect(find(await listMissions(player), mission)).toMatchObject({ period_key: '2026-11-29', status: 'claimable' });
+      // Today's claim, made as a claim of its own.
+      expect((await claim(mission.id, player, 'midnight-2-today')).json()).toMatchObject({ period_key: '2026-11-29', status: 'claimed' });
+    });
+    expect(await missionGrants(player.user.id)).toHaveLength(2);
+    await expectLedgerClean(ctx.db);
+  });
 });
 
 describe.runIf(process.env.DATABASE_URL)('a mission claim retried under its own key while the first still runs', () => {

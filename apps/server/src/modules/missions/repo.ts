@@ -37,8 +37,18 @@ export interface MissionClaimRead {
  */
 export async function findMissionAndMarkClaimed(
   trx: Db,
-  p: { missionId: string; userId: string; periods: CurrentPeriods; now: Date },
+  p: { missionId: string; userId: string; periods: CurrentPeriods; now: Date; idempotencyKey?: string | undefined },
 ): Promise<MissionClaimRead | undefined> {
+  // A key that claimed a period of this mission before (its answer lost, and the day turned since)
+  // claims nothing now: the caller answers that claim again.
+  const keyUnused = p.idempotencyKey
+    ? sql`
+        AND NOT EXISTS (
+          SELECT 1 FROM reward_grants g
+          WHERE g.user_id = ${p.userId} AND g.idempotency_key = ${p.idempotencyKey}
+            AND g.source = 'mission' AND g.source_id = ${p.missionId}
+        )`
+    : sql``;
   const result = await sql<MissionRow & { accounts_locked: number } & Prefixed<'c_', ClaimedPeriod>>`
     WITH m AS (
       SELECT missions.*, ${playerAccountsLocked(p.userId)} AS accounts_locked FROM missions WHERE id = ${p.missionId}
@@ -48,7 +58,7 @@ export async function findMissionAndMarkClaimed(
       SET status = 'claimed', claimed_at = ${p.now}::timestamptz, progress_version = mp.progress_version + 1
       FROM m
       WHERE mp.user_id = ${p.userId} AND mp.mission_id = m.id AND m.active AND mp.status = 'claimable'
-        AND mp.period_key = CASE m.period WHEN 'daily' THEN ${p.periods.daily.key}::text ELSE ${p.periods.weekly.key}::text END
+        AND mp.period_key = CASE m.period WHEN 'daily' THEN ${p.periods.daily.key}::text ELSE ${p.periods.weekly.key}::text END${keyUnused}
       RETURNING mp.*
     )
     SELECT m.*, c.period_key AS c_period_key, c.period_ends_at AS c_period_ends_at, c.status AS c_status,
@@ -233,7 +243,8 @@ export async function updateMission(trx: Db, id: string, change: MissionChange, 
 
 /**
  * Applies a new target to the mission's periods still running at `now` and still active: progress
- * stops at the new target and a period that reaches it becomes claimable; claimable and claimed
+ * stops at the new target and a period that reaches it becomes claimable, its progress stamped at
+ * `now`; claimable and claimed
  * periods keep what they earned, ended periods are left alone. Each changed player's
  * state_version is bumped (their dashboard shows the new target). Returns how many periods changed.
  */
@@ -244,7 +255,10 @@ export async function retargetCurrentMissionProgress(trx: Db, missionId: string,
       SET target = ${target}::bigint,
           progress = LEAST(progress, ${target}::bigint),
           status = CASE WHEN progress >= ${target}::bigint THEN 'claimable' ELSE 'active' END,
-          progress_version = progress_version + 1
+          progress_version = progress_version + 1,
+          -- A period the new target completes made progress now (the dashboard counts completions
+          -- by this time); one that only aims higher did not.
+          last_progress_at = CASE WHEN progress >= ${target}::bigint THEN ${now}::timestamptz ELSE last_progress_at END
       WHERE mission_id = ${missionId} AND status = 'active' AND period_ends_at > ${now}::timestamptz
         AND target <> ${target}::bigint
       RETURNING user_id

@@ -88,7 +88,8 @@ const missionGrantKey = (missionId: string, periodKey: string, userId: string) =
  * simply no longer current). The conditional UPDATE claimable → claimed decides the one winner;
  * the grant (key `mission:{id}:{period_key}:user:{user}`) follows in the same transaction. A claim
  * already made under the request's own idempotency key is answered again, replayed, whatever the
- * period is now (a retry that came after midnight answers with the day it claimed).
+ * period is now (a retry that came after midnight answers with the day it claimed, and leaves the
+ * new day's period to a claim of its own).
  */
 export async function claimMission(
   deps: MissionsDeps,
@@ -102,7 +103,7 @@ export async function claimMission(
     // The accounts first, as every flow that pays locks them, then the claim itself, in the
     // statement that reads the mission.
     const periods = currentPeriods(now, deps.resetTimezone);
-    const read = await findMissionAndMarkClaimed(trx, { missionId, userId, periods, now });
+    const read = await findMissionAndMarkClaimed(trx, { missionId, userId, periods, now, idempotencyKey });
     if (!read) throw notFound('mission');
     const { mission, claimed } = read;
     const period = periods[mission.period];
