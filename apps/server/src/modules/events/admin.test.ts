@@ -160,13 +160,20 @@ describe('PATCH /api/admin/events/{id}', () => {
     const version = async (p: TestPlayer) =>
       (await ctx.db.selectFrom('users').select('state_version').where('id', '=', p.user.id).executeTakeFirstOrThrow()).state_version;
     const before = { active: await version(active), done: await version(done) };
+    const playedAt = ctx.clock.now();
+    // The change a minute later: the participation it completes is a progress change of that time.
+    ctx.clock.advance(60_000);
 
     const res = await send('PATCH', `/api/admin/events/${event.id}`, { rules: { metric: 'games_played', target: 2 } });
     expect(res.statusCode).toBe(200);
-    const rows = await ctx.db.selectFrom('event_participations').select(['user_id', 'status', 'progress', 'target', 'progress_version']).where('event_id', '=', event.id).execute();
+    const rows = await ctx.db
+      .selectFrom('event_participations')
+      .select(['user_id', 'status', 'progress', 'target', 'progress_version', 'last_progress_at'])
+      .where('event_id', '=', event.id)
+      .execute();
     const of = (p: TestPlayer) => rows.find((r) => r.user_id === p.user.id);
-    expect(of(active)).toMatchObject({ status: 'claimable', progress: 2, target: 2, progress_version: 3 });
-    expect(of(done)).toMatchObject({ status: 'claimable', progress: 5, target: 5, progress_version: 5 });
+    expect(of(active)).toMatchObject({ status: 'claimable', progress: 2, target: 2, progress_version: 3, last_progress_at: ctx.clock.now() });
+    expect(of(done)).toMatchObject({ status: 'claimable', progress: 5, target: 5, progress_version: 5, last_progress_at: playedAt });
     expect(await version(active)).toBe(before.active + 1);
     expect(await version(done)).toBe(before.done);
   });

@@ -321,14 +321,17 @@ export async function updateEvent(trx: Db, id: string, change: Partial<Omit<NewE
  * reaches it becomes claimable) and bumps their players' state version; claimable and claimed
  * ones keep what they earned. Returns how many participations changed.
  */
-export async function retargetActiveParticipations(trx: Db, eventId: string, target: number): Promise<number> {
+export async function retargetActiveParticipations(trx: Db, eventId: string, target: number, now: Date): Promise<number> {
   const result = await sql<{ n: number }>`
     WITH changed AS (
       UPDATE event_participations
       SET target = ${target}::bigint,
           progress = LEAST(progress, ${target}::bigint),
           status = CASE WHEN progress >= ${target}::bigint THEN 'claimable' ELSE 'active' END,
-          progress_version = progress_version + 1
+          progress_version = progress_version + 1,
+          -- A participation the new target completes made progress now; one that only aims
+          -- higher did not.
+          last_progress_at = CASE WHEN progress >= ${target}::bigint THEN ${now}::timestamptz ELSE last_progress_at END
       WHERE event_id = ${eventId} AND status = 'active' AND target <> ${target}::bigint
       RETURNING user_id
     ),

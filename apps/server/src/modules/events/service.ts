@@ -425,7 +425,7 @@ export async function changeEvent(deps: EventsDeps, eventId: string, change: Upd
       },
       now,
     );
-    if (change.rules) await retargetActiveParticipations(trx, eventId, change.rules.target);
+    if (change.rules) await retargetActiveParticipations(trx, eventId, change.rules.target, now);
     return toAdminEvent({ ...updated, ...(await countParticipations(trx, eventId)) }, now);
   });
 }

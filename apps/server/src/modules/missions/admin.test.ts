@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AdminMissionListResponseSchema, AdminMissionSchema } from '@playloop/contracts';
 import { buildTestApp, type TestContext } from '../../../test/build-app.ts';
 import { makeMission, uniqueKey } from '../../../test/factories/live-ops.ts';
-import { makeAdmin, makePlayer, type TestPlayer } from '../../../test/factories/players.ts';
+import { accessTokenAt, makeAdmin, makePlayer, type TestPlayer } from '../../../test/factories/players.ts';
 import { holdLock, untilLockWaiters } from '../../../test/locks.ts';
 import { expectProblem } from '../../../test/problem.ts';
 import { advanceProgressForPlay } from '../events/progress.ts';
@@ -180,6 +180,25 @@ describe('PATCH /api/admin/missions/{id}', () => {
     const after = await progressRows(mission.id);
     expect(after.find((r) => r.user_id === climbing.user.id)).toMatchObject({ status: 'active', progress: 1, target: 5 });
     expect(after.find((r) => r.user_id === active.user.id)).toMatchObject({ status: 'claimed', target: 2 });
+  });
+
+  it('stamps last_progress_at on a period it completes, which the dashboard then counts in last_24h', async () => {
+    const saved = ctx.clock.now();
+    try {
+      ctx.clock.set('2026-11-30T09:00:00.000Z'); // a Monday
+      const weekly = await makeMission(ctx, { period: 'weekly', rules: { metric: 'games_played', target: 3, game_type: 'reaction' } });
+      const player = await makePlayer(ctx.app);
+      await play(player, 2);
+      ctx.clock.set('2026-12-03T09:00:00.000Z'); // Thursday of the same week
+      const operator = { ...admin, headers: await accessTokenAt(admin, ctx.clock.now()) };
+      player.headers = await accessTokenAt(player, ctx.clock.now());
+      expect((await patch(weekly.id, { rules: { metric: 'games_played', target: 2, game_type: 'reaction' } }, operator)).statusCode).toBe(200);
+      expect(await progressRows(weekly.id)).toMatchObject([{ status: 'claimable', progress: 2, last_progress_at: new Date('2026-12-03T09:00:00.000Z') }]);
+      const dashboard = await ctx.app.inject({ method: 'GET', url: '/api/dashboard', headers: player.headers });
+      expect(dashboard.json()).toMatchObject({ last_24h: { missions_completed: 1 } });
+    } finally {
+      ctx.clock.set(saved);
+    }
   });
 
   it('bumps the content version, so dashboards revalidate with a new ETag', async () => {
