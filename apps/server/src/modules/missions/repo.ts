@@ -37,7 +37,7 @@ export interface MissionClaimRead {
  */
 export async function findMissionAndMarkClaimed(
   trx: Db,
-  p: { missionId: string; userId: string; periods: CurrentPeriods; now: Date; idempotencyKey?: string | undefined },
+  p: { missionId: string; userId: string; periods: CurrentPeriods; now: Date; idempotencyKey?: string | null | undefined },
 ): Promise<MissionClaimRead | undefined> {
   // A key that claimed a period of this mission before (its answer lost, and the day turned since)
   // claims nothing now: the caller answers that claim again.
