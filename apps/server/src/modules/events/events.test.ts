@@ -514,7 +514,7 @@ describe('a claim retried under its own idempotency key', () => {
     await expectLedgerClean(ctx.db);
   });
 
-  it('is answered with the claim after the event ended, not EVENT_EXPIRED; another key or none is refused', async () => {
+  it('is answered with the claim after the event ended, not EVENT_EXPIRED; another key or none is ALREADY_CLAIMED', async () => {
     const { player, event } = await completedEvent(undefined, minutesFromNow(1));
     const first = await claim(event.id, player, 'late-1');
     expect(first.statusCode, first.body).toBe(200);
@@ -524,8 +524,10 @@ describe('a claim retried under its own idempotency key', () => {
     expect(again.statusCode, again.body).toBe(200);
     expect(again.headers['idempotent-replayed']).toBe('true');
     expect(EventClaimResponseSchema.parse(again.json()).grant_id).toBe(EventClaimResponseSchema.parse(first.json()).grant_id);
-    expectProblem(await claim(event.id, player, 'another-late-1'), 409, 'EVENT_EXPIRED');
-    expectProblem(await claim(event.id, player), 409, 'EVENT_EXPIRED');
+    // Claimed is final: the reward is the player's, not expired.
+    expectProblem(await claim(event.id, player, 'another-late-1'), 409, 'ALREADY_CLAIMED');
+    expectProblem(await claim(event.id, player), 409, 'ALREADY_CLAIMED');
+    expect(await participationOf(player.user.id, event.id)).toMatchObject({ status: 'claimed' });
     expect(await eventGrants(player.user.id)).toHaveLength(1);
     await expectLedgerClean(ctx.db);
   });

@@ -237,7 +237,8 @@ export async function reportProgress(deps: EventsDeps, userId: string, eventId: 
  * Claims a completed participation's reward. The conditional UPDATE claimable → claimed decides
  * the one winner of any number of concurrent claims; the grant (key `event:{id}:user:{user}`)
  * follows in the same transaction, so there is exactly one, ever. After ends_at the
- * participation is written expired and the claim refused with EVENT_EXPIRED. A claim already made
+ * participation is written expired and the claim refused with EVENT_EXPIRED (one claimed in time
+ * is ALREADY_CLAIMED, as before the end). A claim already made
  * under the request's own idempotency key (its first answer lost, or a retry that took the key
  * over while the claim still ran) is answered again, replayed, even after ends_at; under another
  * key or none it is ALREADY_CLAIMED.
@@ -260,14 +261,15 @@ export async function claimEvent(
     if (!claimed) {
       // Nothing moved. Before any refusal, a claim made under this request's own key is its answer:
       // the key paid, so it must not be told EVENT_EXPIRED because the retry came after ends_at.
-      // Only keyed requests and requests inside the window read the participation.
-      const inWindow = now >= event.starts_at && now < event.ends_at;
-      const current = idempotencyKey || inWindow ? await findParticipation(trx, userId, eventId) : undefined;
+      // Only keyed requests and requests once the event has started read the participation.
+      const current = idempotencyKey || now >= event.starts_at ? await findParticipation(trx, userId, eventId) : undefined;
       const mine = current && (await grantOfOwnClaim(trx, { userId, status: current.status, grantKey, idempotencyKey }));
       if (mine) return { response: claimAnswer(current, event.ends_at, now, mine), replayed: true };
       if (now < event.starts_at) throw eventNotActive();
       if (now >= event.ends_at) {
-        // Refused whatever the participation's state, and an open one is written expired now.
+        // A reward claimed in time stays claimed (a final state): the player is told they have it,
+        // not that it expired. An open participation is written expired now, and refused.
+        if (current?.status === 'claimed') assertTransition(current.status, 'claimed');
         await expireParticipations(trx, now, { userId, eventId });
         return EXPIRED;
       }
