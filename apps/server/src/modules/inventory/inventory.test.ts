@@ -12,7 +12,7 @@ import {
 import { buildTestApp, type TestContext } from '../../../test/build-app.ts';
 import { makeAdmin, makePlayer, type TestPlayer } from '../../../test/factories/players.ts';
 import { expectLedgerClean } from '../../../test/ledger.ts';
-import { untilLockWaiters } from '../../../test/locks.ts';
+import { holdLock, untilLockWaiters } from '../../../test/locks.ts';
 import { expectProblem } from '../../../test/problem.ts';
 import { DEMO_ITEMS, seedDemoItems } from '../../demo/items.ts';
 import { seededRandom, type RandomSource } from '../../lib/random.ts';
@@ -498,18 +498,14 @@ describe.runIf(process.env.DATABASE_URL)('opening a chest while buying another',
     // Both requests queue behind a row lock the test holds on the chest, then run at once: the
     // open holding the inventory row and waiting for the accounts, the purchase the other way
     // round, would deadlock, and one of them would answer 409.
-    let release!: () => void;
-    const released = new Promise<void>((resolve) => (release = resolve));
-    const holder = ctx.db.transaction().execute(async (trx) => {
-      await trx.selectFrom('inventory').select('quantity').where('user_id', '=', player.user.id).where('item_id', '=', chest).forUpdate().execute();
-      await released;
-    });
+    const release = await holdLock(ctx.db, (trx) =>
+      trx.selectFrom('inventory').select('quantity').where('user_id', '=', player.user.id).where('item_id', '=', chest).forUpdate().execute(),
+    );
     const opening = use(player, chest);
     await untilLockWaiters(ctx.db, 1);
     const buying = ctx.app.inject({ method: 'POST', url: '/api/shop/purchase', headers: player.headers, payload: { sku_id: chest } });
     await untilLockWaiters(ctx.db, 2);
-    release();
-    await holder;
+    await release();
     const [open, buy] = await Promise.all([opening, buying]);
     expect([open.statusCode, buy.statusCode], `${open.body}\n${buy.body}`).toEqual([200, 201]);
     expect(await getBalances(ctx.db, player.user.id)).toEqual({ soft: 1000, premium: 0 });
@@ -545,18 +541,14 @@ describe.runIf(process.env.DATABASE_URL)('opening a chest whose content sorts be
     // A test session holds the gem's row: the purchase queues on it first (its grant locks gem,
     // then chest); the open then queues behind it. Had the open taken its chest first, each would
     // wait for the other once the gem is free, and one would answer 409.
-    let release!: () => void;
-    const released = new Promise<void>((resolve) => (release = resolve));
-    const holder = ctx.db.transaction().execute(async (trx) => {
-      await trx.selectFrom('inventory').select('quantity').where('user_id', '=', player.user.id).where('item_id', '=', gem).forUpdate().execute();
-      await released;
-    });
+    const release = await holdLock(ctx.db, (trx) =>
+      trx.selectFrom('inventory').select('quantity').where('user_id', '=', player.user.id).where('item_id', '=', gem).forUpdate().execute(),
+    );
     const buying = ctx.app.inject({ method: 'POST', url: '/api/shop/purchase', headers: player.headers, payload: { sku_id: `pack_${chest}` } });
     await untilLockWaiters(ctx.db, 1);
     const opening = use(player, chest);
     await untilLockWaiters(ctx.db, 2);
-    release();
-    await holder;
+    await release();
     const [buy, open] = await Promise.all([buying, opening]);
     expect([buy.statusCode, open.statusCode], `${buy.body}\n${open.body}`).toEqual([201, 200]);
     expect((await stateOf(player)).inventory).toEqual([
@@ -572,16 +564,9 @@ describe.runIf(process.env.DATABASE_URL)('opening a chest whose content sorts be
     await give(player, [{ item_id: chest, quantity: 1 }]);
     // A test session inserts the player's first gem and holds it uncommitted, as a purchase
     // granting gem and chest would before it locks the chest.
-    let release!: () => void;
-    const released = new Promise<void>((resolve) => (release = resolve));
-    let inserted!: () => void;
-    const isInserted = new Promise<void>((resolve) => (inserted = resolve));
-    const holder = ctx.db.transaction().execute(async (trx) => {
-      await trx.insertInto('inventory').values({ user_id: player.user.id, item_id: gem, quantity: 1, updated_at: ctx.clock.now() }).execute();
-      inserted();
-      await released;
-    });
-    await isInserted;
+    const release = await holdLock(ctx.db, (trx) =>
+      trx.insertInto('inventory').values({ user_id: player.user.id, item_id: gem, quantity: 1, updated_at: ctx.clock.now() }).execute(),
+    );
     const opening = use(player, chest);
     await untilLockWaiters(ctx.db, 1);
     // The open waits on the gem; the chest is free for the purchase that would come for it next.
@@ -591,8 +576,7 @@ describe.runIf(process.env.DATABASE_URL)('opening a chest whose content sorts be
         () => true,
         () => false,
       );
-    release();
-    await holder;
+    await release();
     const open = await opening;
     expect({ chestFree, open: open.statusCode }, open.body).toEqual({ chestFree: true, open: 200 });
     expect((await stateOf(player)).inventory).toEqual([

@@ -5,7 +5,7 @@ import { buildTestApp, type TestContext } from '../../../test/build-app.ts';
 import { makeMission } from '../../../test/factories/live-ops.ts';
 import { accessTokenAt, makePlayer, type TestPlayer } from '../../../test/factories/players.ts';
 import { expectLedgerClean } from '../../../test/ledger.ts';
-import { untilLockWaiters } from '../../../test/locks.ts';
+import { holdLock, untilLockWaiters } from '../../../test/locks.ts';
 import { expectProblem } from '../../../test/problem.ts';
 import { advanceProgressForMetric } from '../events/progress.ts';
 import { lockPlayerAccounts } from '../wallet/ledger.ts';
@@ -340,12 +340,7 @@ describe.runIf(process.env.DATABASE_URL)('a mission claim retried under its own 
       player.headers = await accessTokenAt(player, ctx.clock.now());
       await login(player);
       // A slow transaction holds the player's accounts: the claim waits in its first statement.
-      let release!: () => void;
-      const released = new Promise<void>((resolve) => (release = resolve));
-      const holder = ctx.db.transaction().execute(async (trx) => {
-        await lockPlayerAccounts(trx, player.user.id);
-        await released;
-      });
+      const release = await holdLock(ctx.db, (trx) => lockPlayerAccounts(trx, player.user.id));
       const first = claim(mission.id, player, 'slow-midnight-1');
       await untilLockWaiters(ctx.db, 1);
       // Past the key's takeover age (60 s) and past midnight: the retry claims in a new day.
@@ -353,8 +348,7 @@ describe.runIf(process.env.DATABASE_URL)('a mission claim retried under its own 
       player.headers = await accessTokenAt(player, ctx.clock.now());
       const retry = claim(mission.id, player, 'slow-midnight-1');
       await untilLockWaiters(ctx.db, 2);
-      release();
-      await holder;
+      await release();
       const [a, b] = await Promise.all([first, retry]);
       expect([a.statusCode, b.statusCode], `${a.body}\n${b.body}`).toEqual([200, 200]);
       expect(MissionClaimResponseSchema.parse(b.json())).toMatchObject({ period_key: '2026-11-28', grant_id: MissionClaimResponseSchema.parse(a.json()).grant_id });

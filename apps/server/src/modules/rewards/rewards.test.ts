@@ -5,7 +5,7 @@ import { buildTestApp, type TestContext } from '../../../test/build-app.ts';
 import { makeEvent } from '../../../test/factories/live-ops.ts';
 import { makeAdmin, makePlayer, type TestPlayer } from '../../../test/factories/players.ts';
 import { expectLedgerClean } from '../../../test/ledger.ts';
-import { untilLockWaiters } from '../../../test/locks.ts';
+import { holdLock, untilLockWaiters } from '../../../test/locks.ts';
 import { expectProblem } from '../../../test/problem.ts';
 import { listOutboxRows } from '../outbox/repo.ts';
 import { getBalances, playerAccount } from '../wallet/ledger.ts';
@@ -307,22 +307,14 @@ describe.runIf(process.env.DATABASE_URL)('a distribute of both currencies racing
     // FOR UPDATE) waits on it holding premium. A balance UPDATE does not conflict with KEY SHARE,
     // so a distribute locking soft before premium would take soft and wait for the claim's
     // premium while the claim waits for its soft: a deadlock, one of them answered 409.
-    let release!: () => void;
-    const released = new Promise<void>((resolve) => (release = resolve));
-    let locked!: () => void;
-    const isLocked = new Promise<void>((resolve) => (locked = resolve));
-    const holder = ctx.db.transaction().execute(async (trx) => {
-      await sql`SELECT 1 FROM accounts WHERE owner = ${playerAccount(player.user.id)} AND currency = 'soft' FOR KEY SHARE`.execute(trx);
-      locked();
-      await released;
-    });
-    await isLocked;
+    const release = await holdLock(ctx.db, (trx) =>
+      sql`SELECT 1 FROM accounts WHERE owner = ${playerAccount(player.user.id)} AND currency = 'soft' FOR KEY SHARE`.execute(trx),
+    );
     const claim = ctx.app.inject({ method: 'POST', url: `/api/events/${event.id}/claim`, headers: player.headers });
     await untilLockWaiters(ctx.db, 1);
     const given = distribute({ user_id: player.user.id, bundle: { currencies: { soft: 5, premium: 5 } }, reason: 'race' }, 'race-both');
     await untilLockWaiters(ctx.db, 2);
-    release();
-    await holder;
+    await release();
     const [c, d] = await Promise.all([claim, given]);
     expect([c.statusCode, d.statusCode], `${c.body}\n${d.body}`).toEqual([200, 201]);
     expect(await getBalances(ctx.db, player.user.id)).toEqual({ soft: 1255, premium: 5 });

@@ -4,7 +4,7 @@ import { AdminSkuSchema, CatalogResponseSchema, type AdminSku, type RewardBundle
 import { buildTestApp, type TestContext } from '../../../test/build-app.ts';
 import { makeAdmin, makePlayer, type TestPlayer } from '../../../test/factories/players.ts';
 import { expectLedgerClean } from '../../../test/ledger.ts';
-import { untilLockWaiters } from '../../../test/locks.ts';
+import { holdLock, untilLockWaiters } from '../../../test/locks.ts';
 import { expectProblem } from '../../../test/problem.ts';
 import { listOutboxRows } from '../outbox/repo.ts';
 import { grantReward } from '../rewards/service.ts';
@@ -48,20 +48,6 @@ const patchSku = (skuId: string, body: unknown) =>
     headers: { ...admin.headers, 'content-type': 'application/json' },
     payload: JSON.stringify(body),
   });
-
-/** A second session holding the lock `lockSql` takes, until `release` is called. */
-function holdLock(lockSql: { execute(db: TestContext['db']): Promise<unknown> }) {
-  let release!: () => void;
-  const released = new Promise<void>((resolve) => (release = resolve));
-  let locked!: () => void;
-  const isLocked = new Promise<void>((resolve) => (locked = resolve));
-  const done = ctx.db.transaction().execute(async (trx) => {
-    await lockSql.execute(trx);
-    locked();
-    await released;
-  });
-  return { isLocked, release, done };
-}
 
 const statuses = (results: { statusCode: number }[]) => {
   const counts: Record<number, number> = {};
@@ -266,13 +252,8 @@ describe.runIf(process.env.DATABASE_URL)('an operator change racing a purchase',
     const player = await makePlayer(ctx.app);
     // A repeat buyer: their count row exists, so no foreign-key check locks the SKU on the way.
     expect((await purchase(player, { sku_id: sku.sku_id })).statusCode).toBe(201);
-    let release!: () => void;
-    const released = new Promise<void>((r) => (release = r));
     // Holds the buyer's accounts, so the purchase stops after it has read the (unlimited) offer.
-    const holder = ctx.db.transaction().execute(async (trx) => {
-      await sql`SELECT 1 FROM accounts WHERE owner = ${`user:${player.user.id}`} FOR UPDATE`.execute(trx);
-      await released;
-    });
+    const release = await holdLock(ctx.db, (trx) => sql`SELECT 1 FROM accounts WHERE owner = ${`user:${player.user.id}`} FOR UPDATE`.execute(trx));
     const buying = purchase(player, { sku_id: sku.sku_id });
     await untilLockWaiters(ctx.db, 1);
 
@@ -287,8 +268,7 @@ describe.runIf(process.env.DATABASE_URL)('an operator change racing a purchase',
       .finally(() => (changed = true));
     // The change waits for the purchase in flight (two waiters) — or, were it not to, is done already.
     await untilLockWaiters(ctx.db, 2, () => changed);
-    release();
-    await holder;
+    await release();
     expect((await buying).statusCode).toBe(201);
     const res = await change;
     expect(res.statusCode).toBe(200);
@@ -309,14 +289,12 @@ describe.runIf(process.env.DATABASE_URL)('an operator change racing a purchase',
     const buyer = await makePlayer(ctx.app);
     // Stalls the operator's PATCH after it wrote the SKU row, before it commits: its
     // content-version trigger waits on this lock.
-    const hold = holdLock(sql`SELECT 1 FROM content_version WHERE id = 1 FOR UPDATE`);
-    await hold.isLocked;
+    const release = await holdLock(ctx.db, (trx) => sql`SELECT 1 FROM content_version WHERE id = 1 FOR UPDATE`.execute(trx));
     const changing = patchSku(sku.sku_id, change);
     await untilLockWaiters(ctx.db, 1);
     const buying = purchase(buyer, { sku_id: sku.sku_id });
     await untilLockWaiters(ctx.db, 2); // the purchase waits for the operator's row lock
-    hold.release();
-    await hold.done;
+    await release();
     expect((await changing).statusCode).toBe(200);
     const res = await buying;
     expect(res.statusCode, res.body).toBe(201);
@@ -331,16 +309,14 @@ describe.runIf(process.env.DATABASE_URL)('failed purchase records', () => {
   it('record the code the player was answered with: a lost connection is 503 UNAVAILABLE, not INTERNAL', async () => {
     const sku = await makeSku({ price: 100, bundle: { items: [{ item_id: 'race_coin', quantity: 1 }] } });
     const player = await makePlayer(ctx.app);
-    const hold = holdLock(sql`SELECT 1 FROM accounts WHERE owner = ${playerAccount(player.user.id)} FOR UPDATE`);
-    await hold.isLocked;
+    const release = await holdLock(ctx.db, (trx) => sql`SELECT 1 FROM accounts WHERE owner = ${playerAccount(player.user.id)} FOR UPDATE`.execute(trx));
     const buying = purchase(player, { sku_id: sku.sku_id });
     await untilLockWaiters(ctx.db, 1);
     // The database ends the purchase's session (a failover, an operator's restart).
     await sql`SELECT pg_terminate_backend(pid) FROM pg_stat_activity
       WHERE datname = current_database() AND wait_event_type = 'Lock' AND pid <> pg_backend_pid()`.execute(ctx.db);
     const res = await buying;
-    hold.release();
-    await hold.done;
+    await release();
     expectProblem(res, 503, 'UNAVAILABLE');
     const rows = await purchaseRows({ userId: player.user.id });
     expect(rows.map((r) => [r.status, r.failure_code])).toEqual([['failed', 'UNAVAILABLE']]);
@@ -361,21 +337,15 @@ describe.runIf(process.env.DATABASE_URL)('one idempotency key, one purchase', ()
         headers: { ...player.headers, 'content-type': 'application/json', 'x-idempotency-key': 'slow-1' },
         payload: JSON.stringify({ sku_id: sku.sku_id }),
       });
-    let release!: () => void;
-    const released = new Promise<void>((r) => (release = r));
     // Holds the buyer's accounts: the first attempt stops at its debit, slow but alive.
-    const holder = ctx.db.transaction().execute(async (trx) => {
-      await sql`SELECT 1 FROM accounts WHERE owner = ${`user:${player.user.id}`} FOR UPDATE`.execute(trx);
-      await released;
-    });
+    const release = await holdLock(ctx.db, (trx) => sql`SELECT 1 FROM accounts WHERE owner = ${`user:${player.user.id}`} FOR UPDATE`.execute(trx));
     const first = buy();
     await untilLockWaiters(ctx.db, 1);
     // Past the key's takeover age (60 s), the retry runs the handler as if the first had died.
     ctx.clock.advance(61_000);
     const retry = buy();
     await untilLockWaiters(ctx.db, 2);
-    release();
-    await holder;
+    await release();
     const answers = await Promise.all([first, retry]);
     expect(answers.map((a) => a.statusCode)).toEqual([201, 201]);
     expect(new Set(answers.map((a) => a.json().purchase_id)).size).toBe(1);
@@ -397,16 +367,14 @@ describe.runIf(process.env.DATABASE_URL)('one idempotency key, one purchase', ()
         payload: JSON.stringify({ sku_id: sku.sku_id }),
       });
     // The first attempt stops at its debit: slow but alive.
-    const hold = holdLock(sql`SELECT 1 FROM accounts WHERE owner = ${playerAccount(player.user.id)} FOR UPDATE`);
-    await hold.isLocked;
+    const release = await holdLock(ctx.db, (trx) => sql`SELECT 1 FROM accounts WHERE owner = ${playerAccount(player.user.id)} FOR UPDATE`.execute(trx));
     const first = buy();
     await untilLockWaiters(ctx.db, 1);
     // Past the key's takeover age (60 s) and past available_until: the retry finds no offer.
     ctx.clock.advance(61_000);
     const retry = buy();
     await untilLockWaiters(ctx.db, 2); // the retry waits for the first attempt, under its key
-    hold.release();
-    await hold.done;
+    await release();
     const answers = await Promise.all([first, retry]);
     expect(answers.map((a) => a.statusCode), answers.map((a) => a.body).join('\n')).toEqual([201, 201]);
     const bought = answers[0]!.json().purchase_id as string;
