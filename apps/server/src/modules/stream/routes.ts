@@ -63,9 +63,12 @@ export const streamRoutes: FastifyPluginAsyncZod<StreamRoutesOptions> = async (
         querystring: StreamQuerySchema,
         description: 'Server-Sent Events of the caller\'s own changes. Token: Authorization header, or ?access_token= (EventSource).',
       },
-      preHandler: async (request, reply) => {
-        const token = request.query.access_token;
-        if (token && !request.headers.authorization) request.headers.authorization = `Bearer ${token}`;
+      // Who may listen is decided before the query is validated, as on every route (decisions
+      // §18): a missing or malformed token is 401, never a 400 about the query. The query string
+      // is parsed but not yet checked here; a repeated access_token is no token.
+      onRequest: async (request, reply) => {
+        const token = (request.query as Record<string, unknown>).access_token;
+        if (typeof token === 'string' && !request.headers.authorization) request.headers.authorization = `Bearer ${token}`;
         await app.authenticate(request, reply);
       },
     },

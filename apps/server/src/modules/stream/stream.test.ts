@@ -123,6 +123,13 @@ describe('GET /api/stream across two server nodes on one database', () => {
     expect(none.headers.get('content-type')).toMatch(/problem\+json/);
     const bad = await fetch(`${urlB}/api/stream?access_token=not.a.token`);
     expect(bad.status).toBe(401);
+    // Malformed, too long, repeated, or beside a parameter the route does not read: still a
+    // question of credentials, 401, not a 400 about the query.
+    for (const query of ['access_token=not%20a%20token', `access_token=${'x'.repeat(5000)}`, 'access_token=a.b.c&access_token=d.e.f', 'junk=1']) {
+      const refused = await fetch(`${urlB}/api/stream?${query}`);
+      expect(refused.status, query).toBe(401);
+      expect(await refused.json()).toMatchObject({ code: 'UNAUTHENTICATED' });
+    }
   });
 
   it('an operator grant on node A reaches the player stream on node B', async () => {
