@@ -24,6 +24,24 @@ export interface TokenPair {
 export interface TokenStore {
   read(): TokenPair | null;
   write(pair: TokenPair | null): void;
+  /** Calls `onChange` when another tab writes the pair (a store shared by tabs only); returns the unsubscribe. */
+  watch?(onChange: () => void): () => void;
+}
+
+/**
+ * Which login a pair belongs to: the access token's `sid` claim (a refresh keeps it; a login or
+ * signup opens a new one). Read, not verified: it only tells one session from another. A token
+ * without one counts as a session of its own.
+ */
+export function sessionOf(pair: TokenPair | null): string | null {
+  if (!pair) return null;
+  try {
+    const payload = JSON.parse(atob(pair.access.split('.')[1]!.replace(/-/g, '+').replace(/_/g, '/'))) as { sid?: unknown };
+    if (typeof payload.sid === 'string') return payload.sid;
+  } catch {
+    // not a JWT we can read: fall through
+  }
+  return pair.refresh;
 }
 
 export function memoryTokens(): TokenStore {
@@ -44,6 +62,14 @@ export function localStorageTokens(key = 'playloop.tokens'): TokenStore {
     write(pair) {
       if (pair) localStorage.setItem(key, JSON.stringify(pair));
       else localStorage.removeItem(key);
+    },
+    watch(onChange) {
+      // `storage` fires in every other tab of the origin (never the writer's); a null key is a clear().
+      const listener = (e: StorageEvent) => {
+        if (e.key === key || e.key === null) onChange();
+      };
+      window.addEventListener('storage', listener);
+      return () => window.removeEventListener('storage', listener);
     },
   };
 }

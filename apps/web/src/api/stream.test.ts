@@ -39,11 +39,11 @@ describe('the live update stream in the web app', () => {
     await server.close();
   });
 
-  it('revalidates the dashboard, rewards and inventory on ready: what committed before it was announced to no stream', async () => {
+  it('revalidates the dashboard, rewards, inventory and a loaded profile on ready: what committed before it was announced to no stream', async () => {
     const store = createAppStore({ baseUrl: server.baseUrl, tokens: memoryTokens() });
     expect(await store.getState().signup(uniqueHandle(), 'Streamer', 'long-enough-pw')).toBe(true);
     const s = store.getState();
-    await Promise.all([s.fetchDashboard(), s.fetchRewards(), s.fetchInventory()]);
+    await Promise.all([s.fetchDashboard(), s.fetchRewards(), s.fetchInventory(), s.fetchProfile()]);
     const soft = store.getState().dashboard.currencies!.soft;
 
     // An operator's grant commits while no stream hears it (the stream reconnecting, or the
@@ -68,6 +68,57 @@ describe('the live update stream in the web app', () => {
       await expect.poll(() => store.getState().dashboard.currencies?.soft).toBe(soft + 40);
       await expect.poll(() => store.getState().rewards.history.some((g) => g.source === 'operator')).toBe(true);
       await expect.poll(() => store.getState().shop.inventory?.find((i) => i.item_id === 'chest_bronze')?.quantity).toBe(1);
+      await expect.poll(() => store.getState().profile.data?.currencies.soft).toBe(soft + 40);
+    } finally {
+      stream.close();
+    }
+  });
+
+  /** A signed-up player's store, its stream open, and a way to grant them a reward no stream hears. */
+  async function listening() {
+    const store = createAppStore({ baseUrl: server.baseUrl, tokens: memoryTokens() });
+    expect(await store.getState().signup(uniqueHandle(), 'Streamer', 'long-enough-pw')).toBe(true);
+    const userId = store.getState().auth.user!.id;
+    const stream = connectStream(store, server.baseUrl);
+    const source = FakeEventSource.opened.at(-1)!;
+    const grant = (bundle: Parameters<typeof grantReward>[1]['bundle']) =>
+      server.ctx.db.transaction().execute((trx) =>
+        grantReward(trx, { userId, grantKey: `web:stream:${crypto.randomUUID()}`, source: 'operator', bundle, now: server.ctx.clock.now() }),
+      );
+    return { store, stream, source, grant };
+  }
+
+  it('an open Inventory screen shows the items of a grant as it is announced', async () => {
+    const { store, stream, source, grant } = await listening();
+    try {
+      await store.getState().fetchInventory();
+      await grant({ items: [{ item_id: 'chest_bronze', quantity: 2 }] });
+      source.fire('reward.granted', { grant_id: crypto.randomUUID(), source: 'operator' });
+      await expect.poll(() => store.getState().shop.inventory?.find((i) => i.item_id === 'chest_bronze')?.quantity).toBe(2);
+    } finally {
+      stream.close();
+    }
+  });
+
+  it.each(['reward.granted', 'purchase.succeeded', 'dashboard.changed'])('an open Profile screen is fetched again on %s', async (type) => {
+    const { store, stream, source, grant } = await listening();
+    try {
+      await store.getState().fetchProfile();
+      await grant({ currencies: { soft: 25 } });
+      source.fire(type, { etag: 'W/"another"' });
+      await expect.poll(() => store.getState().profile.data?.currencies.soft).toBe(1025);
+    } finally {
+      stream.close();
+    }
+  });
+
+  it('a page that never loaded the inventory or the profile does not fetch them on a grant', async () => {
+    const { store, stream, source, grant } = await listening();
+    try {
+      await grant({ currencies: { soft: 25 }, items: [{ item_id: 'chest_bronze', quantity: 1 }] });
+      source.fire('reward.granted', { grant_id: crypto.randomUUID(), source: 'operator' });
+      await expect.poll(() => store.getState().dashboard.currencies?.soft).toBe(1025);
+      expect({ inventory: store.getState().shop.inventory, profile: store.getState().profile.data }).toEqual({ inventory: null, profile: null });
     } finally {
       stream.close();
     }

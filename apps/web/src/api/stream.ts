@@ -16,6 +16,11 @@ export function connectStream(store: AppStore, baseUrl = ''): StreamHandle {
   let retryMs = 1000;
   let timer: ReturnType<typeof setTimeout> | undefined;
   const { client } = store.deps;
+  // The profile holds balances, stats and inventory too; once fetched (its screen open, or
+  // visited), it is kept as current as the dashboard rather than only refetched on the next visit.
+  const refreshProfile = () => {
+    if (store.getState().profile.data) void store.getState().fetchProfile();
+  };
 
   const open = () => {
     const token = client.accessToken();
@@ -36,10 +41,12 @@ export function connectStream(store: AppStore, baseUrl = ''): StreamHandle {
       if (s.events.list.length > 0) void s.fetchEvents();
       if (s.events.missionsFetched) void s.fetchMissions();
       if (s.shop.catalog) void s.fetchCatalog();
+      refreshProfile();
     });
     source.addEventListener('dashboard.changed', (e) => {
       const data = parse(e);
       void store.getState().invalidateDashboard(typeof data?.etag === 'string' ? data.etag : undefined);
+      refreshProfile();
     });
     source.addEventListener('reward.granted', (e) => {
       // A claim, a game's payout, a purchase or an opened item is the player's own doing, and its
@@ -47,6 +54,9 @@ export function connectStream(store: AppStore, baseUrl = ''): StreamHandle {
       if (parse(e)?.source === 'operator') store.getState().toast('info', 'toast.granted');
       void store.getState().fetchRewards();
       void store.getState().invalidateDashboard();
+      // A grant may hold items: an open Inventory screen shows them without a reload.
+      if (store.getState().shop.inventory) void store.getState().fetchInventory();
+      refreshProfile();
     });
     source.addEventListener('progress.changed', (e) => {
       // The payload carries the new state; applyProgress keeps it only if its version is newer.
@@ -61,6 +71,7 @@ export function connectStream(store: AppStore, baseUrl = ''): StreamHandle {
       if (store.getState().shop.catalog) void store.getState().fetchCatalog();
       void store.getState().fetchInventory();
       void store.getState().invalidateDashboard();
+      refreshProfile();
     });
     source.addEventListener('error', () => {
       // EventSource retries by itself only while the server keeps answering 200; anything else

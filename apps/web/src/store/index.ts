@@ -52,6 +52,8 @@ export function createAppStore(clientOptions: Omit<ApiClientOptions, 'onSessionL
     ...createShopSlice(set, get, deps),
     ...createRewardsSlice(set, get, deps),
   }));
+  // Tabs share the stored pair (localStorage): another tab's logout or login is this page's too.
+  client.tokens.watch?.(() => store?.getState().followStoredSession());
   return Object.assign(store, { deps });
 }
 

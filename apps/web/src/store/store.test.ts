@@ -430,6 +430,71 @@ describe('store slices against the real server', () => {
     expect(store.getState().ui.toasts.at(-1)).toMatchObject({ kind: 'error', key: 'errors.INSUFFICIENT_FUNDS' });
   });
 
+  it('ui: a refusal naming a field says it by its label in the UI language, never by its request path', async () => {
+    const store = createAppStore({ baseUrl: server.baseUrl, tokens: memoryTokens() }, now);
+    store.getState().setLang('en');
+    // Sent as it is (the signup form would have refused it first): the server names body.nickname.
+    expect(await store.getState().signup(uniqueHandle(), '   ', 'long-enough-pw')).toBe(false);
+    expect(store.getState().ui.toasts.at(-1)).toMatchObject({ kind: 'error', key: 'errors.VALIDATION_FAILED', vars: { field: ' (Nickname)' } });
+    store.getState().setLang('ko');
+    expect(await store.getState().signup(uniqueHandle(), '   ', 'long-enough-pw')).toBe(false);
+    expect(store.getState().ui.toasts.at(-1)).toMatchObject({ key: 'errors.VALIDATION_FAILED', vars: { field: ' (닉네임)' } });
+  });
+
+  it("events + dashboard: the participations are the server's list; one it no longer reports is dropped", async () => {
+    const tokens = memoryTokens();
+    const store = createAppStore({ baseUrl: server.baseUrl, tokens }, now);
+    expect(await store.getState().signup(uniqueHandle(), 'Joiner', 'long-enough-pw')).toBe(true);
+    await store.getState().fetchEvents();
+    const warmUp = store.getState().events.list.find((e) => e.key === 'warm_up_3_games')!.id;
+    await store.getState().participate(warmUp);
+    await store.getState().fetchDashboard();
+    const held = store.getState().events.participationsById;
+    expect(held[warmUp]).toMatchObject({ status: 'active', progress: 0 });
+
+    // The stored pair becomes another account's, which joined nothing (another tab's signup
+    // that this page has not followed): what the server answers now has no participation.
+    const otherTab = createAppStore({ baseUrl: server.baseUrl, tokens }, now);
+    expect(await otherTab.getState().signup(uniqueHandle(), 'Other', 'long-enough-pw')).toBe(true);
+    await store.getState().fetchDashboard();
+    expect(store.getState().events.participationsById).toEqual({});
+    store.setState((s) => ({ events: { ...s.events, participationsById: held } }));
+    await store.getState().fetchEvents();
+    expect(store.getState().events.participationsById).toEqual({});
+  });
+
+  it("auth: another tab's renewal changes nothing; its login as someone else clears this page and restores that account; its logout logs out", async () => {
+    const tokens = memoryTokens();
+    const store = createAppStore({ baseUrl: server.baseUrl, tokens }, now);
+    const first = uniqueHandle();
+    expect(await store.getState().signup(first, 'First', 'long-enough-pw')).toBe(true);
+    await Promise.all([store.getState().fetchDashboard(), store.getState().fetchEvents(), store.getState().fetchProfile()]);
+    await store.getState().participate(store.getState().events.list.find((e) => e.key === 'warm_up_3_games')!.id);
+    const before = playerState(store.getState());
+
+    // Another tab renews the same session's pair: this page keeps what it holds.
+    const otherTab = createAppStore({ baseUrl: server.baseUrl, tokens }, now);
+    expect(await otherTab.deps.client.refresh()).toBe(true);
+    store.getState().followStoredSession();
+    expect(playerState(store.getState())).toEqual(before);
+
+    // Another tab logs in as another player: nothing of the first stays, and the page is the second's.
+    const second = uniqueHandle();
+    expect(await otherTab.getState().signup(second, 'Second', 'long-enough-pw')).toBe(true);
+    store.getState().followStoredSession();
+    expect({ ...playerState(store.getState()), auth: null }).toEqual({ ...freshPlayerState(), auth: null });
+    expect(store.getState().auth).toMatchObject({ token: tokens.read()!.access, user: null });
+    await store.getState().restoreSession();
+    expect(store.getState().auth.user?.site_id).toBe(second);
+    await store.getState().fetchEvents();
+    expect(store.getState().events.participationsById).toEqual({});
+
+    // Another tab logs out: so does this page.
+    await otherTab.getState().logout();
+    store.getState().followStoredSession();
+    expect(playerState(store.getState())).toEqual(freshPlayerState());
+  });
+
   it('ui: one dialog at a time in ui.modal; closing it or losing the session clears it', async () => {
     const store = await signedUp();
     store.getState().openModal('edit-sku', { id: 'chest_bronze' });

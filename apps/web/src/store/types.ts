@@ -52,6 +52,12 @@ export interface AuthSlice {
    */
   restoreSession(): Promise<void>;
   sessionLost(): void;
+  /**
+   * The stored token pair changed in another tab: a logout there logs this page out, a login
+   * (any account) clears this page's state and restores the session from the new pair; a renewal
+   * of this page's own session changes nothing.
+   */
+  followStoredSession(): void;
 }
 
 export interface DashboardSlice {

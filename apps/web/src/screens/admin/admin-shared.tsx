@@ -2,6 +2,7 @@
 import { useCallback, useEffect, useRef, useState, type ReactNode } from 'react';
 import { MetricSchema } from '@playloop/contracts';
 import { ApiError } from '../../api/client';
+import { fieldNote } from '../../components/field-label';
 import { useApp, useT } from '../../hooks';
 import { num, type FieldSpec, type SubmitResult } from './form';
 import { OPENS_MODES } from './loot-table';
@@ -53,7 +54,7 @@ export function useSave() {
       toastError(err);
       const code = err instanceof ApiError ? err.code : 'NETWORK';
       const fields = err instanceof ApiError ? err.fields : [];
-      return { message: t(`errors.${code}`, { field: fields[0] ? ` (${fields[0].field})` : '' }), fields };
+      return { message: t(`errors.${code}`, { field: fieldNote(t, fields) }), fields };
     }
   };
 }

@@ -1,5 +1,6 @@
 import type { Profile } from '@playloop/contracts';
 import { Empty, ProgressBar, Section, fmtDate, useRewardText } from '../../components/common';
+import { gameNameIn } from '../../components/game-name';
 import { useApp, useT } from '../../hooks';
 import { describeActivity } from './activity-text';
 
@@ -41,7 +42,7 @@ export function ProfileView({ profile: p }: { profile: Profile }) {
         </dl>
         {s.top_scores.length > 0 && (
           <p>
-            {t('profile.topScores')}: {s.top_scores.map((x) => `${x.game_name} ${x.score}`).join(', ')}
+            {t('profile.topScores')}: {s.top_scores.map((x) => `${gameNameIn(t, x.game_type, x.game_name)} ${x.score}`).join(', ')}
           </p>
         )}
       </Section>

@@ -1,4 +1,4 @@
-import { ApiError } from '../../api/client';
+import { ApiError, sessionOf } from '../../api/client';
 import type { AuthSlice, SliceCreator } from '../types';
 import { initialDashboardState, initialProfileState } from './dashboard';
 import { initialEventsState } from './events';
@@ -12,9 +12,13 @@ const RESTORE_MAX_WAIT_MS = 30_000;
 
 /** auth {token, user, loading}: signup, login, logout; a lost session clears every slice. */
 export const createAuthSlice: SliceCreator<AuthSlice> = (set, get, { client, api, once, session, wait }) => {
-  // The user check of a reload in progress, and how to cut its wait before the next try short.
-  let restoring: Promise<void> | null = null;
+  // The user check of a reload in progress (and whether its session is still this page's), and
+  // how to cut its wait before the next try short.
+  let restoring: { done: Promise<void>; current: () => boolean } | null = null;
   let wake: (() => void) | null = null;
+  // The login whose state this page holds (sessionOf its pair), to tell another tab's renewal of
+  // it from another tab's logout or login.
+  let heldSession = sessionOf(client.tokens.read());
 
   /**
    * Asks the server who the stored tokens belong to until it answers. A refused session is
@@ -45,6 +49,7 @@ export const createAuthSlice: SliceCreator<AuthSlice> = (set, get, { client, api
    */
   function newSession() {
     session.next();
+    heldSession = sessionOf(client.tokens.read());
     wake?.();
   }
 
@@ -96,18 +101,33 @@ export const createAuthSlice: SliceCreator<AuthSlice> = (set, get, { client, api
   },
 
   restoreSession() {
-    // A check already under way (waiting out an outage) is asked to try again now instead.
-    if (restoring) {
+    // A check already under way for this session (waiting out an outage) is asked to try again
+    // now instead; one for a session that has ended since is on its way out.
+    if (restoring?.current()) {
       wake?.();
-      return restoring;
+      return restoring.done;
     }
     if (!client.hasSession()) return Promise.resolve();
     const current = session.begin();
     set((s) => ({ auth: { ...s.auth, loading: true } }));
-    restoring = restore(current).finally(() => {
-      restoring = null;
+    const done = restore(current).finally(() => {
+      if (restoring?.done === done) restoring = null;
     });
-    return restoring;
+    restoring = { done, current };
+    return done;
+  },
+
+  followStoredSession() {
+    const stored = client.tokens.read();
+    // Another tab renewed this session's pair: the client reads it at its next request.
+    if (sessionOf(stored) === heldSession) return;
+    // Another tab logged out, or logged in (as this player or another): everything this page
+    // holds belongs to a session that is over, and its requests now go out with another's pair.
+    get().sessionLost();
+    if (!stored) return;
+    // Logged in as whoever the pair now names, as on a reload (the screen waits for the check).
+    set({ auth: { token: stored.access, user: null, loading: false, restoreError: null } });
+    void get().restoreSession();
   },
 
   sessionLost() {

@@ -1,4 +1,5 @@
 import type { DashboardSlice, SliceCreator } from '../types';
+import { participationsFrom } from './events';
 
 /** The dashboard before its first answer, and again after a session ends. */
 export const initialDashboardState: DashboardSlice['dashboard'] = {
@@ -51,10 +52,10 @@ export const createDashboardSlice: SliceCreator<DashboardSlice> = (set, get, { a
           etag: res.etag,
           loading: false,
         },
-        // The dashboard's participations feed the events slice, newest progress_version wins.
+        // The dashboard's participations feed the events slice: the server's list, newest progress_version wins.
         events: {
           ...s.events,
-          participationsById: mergeParticipations(s.events.participationsById, d.active_events),
+          participationsById: participationsFrom(s.events.participationsById, d.active_events),
         },
       }));
     } catch (err) {
@@ -105,16 +106,3 @@ export const createDashboardSlice: SliceCreator<DashboardSlice> = (set, get, { a
     },
   };
 };
-
-function mergeParticipations(
-  current: Record<string, import('../types').ParticipationView>,
-  events: import('@playloop/contracts').DashboardEvent[],
-) {
-  const next = { ...current };
-  for (const e of events) {
-    if (!e.participation) continue;
-    const held = next[e.id];
-    if (!held || held.progress_version <= e.participation.progress_version) next[e.id] = { ...e.participation };
-  }
-  return next;
-}

@@ -17,6 +17,26 @@ export const initialEventsState: EventsSlice['events'] = {
 const statusOf = (progress: number, target: number, claimed: boolean): ParticipationView['status'] =>
   claimed ? 'claimed' : progress >= target ? 'claimable' : 'active';
 
+/**
+ * The participations as the server lists them with the active events (GET /api/events, the
+ * dashboard's `active_events`): rebuilt from its list, so one it no longer reports (an event that
+ * ended, another account's after a switch of account) is gone. For one held too, the newer
+ * progress_version wins; an equal one replaces an optimistic guess with the server's numbers.
+ */
+export function participationsFrom(
+  held: Readonly<Record<string, ParticipationView>>,
+  events: readonly { id: string; participation: Pick<ParticipationView, 'status' | 'progress' | 'target' | 'progress_version'> | null }[],
+): Record<string, ParticipationView> {
+  const next: Record<string, ParticipationView> = {};
+  for (const e of events) {
+    if (!e.participation) continue;
+    const mine = held[e.id];
+    const { status, progress, target, progress_version } = e.participation;
+    next[e.id] = mine && mine.progress_version > progress_version ? mine : { status, progress, target, progress_version };
+  }
+  return next;
+}
+
 /** events {list, participationsById, claiming, errors} and the missions of the current periods. */
 export const createEventsSlice: SliceCreator<EventsSlice> = (set, get, { api, once, session }) => {
   const setError = (id: string, err: unknown) =>
@@ -30,18 +50,7 @@ export const createEventsSlice: SliceCreator<EventsSlice> = (set, get, { api, on
     try {
       const { data } = await api.events();
       if (!current()) return;
-      set((s) => {
-        const participationsById = { ...s.events.participationsById };
-        for (const e of data.items) {
-          if (!e.participation) continue;
-          const held = participationsById[e.id];
-          if (!held || held.progress_version <= e.participation.progress_version) {
-            const { status, progress, target, progress_version } = e.participation;
-            participationsById[e.id] = { status, progress, target, progress_version };
-          }
-        }
-        return { events: { ...s.events, list: data.items, participationsById, loading: false } };
-      });
+      set((s) => ({ events: { ...s.events, list: data.items, participationsById: participationsFrom(s.events.participationsById, data.items), loading: false } }));
     } catch (err) {
       if (!current()) return;
       set((s) => ({ events: { ...s.events, loading: false } }));

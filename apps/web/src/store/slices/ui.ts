@@ -1,4 +1,6 @@
 import { ApiError } from '../../api/client';
+import { fieldNote } from '../../components/field-label';
+import { translate } from '../../i18n';
 import type { Lang, SliceCreator, UiSlice } from '../types';
 
 const TOAST_MS = 5000;
@@ -28,7 +30,10 @@ export const createUiSlice: SliceCreator<UiSlice> = (set, get) => {
 
     toastError(err) {
       const code = err instanceof ApiError ? err.code : 'NETWORK';
-      const field = err instanceof ApiError && err.fields[0] ? ` (${err.fields[0].field})` : '';
+      // The field named by its label in the current language (fixed for the toast's few seconds),
+      // never by its request path (body.nickname).
+      const { lang } = get().ui;
+      const field = err instanceof ApiError ? fieldNote((key, vars) => translate(lang, key, vars), err.fields) : '';
       get().toast('error', `errors.${code}`, { field });
     },
 
