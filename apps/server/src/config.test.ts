@@ -34,6 +34,7 @@ describe('loadConfig', () => {
       databaseTimeouts: { statementMs: 15_000, lockMs: 5_000 },
       kafkaBrokers: undefined,
       kafkaTopicPrefix: 'playloop',
+      kafkaGroupId: 'playloop-sink',
       clickhouseUrl: undefined,
       clickhouseDatabase: 'playloop',
       logLevel: 'info',
@@ -61,6 +62,7 @@ describe('loadConfig', () => {
       SIGNUP_BONUS_SOFT: '250',
       KAFKA_BROKERS: '127.0.0.1:9092',
       KAFKA_TOPIC_PREFIX: 'staging',
+      KAFKA_GROUP_ID: 'staging-workers',
       CLICKHOUSE_URL: 'http://127.0.0.1:8123',
       CLICKHOUSE_DATABASE: 'playloop_eval_2',
       LOG_LEVEL: 'warn',
@@ -82,6 +84,7 @@ describe('loadConfig', () => {
       signupBonusSoft: 250,
       kafkaBrokers: '127.0.0.1:9092',
       kafkaTopicPrefix: 'staging',
+      kafkaGroupId: 'staging-workers',
       clickhouseUrl: 'http://127.0.0.1:8123',
       clickhouseDatabase: 'playloop_eval_2',
       logLevel: 'warn',
@@ -94,6 +97,16 @@ describe('loadConfig', () => {
 
   it('takes CLICKHOUSE_URL without KAFKA_BROKERS: the relay writes the events to the ClickHouse server in-process', () => {
     expect(loadConfig({ DATA_DIR: tempDataDir(), CLICKHOUSE_URL: 'http://127.0.0.1:8123' })).toMatchObject({ kafkaBrokers: undefined, clickhouseUrl: 'http://127.0.0.1:8123' });
+  });
+
+  // The server read no KAFKA_GROUP_ID and reported the lag of `playloop-sink` whatever group the
+  // sinks used; it takes the sinks' setting and default (apps/sink/src/config.ts) now.
+  it.each([
+    ['the default prefix', {}, 'playloop-sink'],
+    ['another prefix', { KAFKA_TOPIC_PREFIX: 'install2' }, 'install2-sink'],
+    ['an empty KAFKA_GROUP_ID', { KAFKA_TOPIC_PREFIX: 'install2', KAFKA_GROUP_ID: '' }, 'install2-sink'],
+  ])('takes the sink workers\' consumer group from %s, as the sink does', (_name, env, kafkaGroupId) => {
+    expect(loadConfig({ DATA_DIR: tempDataDir(), JWT_SECRET: STRONG_SECRET, ...env }).kafkaGroupId).toBe(kafkaGroupId);
   });
 
   it('treats empty values as unset', () => {
@@ -223,6 +236,8 @@ describe('refused at start', () => {
     // The sink (another process) writes the store the KPIs are read from: only a ClickHouse server can be shared.
     ['KAFKA_BROKERS without CLICKHOUSE_URL', { KAFKA_BROKERS: '127.0.0.1:9092' }, /^KAFKA_BROKERS needs CLICKHOUSE_URL: .*chDB in DATA_DIR opens in one process only.*set CLICKHOUSE_URL for the server and the sink, or unset KAFKA_BROKERS/],
     ['KAFKA_BROKERS with an empty CLICKHOUSE_URL', { KAFKA_BROKERS: '127.0.0.1:9092', CLICKHOUSE_URL: '' }, /^KAFKA_BROKERS needs CLICKHOUSE_URL/],
+    ['KAFKA_GROUP_ID with a space', { KAFKA_GROUP_ID: 'playloop sink' }, /^KAFKA_GROUP_ID must be at most 255 printable characters without spaces, got "playloop sink"$/],
+    ['KAFKA_GROUP_ID past 255 characters', { KAFKA_GROUP_ID: 'g'.repeat(256) }, /^KAFKA_GROUP_ID must be at most 255/],
     // It goes into SQL text, as in the sink: a name ClickHouse would need quoted is refused at start.
     ['CLICKHOUSE_DATABASE with a dash', { CLICKHOUSE_DATABASE: 'play-loop' }, /^CLICKHOUSE_DATABASE must be a plain identifier \(letters, digits and _.*got "play-loop"$/],
     ['CLICKHOUSE_DATABASE starting with a digit', { CLICKHOUSE_DATABASE: '2playloop' }, /^CLICKHOUSE_DATABASE must be a plain identifier.*got "2playloop"$/],

@@ -31,6 +31,8 @@ export interface Config {
   signupBonusSoft: number;
   kafkaBrokers: string | undefined;
   kafkaTopicPrefix: string;
+  /** The sink workers' consumer group (KAFKA_GROUP_ID), whose lag GET /api/admin/pipeline reports. */
+  kafkaGroupId: string;
   clickhouseUrl: string | undefined;
   /** The ClickHouse database the KPIs are read from and the in-process relay writes (one per install). */
   clickhouseDatabase: string;
@@ -155,6 +157,23 @@ function pipelineFrom(env: NodeJS.ProcessEnv): { kafkaBrokers: string | undefine
   return { kafkaBrokers, clickhouseUrl };
 }
 
+/** The sink workers' consumer group when KAFKA_GROUP_ID is unset: `playloop-sink` for the default prefix. */
+export function defaultKafkaGroupId(topicPrefix: string): string {
+  return `${topicPrefix}-sink`;
+}
+
+/**
+ * KAFKA_GROUP_ID, as the sink reads it (apps/sink/src/config.ts): `<KAFKA_TOPIC_PREFIX>-sink` by
+ * default, so installs with their own prefix have their own group, and the lag the server reports
+ * is that of the group its sinks commit in.
+ */
+function kafkaGroupIdFrom(value: string | undefined, topicPrefix: string): string {
+  if (!value) return defaultKafkaGroupId(topicPrefix);
+  // A space or a control character is a mistake in the setting, not a group another install uses.
+  if (!/^[\x21-\x7e]{1,255}$/.test(value)) throw new ConfigError(`KAFKA_GROUP_ID must be at most 255 printable characters without spaces, got "${value}"`);
+  return value;
+}
+
 /** A check shared with the sink (its message names the variable), refused as the server's own. */
 function configValue<T>(read: () => T): T {
   try {
@@ -204,6 +223,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   } catch {
     throw new ConfigError(`RESET_TIMEZONE must be an IANA time zone such as Asia/Seoul, got "${resetTimezone}"`);
   }
+  const kafkaTopicPrefix = env.KAFKA_TOPIC_PREFIX || 'playloop';
   return {
     port: portFrom(env.PORT),
     host: env.HOST || '0.0.0.0',
@@ -215,7 +235,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     resetTimezone,
     signupBonusSoft: intFrom(env.SIGNUP_BONUS_SOFT, 1000, 'SIGNUP_BONUS_SOFT'),
     ...pipelineFrom(env),
-    kafkaTopicPrefix: env.KAFKA_TOPIC_PREFIX || 'playloop',
+    kafkaTopicPrefix,
+    kafkaGroupId: kafkaGroupIdFrom(env.KAFKA_GROUP_ID, kafkaTopicPrefix),
     clickhouseDatabase: configValue(() => clickhouseDatabaseFrom(env.CLICKHOUSE_DATABASE)),
     logLevel: logLevelFrom(env.LOG_LEVEL),
     seedDemo: boolFrom(env.SEED_DEMO, true, 'SEED_DEMO'),

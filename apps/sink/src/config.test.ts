@@ -31,6 +31,17 @@ describe('loadSinkConfig', () => {
     });
   });
 
+  // Two installs sharing a Kafka, each with its own KAFKA_TOPIC_PREFIX as the runbook says, had
+  // their sinks in one group `playloop-sink`, and one install's events were read by nobody.
+  it.each([
+    ['the default prefix', {}, 'playloop-sink'],
+    ['another prefix', { KAFKA_TOPIC_PREFIX: 'install2' }, 'install2-sink'],
+    ['KAFKA_GROUP_ID', { KAFKA_TOPIC_PREFIX: 'install2', KAFKA_GROUP_ID: 'install2-workers' }, 'install2-workers'],
+    ['an empty KAFKA_GROUP_ID', { KAFKA_TOPIC_PREFIX: 'install2', KAFKA_GROUP_ID: '' }, 'install2-sink'],
+  ])('takes the consumer group from %s', (_name, env, groupId) => {
+    expect(loadSinkConfig({ ...base, ...env }).groupId).toBe(groupId);
+  });
+
   // A worker writing to its own chDB joined the shared group and took a share of the events away
   // from the sinks the servers read, with only a warning.
   it.each([
@@ -47,6 +58,7 @@ describe('loadSinkConfig', () => {
   it.each([
     ['SINK_STORE unknown', { ...base, SINK_STORE: 'clickhouse' }, 'SINK_STORE must be chdb or unset, got "clickhouse"'],
     ['SINK_STORE=chdb with CLICKHOUSE_URL', { ...base, SINK_STORE: 'chdb' }, 'SINK_STORE=chdb and CLICKHOUSE_URL are both set'],
+    ['KAFKA_GROUP_ID with a space', { ...base, KAFKA_GROUP_ID: 'playloop sink' }, 'KAFKA_GROUP_ID must be at most 255 printable characters without spaces, got "playloop sink"'],
     ['CLICKHOUSE_DATABASE with a dash', { ...base, CLICKHOUSE_DATABASE: 'play-loop' }, 'CLICKHOUSE_DATABASE must be a plain identifier (letters, digits and _, not starting with a digit, at most 64 characters), got "play-loop"'],
   ])('refuses %s in one line', (_name, env, message) => {
     expect(() => loadSinkConfig(env)).toThrow(message);

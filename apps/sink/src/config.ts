@@ -14,6 +14,20 @@ function concurrencyOf(value: string | undefined): number {
 }
 
 /**
+ * KAFKA_GROUP_ID: the consumer group of the sink workers, `<KAFKA_TOPIC_PREFIX>-sink` by default
+ * (`playloop-sink` for the default prefix). One group per install: two installs sharing a Kafka
+ * with their own prefixes but one group would have their sinks in one group, whose leader assigns
+ * only the topics it subscribed to, and the other install's events would be read by nobody. The
+ * server reads the same setting with the same default (its lag in GET /api/admin/pipeline).
+ */
+function kafkaGroupIdFrom(value: string | undefined, topicPrefix: string): string {
+  if (!value) return `${topicPrefix}-sink`;
+  // A space or a control character is a mistake in the setting, not a group another install uses.
+  if (!/^[\x21-\x7e]{1,255}$/.test(value)) throw new Error(`KAFKA_GROUP_ID must be at most 255 printable characters without spaces, got "${value}"`);
+  return value;
+}
+
+/**
  * The store the sink writes: the ClickHouse server at CLICKHOUSE_URL, which the API servers read
  * the KPIs from. A worker writing anywhere else still joins the group and takes its share of the
  * partitions, so the events of those partitions would vanish from every server's KPIs while the
@@ -37,10 +51,11 @@ function storeOf(env: NodeJS.ProcessEnv): { clickhouseUrl: string | undefined } 
 /** Reads the sink's settings from the environment (the same names the server uses). */
 export function loadSinkConfig(env: NodeJS.ProcessEnv = process.env) {
   if (!env.KAFKA_BROKERS) throw new Error('KAFKA_BROKERS is required (e.g. 127.0.0.1:9092)');
+  const topicPrefix = env.KAFKA_TOPIC_PREFIX || 'playloop';
   return {
     brokers: env.KAFKA_BROKERS.split(',').map((b) => b.trim()).filter(Boolean),
-    topicPrefix: env.KAFKA_TOPIC_PREFIX || 'playloop',
-    groupId: env.KAFKA_GROUP_ID || 'playloop-sink',
+    topicPrefix,
+    groupId: kafkaGroupIdFrom(env.KAFKA_GROUP_ID, topicPrefix),
     ...storeOf(env),
     clickhouseDatabase: clickhouseDatabaseFrom(env.CLICKHOUSE_DATABASE),
     dataDir: env.DATA_DIR || path.join(REPO_ROOT, 'data'),

@@ -70,6 +70,45 @@ export function createMessagePipeline(topicPrefix: string) {
   };
 }
 
+/**
+ * The offsets this worker has dead-lettered and not yet committed, per topic-partition. A batch
+ * whose write fails is not committed and comes again (the same consumer after KafkaJS restarts it,
+ * or the one the worker builds): its bad messages are already in the DLQ and are not sent again.
+ * An offset is forgotten once its partition is committed past it. Only what the DLQ acknowledged
+ * is remembered, so a failed DLQ send is retried with its batch; a worker that dies between the DLQ
+ * send and the commit remembers nothing, and the next one sends those messages again.
+ */
+export function createDeadLetterMemory() {
+  const sent = new Map<string, Set<string>>();
+  const keyOf = (topic: string, partition: number) => `${topic}:${partition}`;
+  return {
+    /** The letters not sent to the DLQ yet by this worker. */
+    unsent(letters: readonly DeadLetter[]): DeadLetter[] {
+      return letters.filter(({ message }) => !sent.get(keyOf(message.topic, message.partition))?.has(message.offset));
+    },
+    /** Records letters the DLQ has taken. */
+    remember(letters: readonly DeadLetter[]): void {
+      for (const { message } of letters) {
+        const key = keyOf(message.topic, message.partition);
+        let offsets = sent.get(key);
+        if (!offsets) sent.set(key, (offsets = new Set()));
+        offsets.add(message.offset);
+      }
+    },
+    /** Forgets the offsets of a partition up to `lastCommitted`, which no batch brings again. */
+    committed(topic: string, partition: number, lastCommitted: string): void {
+      const key = keyOf(topic, partition);
+      const offsets = sent.get(key);
+      if (!offsets) return;
+      const last = BigInt(lastCommitted);
+      for (const offset of offsets) if (BigInt(offset) <= last) offsets.delete(offset);
+      if (offsets.size === 0) sent.delete(key);
+    },
+    /** Offsets remembered, every partition together. */
+    size: (): number => [...sent.values()].reduce((n, offsets) => n + offsets.size, 0),
+  };
+}
+
 function decodeHeaders(raw: KafkaMessage['headers']): Record<string, string> {
   const headers: Record<string, string> = {};
   for (const [name, value] of Object.entries(raw ?? {})) {
@@ -100,7 +139,7 @@ function toSinkMessage(topic: string, partition: number, m: KafkaMessage): SinkM
  * store; only once they are stored is the batch's offset committed. Batches of the partitions
  * handled at once share one insert (a failed insert fails all of them, and none commits). A crash
  * anywhere before the commit means the batch is delivered again, which the store's dedupe by
- * event_id absorbs.
+ * event_id absorbs; its bad messages this worker has already dead-lettered are not sent again.
  */
 export function createSink(options: SinkOptions) {
   const log = options.log ?? (() => {});
@@ -121,6 +160,8 @@ export function createSink(options: SinkOptions) {
   const runSteps = createMessagePipeline(options.topicPrefix);
   const sendToDlq = createSendToDlqStep(producer, dlqTopic(options.topicPrefix));
   const writeEvents = createWriteEventsStep(options.store, options.writeRetry);
+  // Kept across the consumers this worker builds, as a redelivered batch may reach any of them.
+  const deadLettered = createDeadLetterMemory();
   const stats: Omit<SinkStats, 'kafka_reachable' | 'kafka_connect_failures'> = { batches: 0, written: 0, dead_lettered: 0, dropped: 0, restarts: 0, last_batch_at: null };
   const restartBackoff = options.restartBackoff ?? { initialMs: 500, maxMs: 15_000 };
   let started = false;
@@ -220,20 +261,24 @@ export function createSink(options: SinkOptions) {
         if (batch.messages.length === 0 || isStale()) return;
         const messages = batch.messages.map((m) => toSinkMessage(batch.topic, batch.partition, m));
         const { envelopes, letters, dropped } = runSteps(messages);
-        await sendToDlq(letters);
+        // A batch that failed after its DLQ send comes again: send only what the DLQ has not taken.
+        const unsent = deadLettered.unsent(letters);
+        await sendToDlq(unsent);
+        deadLettered.remember(unsent);
+        stats.dead_lettered += unsent.length;
+        if (unsent.length > 0) {
+          log('warn', 'messages sent to the DLQ', { topic: batch.topic, partition: batch.partition, count: unsent.length, reason: unsent[0]!.reason });
+        }
         await writer.write(envelopes);
         const last = messages.at(-1)!.offset;
         resolveOffset(last);
         await target.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: (BigInt(last) + 1n).toString() }]);
+        deadLettered.committed(batch.topic, batch.partition, last);
         await heartbeat();
         stats.batches += 1;
         stats.written += envelopes.length;
-        stats.dead_lettered += letters.length;
         stats.dropped += dropped;
         stats.last_batch_at = new Date().toISOString();
-        if (letters.length > 0) {
-          log('warn', 'messages sent to the DLQ', { topic: batch.topic, partition: batch.partition, count: letters.length, reason: letters[0]!.reason });
-        }
       },
     });
   }

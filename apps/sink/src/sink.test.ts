@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dlqTopic, eventTopics, examplePayloads, newEventId, topicFor, type Envelope } from '@playloop/contracts';
 import { openAnalyticsStore, openClickHouseExecutor, type AnalyticsStore } from '@playloop/analytics';
 import { createKafkaPublisher, toOutboxMessage, type KafkaPublisher } from '../../server/src/modules/outbox/publishers.ts';
+import { loadSinkConfig } from './config.ts';
 import { createSink, type Sink } from './consumer.ts';
 
 // Real Apache Kafka (scripts/kafka.sh) into chDB, or into the ClickHouse server when
@@ -20,18 +21,27 @@ const DAY = '2026-11-20';
 const runId = randomUUID().replaceAll('-', '').slice(0, 10);
 const prefix = `t${runId}`;
 const database = `playloop_sink_${runId}`;
+// Two more installs on the same Kafka, each with its own prefix and a day of its own in the store.
+const installs = ['a', 'b'].map((x, i) => ({ prefix: `s${x}${runId}`, day: `2026-11-2${i + 1}` }));
+// Topics of one partition each, for the DLQ test: a bad message and a good one in one batch.
+const dlqTestPrefix = `d${runId}`;
+// Every topic of the run, created up front: KafkaJS's createTopics in the middle of the run, right
+// after other topics were deleted, sometimes failed ("This server does not host this topic-partition").
+// The partitions' leaders are waited for (see beforeAll).
+const topicsOf = (p: string) => [...eventTopics(p), dlqTopic(p)];
+const allTopics = [...topicsOf(prefix), ...installs.flatMap((install) => topicsOf(install.prefix)), ...topicsOf(dlqTestPrefix)];
 let kafka: Kafka;
 let admin: Admin;
 let store: AnalyticsStore;
 let publisher: KafkaPublisher;
 let dataDir: string | undefined;
 
-const envelope = (type: 'user.signup' | 'user.login' | 'shop.purchase.succeeded', userId: string, time = '12:00:00'): Envelope =>
+const envelope = (type: 'user.signup' | 'user.login' | 'shop.purchase.succeeded', userId: string, time = '12:00:00', day = DAY): Envelope =>
   ({
-    event_id: newEventId(new Date(`${DAY}T${time}Z`)),
+    event_id: newEventId(new Date(`${day}T${time}Z`)),
     event_type: type,
     user_id: userId,
-    ts: `${DAY}T${time}.000Z`,
+    ts: `${day}T${time}.000Z`,
     trace_id: randomUUID(),
     payload: type === 'shop.purchase.succeeded' ? { ...examplePayloads[type], total_price: 10, currency_type: 'soft' } : examplePayloads[type],
     version: 1,
@@ -88,8 +98,21 @@ describe.skipIf(!BROKERS)('sink on Apache Kafka', () => {
     await admin.connect();
     await admin.createTopics({
       waitForLeaders: true,
-      topics: [...eventTopics(prefix), dlqTopic(prefix)].map((topic) => ({ topic, numPartitions: 2 })),
+      topics: [
+        ...topicsOf(prefix).map((topic) => ({ topic, numPartitions: 2 })),
+        ...installs.flatMap((install) => topicsOf(install.prefix)).map((topic) => ({ topic, numPartitions: 3 })),
+        ...topicsOf(dlqTestPrefix).map((topic) => ({ topic, numPartitions: 1 })),
+      ],
     });
+    // Created is not yet ready: a produce right after sometimes failed ("Out of bounds.", from
+    // @platformatic/kafka reading the broker's answer). Each partition's leader answering a
+    // ListOffsets request is.
+    for (const topic of allTopics) {
+      for (let attempt = 1; !(await admin.fetchTopicOffsets(topic).then(() => true, () => false)); attempt += 1) {
+        if (attempt >= 300) throw new Error(`no leader answers for every partition of ${topic}`);
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    }
     if (CLICKHOUSE_URL) {
       store = await openAnalyticsStore({ clickhouseUrl: CLICKHOUSE_URL, database });
     } else {
@@ -101,7 +124,7 @@ describe.skipIf(!BROKERS)('sink on Apache Kafka', () => {
 
   afterAll(async () => {
     await publisher?.close();
-    await admin?.deleteTopics({ topics: [...eventTopics(prefix), dlqTopic(prefix)] }).catch(() => {});
+    await admin?.deleteTopics({ topics: allTopics }).catch(() => {});
     await admin?.disconnect();
     if (CLICKHOUSE_URL) {
       const exec = openClickHouseExecutor({ url: CLICKHOUSE_URL });
@@ -234,6 +257,81 @@ describe.skipIf(!BROKERS)('sink on Apache Kafka', () => {
     }
     expect(await totals()).toEqual(plus(before, added));
   }, 120_000);
+
+  // Two installs on one Kafka set up as the runbook says, each with its own KAFKA_TOPIC_PREFIX (and
+  // its own database; here one store, a day each), KAFKA_GROUP_ID unset: both installs' sinks were
+  // in the group `playloop-sink`, whose leader assigned only its own install's topics, and the
+  // other install's events were read by nobody.
+  it("delivers each install's events when two installs with their own prefixes share the Kafka", async () => {
+    const storeEnv = CLICKHOUSE_URL ? { CLICKHOUSE_URL } : { SINK_STORE: 'chdb' };
+    const sinks: Sink[] = [];
+    const publishers: KafkaPublisher[] = [];
+    try {
+      for (const install of installs) {
+        const { groupId } = loadSinkConfig({ KAFKA_BROKERS: BROKERS!.join(','), KAFKA_TOPIC_PREFIX: install.prefix, ...storeEnv });
+        // The default group, made this run's: the broker keeps other runs' groups.
+        const sink = createSink({ brokers: BROKERS!, topicPrefix: install.prefix, groupId: `${groupId}-${runId}`, store });
+        sinks.push(sink);
+        await sink.start();
+        publishers.push(createKafkaPublisher({ brokers: BROKERS!, topicPrefix: install.prefix }));
+      }
+      const n = 30;
+      for (const [i, { day }] of installs.entries()) {
+        await publishers[i]!.publish(Array.from({ length: n }, () => toOutboxMessage(envelope('user.signup', randomUUID(), '08:00:00', day))));
+      }
+      const signups = () => Promise.all(installs.map(async ({ day }) => (await store.kpis(day, day)).totals.signups));
+      await expect.poll(signups, { timeout: 30_000, interval: 500 }).toEqual([n, n]);
+    } finally {
+      for (const sink of sinks) await sink.stop().catch(() => {});
+      for (const p of publishers) await p.close();
+    }
+  }, 90_000);
+
+  // A batch whose insert fails is not committed and comes again; its bad message went to the DLQ
+  // at every delivery (three copies after two failed inserts).
+  it('dead-letters a bad message once, however many times its batch is delivered again', async () => {
+    const own = dlqTestPrefix;
+    const day = '2026-11-23';
+    // The store refuses the first two inserts (ClickHouse down for a moment), then takes them.
+    let failures = 2;
+    const flaky: AnalyticsStore = {
+      ...store,
+      insertEvents: async (envelopes) => {
+        if (failures > 0) {
+          failures -= 1;
+          throw new Error('ClickHouse is down');
+        }
+        return store.insertEvents(envelopes);
+      },
+    };
+    const sink = createSink({
+      brokers: BROKERS!,
+      topicPrefix: own,
+      groupId: `gd-${runId}`,
+      store: flaky,
+      writeRetry: { attempts: 1, initialMs: 10, maxMs: 10 },
+      restartBackoff: { initialMs: 50, maxMs: 200 },
+    });
+    try {
+      // One partition: the bad message and the good one come in the same batch, every time.
+      const userId = randomUUID();
+      const producer = kafka.producer();
+      await producer.connect();
+      await producer.send({
+        topic: topicFor('user.signup', own),
+        messages: [{ key: userId, value: '{"not":"an envelope"}' }, { key: userId, value: JSON.stringify(envelope('user.signup', userId, '08:00:00', day)) }],
+      });
+      await producer.disconnect();
+      await sink.start();
+      await expect.poll(async () => (await store.kpis(day, day)).totals.signups, { timeout: 60_000, interval: 500 }).toBe(1);
+      expect(failures).toBe(0);
+      expect(sink.stats().dead_lettered).toBe(1);
+    } finally {
+      await sink.stop();
+    }
+    const [dlq] = await admin.fetchTopicOffsets(dlqTopic(own));
+    expect(Number(dlq!.high)).toBe(1);
+  }, 90_000);
 
   it('loses nothing and counts nothing twice when a worker is SIGKILLed mid-stream and restarted', async () => {
     const before = await totals();

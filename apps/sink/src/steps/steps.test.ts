@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { describe, expect, it, vi } from 'vitest';
 import { examplePayloads, newEventId, type Envelope } from '@playloop/contracts';
 import type { AnalyticsStore } from '@playloop/analytics';
-import { createMessagePipeline } from '../consumer.ts';
+import { createDeadLetterMemory, createMessagePipeline } from '../consumer.ts';
 import type { SinkMessage } from '../results.ts';
 import { createWriteEventsStep } from './write-events-step.ts';
 
@@ -55,6 +55,33 @@ describe('sink steps', () => {
 
   it('drops an empty message (a tombstone) without a DLQ entry', () => {
     expect(run([message({ value: null }), message({ value: Buffer.alloc(0) })])).toEqual({ envelopes: [], letters: [], dropped: 2 });
+  });
+});
+
+// A batch whose insert failed came again with its bad messages, and each delivery sent them to
+// the DLQ once more.
+describe('dead-letter memory', () => {
+  const letter = (partition: number, offset: string) => ({ message: message({ partition, offset }), reason: 'invalid_json', step: 'validate-envelope', detail: '' });
+
+  it('skips what the DLQ took until the partition is committed past it', () => {
+    const memory = createDeadLetterMemory();
+    const batch = [letter(2, '5'), letter(2, '7'), letter(3, '5')];
+    expect(memory.unsent(batch)).toEqual(batch);
+    memory.remember(batch.slice(0, 2));
+    // The same offset of another partition is another message.
+    expect(memory.unsent(batch)).toEqual([batch[2]]);
+    memory.committed('pl.gameplay.v1', 2, '5');
+    expect(memory.size()).toBe(1);
+    expect(memory.unsent([letter(2, '7')])).toEqual([]);
+    memory.committed('pl.gameplay.v1', 2, '9');
+    expect(memory.size()).toBe(0);
+  });
+
+  it('remembers nothing of a send that failed, so its batch sends the letters again', () => {
+    const memory = createDeadLetterMemory();
+    memory.committed('pl.gameplay.v1', 2, '9');
+    expect(memory.unsent([letter(2, '5')])).toEqual([letter(2, '5')]);
+    expect(memory.size()).toBe(0);
   });
 });
 

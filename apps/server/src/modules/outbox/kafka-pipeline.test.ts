@@ -9,9 +9,11 @@ import { Kafka, logLevel } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dlqTopic, eventTopics, KpisResponseSchema } from '@playloop/contracts';
 import { openAnalyticsStore, openClickHouseExecutor, type AnalyticsStore } from '@playloop/analytics';
+import { loadSinkConfig } from '../../../../sink/src/config.ts';
 import { createSink, type Sink } from '../../../../sink/src/consumer.ts';
-import { buildTestApp, type TestContext } from '../../../test/build-app.ts';
+import { buildTestApp, TEST_JWT_SECRET, type TestContext } from '../../../test/build-app.ts';
 import { makeAdmin, makePlayer, type TestPlayer } from '../../../test/factories/players.ts';
+import { loadConfig } from '../../config.ts';
 import { openPipeline, type Pipeline } from './pipeline.ts';
 
 // The production path end to end: HTTP → outbox → relay → Apache Kafka → sink → ClickHouse
@@ -109,6 +111,39 @@ describe.skipIf(!BROKERS)('pipeline through Apache Kafka', () => {
       relay: { running: true, publisher: 'kafka', consecutive_failures: 0 },
       sink: { mode: 'kafka', consumer_group: groupId, kafka_reachable: true, store_reachable: true },
     });
+  });
+
+  // The server read no KAFKA_GROUP_ID and reported the lag of `playloop-sink`, whatever group the
+  // sinks committed in: here a group that never read these topics, so every message showed as lag.
+  // Opened from the environment as main.ts opens it, beside the sinks' config from the same one.
+  it.skipIf(!CLICKHOUSE_URL)('reports the lag of the consumer group the sinks take from the same environment', async () => {
+    const env = {
+      DATA_DIR: dataDir ?? tmpdir(),
+      JWT_SECRET: TEST_JWT_SECRET,
+      KAFKA_BROKERS: BROKERS!,
+      KAFKA_TOPIC_PREFIX: prefix,
+      CLICKHOUSE_URL: CLICKHOUSE_URL!,
+      CLICKHOUSE_DATABASE: database,
+    };
+    for (const [name, extra, group] of [
+      ['KAFKA_GROUP_ID set', { KAFKA_GROUP_ID: groupId }, groupId],
+      ['KAFKA_GROUP_ID unset', {}, `${prefix}-sink`],
+    ] as const) {
+      const opened = await openPipeline(loadConfig({ ...env, ...extra }), { relay: { autoStart: false } });
+      try {
+        expect(loadSinkConfig({ ...env, ...extra }).groupId, name).toBe(group);
+        expect(await opened.sinkStatus(), name).toMatchObject({ mode: 'kafka', consumer_group: group, kafka_reachable: true });
+      } finally {
+        await opened.close();
+      }
+    }
+    // The sink of this file, in `groupId`, has read every event the test before published.
+    const opened = await openPipeline(loadConfig({ ...env, KAFKA_GROUP_ID: groupId }), { relay: { autoStart: false } });
+    try {
+      await expect.poll(async () => (await opened.sinkStatus()).lag, { timeout: 30_000, interval: 250 }).toBe(0);
+    } finally {
+      await opened.close();
+    }
   });
 
   it.skipIf(!RESTART)(

@@ -1,7 +1,7 @@
 import { Kafka, logLevel, type Admin } from 'kafkajs';
 import { eventTopics } from '@playloop/contracts';
 import { openAnalyticsStore, type AnalyticsStore } from '@playloop/analytics';
-import type { Config } from '../../config.ts';
+import { defaultKafkaGroupId, type Config } from '../../config.ts';
 import { createInProcessPublisher, createKafkaPublisher } from './publishers.ts';
 import type { Publisher } from './relay.ts';
 
@@ -16,9 +16,6 @@ export interface Pipeline {
   relay?: { autoStart?: boolean; batchSize?: number; pollMs?: number; lingerMs?: number; backoff?: { initialMs: number; maxMs: number } };
   close(): Promise<void>;
 }
-
-/** The default consumer group of the sink workers (`KAFKA_GROUP_ID` in the sink). */
-export const DEFAULT_SINK_GROUP = 'playloop-sink';
 
 /** The in-process pipeline: the relay writes straight into `store`. */
 export function inProcessPipeline(store: AnalyticsStore, relay?: Pipeline['relay']): Pipeline {
@@ -38,11 +35,13 @@ export function inProcessPipeline(store: AnalyticsStore, relay?: Pipeline['relay
  * Opens the configured pipeline: with KAFKA_BROKERS the relay publishes to Kafka and the sink
  * workers write to ClickHouse; without it, batches go straight to the analytics store. The store
  * is a ClickHouse server with CLICKHOUSE_URL, else chDB under DATA_DIR; its database is
- * CLICKHOUSE_DATABASE (`playloop`), the one the sink workers write with the same setting.
+ * CLICKHOUSE_DATABASE (`playloop`), the one the sink workers write with the same setting. The
+ * lag reported is that of KAFKA_GROUP_ID (`<KAFKA_TOPIC_PREFIX>-sink`), the sink workers' group.
  */
 export async function openPipeline(
-  config: Pick<Config, 'kafkaBrokers' | 'kafkaTopicPrefix' | 'clickhouseUrl' | 'dataDir'> & Partial<Pick<Config, 'clickhouseDatabase'>>,
+  config: Pick<Config, 'kafkaBrokers' | 'kafkaTopicPrefix' | 'clickhouseUrl' | 'dataDir'> & Partial<Pick<Config, 'clickhouseDatabase' | 'kafkaGroupId'>>,
   options: {
+    /** The sink workers' consumer group, instead of the config's (tests). */
     groupId?: string;
     /** An analytics store already open (tests); otherwise one is opened from the config. */
     store?: AnalyticsStore;
@@ -55,7 +54,7 @@ export async function openPipeline(
 
   const brokers = config.kafkaBrokers.split(',').map((b) => b.trim()).filter(Boolean);
   const publisher = createKafkaPublisher({ brokers, topicPrefix: config.kafkaTopicPrefix });
-  const groupId = options.groupId ?? DEFAULT_SINK_GROUP;
+  const groupId = options.groupId ?? config.kafkaGroupId ?? defaultKafkaGroupId(config.kafkaTopicPrefix);
   const lag = createLagReader(brokers, groupId, eventTopics(config.kafkaTopicPrefix));
   return {
     publisher,
