@@ -17,6 +17,20 @@ export async function startLiveServer(): Promise<LiveServer> {
   return { ctx, baseUrl: `http://127.0.0.1:${address.port}`, close: () => ctx.close() };
 }
 
+/**
+ * fetch as a browser sees `server`: its Date header follows the server's manual clock, as a
+ * deployed server's follows the system clock its services read (HTTP-date, whole seconds).
+ */
+export function serverDatedFetch(server: LiveServer): typeof fetch {
+  return async (input, init) => {
+    const res = await fetch(input, init);
+    const headers = new Headers(res.headers);
+    headers.set('date', server.ctx.clock.now().toUTCString());
+    const nullBody = [101, 204, 205, 304].includes(res.status);
+    return new Response(nullBody ? null : res.body, { status: res.status, statusText: res.statusText, headers });
+  };
+}
+
 let n = 0;
 /** A site_id no other test uses. */
 export const uniqueHandle = (prefix = 'w') => `${prefix}_${Date.now().toString(36)}_${++n}`.slice(0, 32);

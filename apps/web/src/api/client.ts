@@ -89,6 +89,13 @@ export interface ApiResponse<T> {
   status: number;
   data: T;
   etag: string | null;
+  /** The server's clock when it answered: its Date header (whole seconds, so never ahead), or null without one. */
+  serverDateMs: number | null;
+}
+
+function serverDateOf(res: Response): number | null {
+  const ms = Date.parse(res.headers.get('date') ?? '');
+  return Number.isFinite(ms) ? ms : null;
 }
 
 export interface ApiClientOptions {
@@ -256,12 +263,12 @@ export function createApiClient(options: ApiClientOptions = {}) {
         options.onSessionLost?.();
       }
     }
-    if (res.status === 304) return { status: 304, data: null as z.infer<S>, etag: res.headers.get('etag') };
+    if (res.status === 304) return { status: 304, data: null as z.infer<S>, etag: res.headers.get('etag'), serverDateMs: serverDateOf(res) };
     if (!res.ok) throw await toError(res);
     const body: unknown = res.status === 204 ? null : await res.json();
     const parsed = opts.schema.safeParse(body);
     if (!parsed.success) throw new ApiError('BAD_RESPONSE', res.status, `unexpected answer from ${path}: ${parsed.error.message.slice(0, 200)}`);
-    return { status: res.status, data: parsed.data, etag: res.headers.get('etag') };
+    return { status: res.status, data: parsed.data, etag: res.headers.get('etag'), serverDateMs: serverDateOf(res) };
   }
 
   return {

@@ -112,6 +112,26 @@ describe('the live update stream in the web app', () => {
     }
   });
 
+  it('a grant announced while older history is loaded with More shows on top, the older pages kept', async () => {
+    const { store, stream, source, grant } = await listening();
+    try {
+      // A second apart, so the history's order (newest first) is the order they were made in.
+      const later = (bundle: Parameters<typeof grant>[0]) => (server.ctx.clock.advance(1000), grant(bundle));
+      for (let i = 0; i < 55; i++) await later({ exp: 1 });
+      await store.getState().fetchRewards();
+      await store.getState().fetchMoreHistory();
+      const read = store.getState().rewards.history.map((g) => g.grant_id);
+      expect(read).toHaveLength(56);
+      const { grantId } = await later({ currencies: { soft: 5 } });
+      source.fire('reward.granted', { grant_id: grantId, source: 'operator' });
+      await expect.poll(() => store.getState().rewards.history[0]?.grant_id).toBe(grantId);
+      expect(store.getState().rewards.history.slice(1).map((g) => g.grant_id)).toEqual(read);
+      expect(store.getState().rewards.historyNext).toBeNull();
+    } finally {
+      stream.close();
+    }
+  });
+
   it('a page that never loaded the inventory or the profile does not fetch them on a grant', async () => {
     const { store, stream, source, grant } = await listening();
     try {

@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { memoryTokens } from '../api/client';
-import { startLiveServer, uniqueHandle, type LiveServer } from '../test-server';
+import { serverDatedFetch, startLiveServer, uniqueHandle, type LiveServer } from '../test-server';
 import { grantReward } from '../../../server/src/modules/rewards/service.ts';
 import { createAppStore, type AppState, type AppStore } from './index';
-import { playedSeconds } from './slices/game';
+import { playedSeconds, resumedStartMs } from './slices/game';
 
 describe('store slices against the real server', () => {
   let server: LiveServer;
@@ -15,8 +15,15 @@ describe('store slices against the real server', () => {
   });
   afterAll(() => server.close());
 
+  /**
+   * Moves the server's clock on to a whole second. A resumed session counts the time already
+   * played from the server's Date header, which has whole seconds (and so never counts too much):
+   * from a whole second, the duration a test expects is exact.
+   */
+  const toWholeSecond = () => server.ctx.clock.advance((1000 - (server.ctx.clock.now().getTime() % 1000)) % 1000);
+
   async function signedUp(): Promise<AppStore> {
-    const store = createAppStore({ baseUrl: server.baseUrl, tokens: memoryTokens() }, now);
+    const store = createAppStore({ baseUrl: server.baseUrl, tokens: memoryTokens(), fetch: serverDatedFetch(server) }, now);
     expect(await store.getState().signup(uniqueHandle(), 'Slice', 'long-enough-pw')).toBe(true);
     return store;
   }
@@ -289,6 +296,7 @@ describe('store slices against the real server', () => {
 
   it('game: the reaction score and the real duration are sent; an implausible one is refused with a toast', async () => {
     const store = await signedUp();
+    toWholeSecond();
     await store.getState().startGame('reaction');
     server.ctx.clock.advance(3000);
     const ok = await store.getState().endGame(120, { hits: 8 });
@@ -322,13 +330,94 @@ describe('store slices against the real server', () => {
     await store.getState().startGame('lucky_dice');
     const opened = store.getState().game.currentSession?.session_id;
     server.ctx.clock.advance(61_500);
-    const reloaded = createAppStore({ baseUrl: server.baseUrl, tokens }, now);
+    const reloaded = createAppStore({ baseUrl: server.baseUrl, tokens, fetch: serverDatedFetch(server) }, now);
     await reloaded.getState().fetchGameTypes();
     await reloaded.getState().startGame('lucky_dice');
     expect(reloaded.getState().game.currentSession?.session_id).toBe(opened);
     const resumed = await reloaded.getState().endGame(undefined);
     expect(resumed?.session).toMatchObject({ session_id: opened, duration: 60 });
     expect(reloaded.getState().ui.toasts.some((t) => t.kind === 'error')).toBe(false);
+  });
+
+  it('game: a session resumed on a device whose clock runs ahead is timed by the server clock; a fresh one by the device', async () => {
+    const tokens = memoryTokens();
+    const ahead = () => now() + 5_000; // the device's clock, 5 s ahead of the server's
+    const store = createAppStore({ baseUrl: server.baseUrl, tokens, fetch: serverDatedFetch(server) }, ahead);
+    expect(await store.getState().signup(uniqueHandle(), 'Ahead', 'long-enough-pw')).toBe(true);
+    toWholeSecond();
+    await store.getState().startGame('reaction');
+    server.ctx.clock.advance(3000);
+    expect((await store.getState().endGame(120, { hits: 8 }))?.session).toMatchObject({ duration: 3 });
+
+    await store.getState().startGame('reaction');
+    const opened = store.getState().game.currentSession?.session_id;
+    server.ctx.clock.advance(2000);
+    const reloaded = createAppStore({ baseUrl: server.baseUrl, tokens, fetch: serverDatedFetch(server) }, ahead);
+    await reloaded.getState().startGame('reaction');
+    expect(reloaded.getState().game.currentSession?.session_id).toBe(opened);
+    server.ctx.clock.advance(2000);
+    // 4 s on the server's clock; read against the device's clock, 9 s, which the server refuses.
+    expect((await reloaded.getState().endGame(40, { hits: 3 }))?.session).toMatchObject({ session_id: opened, duration: 4 });
+    expect(reloaded.getState().ui.toasts.some((t) => t.kind === 'error')).toBe(false);
+  });
+
+  it('game: a resume whose lookup of the open session fails goes back to idle with a toast, and Start works again', async () => {
+    const tokens = memoryTokens();
+    let lookupDown = true;
+    const flaky: typeof fetch = async (input, init) => {
+      if (lookupDown && String(input).endsWith('/api/game/sessions/active')) throw new TypeError('fetch failed');
+      return serverDatedFetch(server)(input, init);
+    };
+    const store = createAppStore({ baseUrl: server.baseUrl, tokens, fetch: flaky, wait: async () => {} }, now);
+    expect(await store.getState().signup(uniqueHandle(), 'Lookup', 'long-enough-pw')).toBe(true);
+    await store.getState().startGame('reaction');
+    const opened = store.getState().game.currentSession?.session_id;
+    // A reload: the session is open on the server, and the lookup that would resume it fails.
+    const reloaded = createAppStore({ baseUrl: server.baseUrl, tokens, fetch: flaky, wait: async () => {} }, now);
+    await expect(reloaded.getState().startGame('reaction')).resolves.toBeUndefined();
+    expect(reloaded.getState().game).toMatchObject({ status: 'idle', currentSession: null });
+    expect(reloaded.getState().ui.toasts.at(-1)).toMatchObject({ kind: 'error', key: 'errors.NETWORK' });
+    lookupDown = false;
+    await reloaded.getState().startGame('reaction');
+    expect(reloaded.getState().game).toMatchObject({ status: 'playing', currentSession: { session_id: opened } });
+  });
+
+  it('rewards: a refetch keeps the older pages loaded with More; after more new grants than a page it starts over', async () => {
+    const store = await signedUp();
+    const userId = store.getState().auth.user!.id;
+    const grant = async (n: number, tag: string) => {
+      for (let i = 0; i < n; i++) {
+        server.ctx.clock.advance(1000);
+        await server.ctx.db.transaction().execute((trx) =>
+          grantReward(trx, { userId, grantKey: `store:merge:${userId}:${tag}:${i}`, source: 'game', bundle: { exp: 1 }, now: server.ctx.clock.now() }),
+        );
+      }
+    };
+    await grant(59, 'old');
+    await store.getState().fetchRewards();
+    await store.getState().fetchMoreHistory();
+    const read = store.getState().rewards.history.map((g) => g.grant_id);
+    expect(read).toHaveLength(60);
+
+    await grant(2, 'new');
+    await store.getState().fetchRewards();
+    const { history, historyNext } = store.getState().rewards;
+    expect(history).toHaveLength(62);
+    expect(history.slice(2).map((g) => g.grant_id)).toEqual(read);
+    expect(history.at(-1)?.source).toBe('signup');
+    expect(historyNext).toBeNull();
+
+    // 51 new ones: the first page no longer reaches what is held, so the list is the first page
+    // again (no gap in it), and More goes on from there.
+    await grant(51, 'many');
+    await store.getState().fetchRewards();
+    expect(store.getState().rewards.history).toHaveLength(50);
+    expect(store.getState().rewards.historyNext).toBe(store.getState().rewards.history[49]!.grant_id);
+    await store.getState().fetchMoreHistory();
+    await store.getState().fetchMoreHistory();
+    const all = store.getState().rewards.history;
+    expect(all).toHaveLength(113);
+    expect(new Set(all.map((g) => g.grant_id)).size).toBe(113);
   });
 
   it('missions: not fetched until the first answer, so the screen can say it is loading', async () => {
@@ -519,5 +608,19 @@ describe('playedSeconds: the duration an end request reports', () => {
     ['uncapped when the maximum is unknown', 63_000, undefined, 63],
   ])('%s', (_, elapsedMs, maxS, expected) => {
     expect(playedSeconds(elapsedMs, maxS)).toBe(expected);
+  });
+});
+
+describe('resumedStartMs: a resumed session has been played for what the server clock says', () => {
+  const started = '2026-11-28T12:00:00.000Z';
+  const serverAt = (iso: string) => Date.parse(iso);
+  it.each([
+    ['server Date minus started_at, on a device clock in step', serverAt('2026-11-28T12:00:09Z'), serverAt('2026-11-28T12:00:09.400Z'), 9000],
+    ['the same on a device clock an hour ahead', serverAt('2026-11-28T12:00:09Z'), serverAt('2026-11-28T13:00:09.400Z'), 9000],
+    ['the same on a device clock a minute behind', serverAt('2026-11-28T12:00:09Z'), serverAt('2026-11-28T11:59:09.400Z'), 9000],
+    ['nothing when the Date (whole seconds) is before started_at', serverAt('2026-11-28T11:59:59Z'), 5_000, 0],
+    ['nothing without a Date header: counted from now, short rather than refused', null, 5_000, 0],
+  ])('%s', (_, serverDateMs, nowMs, playedMs) => {
+    expect(nowMs - resumedStartMs(started, serverDateMs, nowMs)).toBe(playedMs);
   });
 });

@@ -16,6 +16,18 @@ export function playedSeconds(elapsedMs: number, maxS: number | undefined): numb
   return maxS === undefined ? seconds : Math.min(seconds, maxS);
 }
 
+/**
+ * When a resumed session started, on the device's clock (`nowMs`, read as the lookup answered).
+ * The server judges a duration against its own clock (at most its wall time since start + 2 s),
+ * and the device's may run ahead of it: the time already played is the server's, its Date header
+ * minus started_at. That header is whole seconds and read after it was sent, so this never counts
+ * more than was played. No header: counted from now, short rather than refused.
+ */
+export function resumedStartMs(startedAt: string, serverDateMs: number | null, nowMs: number): number {
+  if (serverDateMs === null) return nowMs;
+  return nowMs - Math.max(0, serverDateMs - Date.parse(startedAt));
+}
+
 /** game {currentSession, recent, status}: start, end with the real duration, then progress and level. */
 export const createGameSlice: SliceCreator<GameSlice> = (set, get, { api, once, now, session }) => ({
   game: initialGameState,
@@ -50,15 +62,24 @@ export const createGameSlice: SliceCreator<GameSlice> = (set, get, { api, once, 
       if (!current()) return;
       // A session left open (another tab, a reload) is resumed rather than refused.
       if (err instanceof ApiError && err.code === 'SESSION_ALREADY_ACTIVE') {
-        const { data } = await api.activeSessions();
+        let found;
+        try {
+          found = await api.activeSessions();
+        } catch (lookupErr) {
+          // Not resumed, and not stuck 'starting' either: the next Start asks again.
+          if (!current()) return;
+          set((s) => ({ game: { ...s.game, status: 'idle' } }));
+          get().toastError(lookupErr);
+          return;
+        }
         if (!current()) return;
-        const open = data.items.find((x) => x.game_type === gameType);
+        const open = found.data.items.find((x) => x.game_type === gameType);
         if (open) {
           set((s) => ({
             game: {
               ...s.game,
               currentSession: { session_id: open.session_id, game_type: open.game_type, started_at: open.started_at, status: 'active', seed_commitment: open.seed_commitment },
-              startedAtMs: Date.parse(open.started_at),
+              startedAtMs: resumedStartMs(open.started_at, found.serverDateMs, now()),
               status: 'playing',
             },
           }));
