@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { memoryTokens } from '../api/client';
 import { serverDatedFetch, startLiveServer, uniqueHandle, type LiveServer } from '../test-server';
 import { grantReward } from '../../../server/src/modules/rewards/service.ts';
@@ -559,6 +559,8 @@ describe('store slices against the real server', () => {
     expect(await store.getState().signup(first, 'First', 'long-enough-pw')).toBe(true);
     await Promise.all([store.getState().fetchDashboard(), store.getState().fetchEvents(), store.getState().fetchProfile()]);
     await store.getState().participate(store.getState().events.list.find((e) => e.key === 'warm_up_3_games')!.id);
+    // The join refreshes the dashboard in the background: the state to keep is the one after it.
+    await vi.waitFor(() => expect(store.getState().ui.networkBusy).toBe(0));
     const before = playerState(store.getState());
 
     // Another tab renews the same session's pair: this page keeps what it holds.
