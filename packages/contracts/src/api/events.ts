@@ -41,6 +41,12 @@ export const EventRulesSchema = z
     client_reportable: z.boolean().optional(),
   })
   .refine(playFiltersOnPlayMetrics, playFiltersError)
+  // A report is a number the client sends, not a play: a filter on plays would be ignored by it,
+  // and the event paid without one qualifying play.
+  .refine((r) => !r.client_reportable || (r.game_type === undefined && r.min_score === undefined), {
+    message: 'a client-reportable event counts what the client reports: game_type and min_score cannot apply',
+    path: ['client_reportable'],
+  })
   .meta({ id: 'EventRules' });
 
 /** The one shape progress and claim answers share, for events and missions alike. */

@@ -87,6 +87,9 @@ describe('POST /api/admin/events', () => {
     ['an unknown metric', { rules: { metric: 'shares', target: 2 } }],
     ['an unknown game type', { rules: { metric: 'games_played', target: 2, game_type: 'chess' } }],
     ['a game type on a non-play metric', { rules: { metric: 'logins', target: 2, game_type: 'reaction' } }],
+    // A report is a number the client sends, no play: nothing it could filter on.
+    ['a client-reportable event with a game type', { rules: { metric: 'score_total', target: 1000, game_type: 'reaction', client_reportable: true } }],
+    ['a client-reportable event with a minimum score', { rules: { metric: 'score_total', target: 1000, min_score: 500, client_reportable: true } }],
     ['an extra rule field', { rules: { metric: 'games_played', target: 2, bonus: true } }],
     ['an unknown type', { type: 'weekly' }],
     ['a bad key', { key: 'Has Spaces' }],
@@ -183,6 +186,7 @@ describe('PATCH /api/admin/events/{id}', () => {
     ['an unknown field', { key: 'renamed' }],
     ['a zero target', { rules: { metric: 'games_played', target: 0 } }],
     ['an unknown game type', { rules: { metric: 'wins', target: 1, game_type: 'poker' } }],
+    ['client-reportable with a play filter', { rules: { metric: 'wins', target: 1, game_type: 'reaction', client_reportable: true } }],
     ['an empty title', { title: '' }],
   ])('rejects %s with 400 and changes nothing', async (_name, change) => {
     const event = await makeEvent(ctx);
