@@ -189,6 +189,13 @@ describe('the OpenAPI document', () => {
     expect(Object.keys(doc.paths['/readyz']!.get!.responses['503']!.content!)).toEqual(['application/json', PROBLEM_MEDIA_TYPE]);
   });
 
+  it('lists X-Idempotency-Key on every authenticated POST, as the idempotency plugin honours it on each', () => {
+    const posts = operations().filter(({ method, op }) => method === 'post' && op.security?.length);
+    expect(posts.length).toBeGreaterThan(15);
+    const without = posts.filter(({ op }) => !op.parameters?.some((p) => p.in === 'header' && p.name === 'x-idempotency-key')).map(({ path }) => path);
+    expect(without).toEqual([]);
+  });
+
   it('keeps success answers: routes without a response schema get theirs, not a "Default Response" 200', () => {
     expect(Object.keys(doc.paths['/api/auth/logout']!.post!.responses)).toContain('204');
     expect(doc.paths['/api/auth/logout']!.post!.responses).not.toHaveProperty('200');
@@ -296,7 +303,7 @@ describe('problems the server sends match the document', () => {
     );
   });
 
-  it('operator routes: a player, a taken key, an unknown player', async () => {
+  it('operator routes: a player, a taken key, an unknown player, a paging cursor that names none', async () => {
     expectDocumented(await send('GET', '/api/admin/events', { headers: player.headers }), 'GET', '/api/admin/events', 'FORBIDDEN');
     const sku = { sku_id: `docs_${Date.now()}`, name: 'Docs SKU', price: 10, currency_type: 'soft', bundle: { exp: 1 } };
     expect((await send('POST', '/api/admin/shop/skus', { payload: sku, headers: admin.headers })).statusCode).toBe(201);
@@ -307,6 +314,12 @@ describe('problems the server sends match the document', () => {
       await send('GET', '/api/admin/players/00000000-0000-4000-8000-000000000000', { headers: admin.headers }),
       'GET',
       '/api/admin/players/{id}',
+      'NOT_FOUND',
+    );
+    expectDocumented(
+      await send('GET', '/api/admin/players?before=00000000-0000-4000-8000-000000000000', { headers: admin.headers }),
+      'GET',
+      '/api/admin/players',
       'NOT_FOUND',
     );
   });

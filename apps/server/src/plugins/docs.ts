@@ -43,6 +43,8 @@ export const ROUTE_REFUSALS: Readonly<Record<string, readonly Refusal[]>> = {
   'POST /api/inventory/:item_id/use': ['NOT_CONSUMABLE', 'NOT_ENOUGH_ITEMS'],
   'POST /api/admin/items': [['VALIDATION_FAILED', 422]],
   'PATCH /api/admin/items/:item_id': ['NOT_FOUND', ['VALIDATION_FAILED', 422]],
+  // A `before` cursor that names no player.
+  'GET /api/admin/players': ['NOT_FOUND'],
   'GET /api/admin/players/:id': ['NOT_FOUND'],
   'GET /api/admin/players/:id/grants': ['NOT_FOUND'],
   'POST /api/admin/players/:id/suspend': ['NOT_FOUND'],

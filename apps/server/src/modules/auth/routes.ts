@@ -2,6 +2,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import {
   AuthHeadersSchema,
   AuthResponseSchema,
+  IdempotencyHeadersSchema,
   LoginBodySchema,
   LogoutBodySchema,
   MeResponseSchema,
@@ -37,7 +38,7 @@ export const authRoutes: FastifyPluginAsyncZod<{ authService: AuthService }> = a
   app.post(
     '/logout',
     {
-      schema: { tags, security: bearer, headers: AuthHeadersSchema, body: LogoutBodySchema },
+      schema: { tags, security: bearer, headers: IdempotencyHeadersSchema, body: LogoutBodySchema },
       onRequest: app.authenticate,
     },
     async (request, reply) => {

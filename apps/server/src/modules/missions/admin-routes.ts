@@ -4,6 +4,7 @@ import {
   AdminMissionSchema,
   AuthHeadersSchema,
   CreateMissionBodySchema,
+  IdempotencyHeadersSchema,
   IdParamsSchema,
   NoQuerySchema,
   UpdateMissionBodySchema,
@@ -31,7 +32,7 @@ export const missionsAdminRoutes: FastifyPluginAsyncZod<{ db: Db; clock: Clock }
     '/',
     {
       prefixTrailingSlash: 'no-slash',
-      schema: { tags, security, headers: AuthHeadersSchema, body: CreateMissionBodySchema, response: { 201: AdminMissionSchema } },
+      schema: { tags, security, headers: IdempotencyHeadersSchema, body: CreateMissionBodySchema, response: { 201: AdminMissionSchema } },
       onRequest: app.requireAdmin,
     },
     async (request, reply) => reply.code(201).send(await createMission(deps, request.body)),

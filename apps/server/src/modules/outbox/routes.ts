@@ -67,7 +67,9 @@ export const pipelineRoutes: FastifyPluginAsyncZod<PipelineRoutesOptions> = asyn
       try {
         daysBetween(from, to);
       } catch (err) {
-        throw new DomainError('VALIDATION_FAILED', (err as Error).message, [{ field: 'from', message: (err as Error).message }]);
+        // The range a caller gave, named by what they sent: `from` unless only `to` was given.
+        const field = request.query.from === undefined && request.query.to !== undefined ? 'querystring.to' : 'querystring.from';
+        throw new DomainError('VALIDATION_FAILED', (err as Error).message, [{ field, message: (err as Error).message }]);
       }
       if (!pipeline) throw new DomainError('UNAVAILABLE', 'no analytics store is configured');
       try {

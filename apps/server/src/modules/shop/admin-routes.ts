@@ -4,6 +4,7 @@ import {
   AdminSkuSchema,
   AuthHeadersSchema,
   CreateSkuBodySchema,
+  IdempotencyHeadersSchema,
   NoQuerySchema,
   SkuParamsSchema,
   UpdateSkuBodySchema,
@@ -29,7 +30,7 @@ export const shopAdminRoutes: FastifyPluginAsyncZod<{ db: Db; clock: Clock }> = 
   app.post(
     '/skus',
     {
-      schema: { tags, security, headers: AuthHeadersSchema, body: CreateSkuBodySchema, response: { 201: AdminSkuSchema } },
+      schema: { tags, security, headers: IdempotencyHeadersSchema, body: CreateSkuBodySchema, response: { 201: AdminSkuSchema } },
       onRequest: app.requireAdmin,
     },
     async (request, reply) => reply.code(201).send(await createSku({ db, clock }, request.body)),
