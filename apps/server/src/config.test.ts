@@ -219,6 +219,10 @@ describe('refused at start', () => {
     ['PORT past 65535', { PORT: '70000' }, /PORT/],
     ['SIGNUP_BONUS_SOFT not a number', { SIGNUP_BONUS_SOFT: 'lots' }, /SIGNUP_BONUS_SOFT/],
     ['OUTBOX_RETENTION_HOURS negative', { OUTBOX_RETENTION_HOURS: '-1' }, /OUTBOX_RETENTION_HOURS/],
+    // "Keep for ever" written as a big number: the sweep's cutoff would fall before year 1 and fail each minute.
+    ['OUTBOX_RETENTION_HOURS past a century', { OUTBOX_RETENTION_HOURS: '100000000' }, /OUTBOX_RETENTION_HOURS must be at most 876000, got "100000000"/],
+    ['KAFKA_TOPIC_PREFIX with a space', { KAFKA_TOPIC_PREFIX: 'my install' }, /KAFKA_TOPIC_PREFIX must be 1 to 200 letters, digits, '\.', '_' or '-'.*"my install"/],
+    ['KAFKA_TOPIC_PREFIX with a colon', { KAFKA_TOPIC_PREFIX: 'team:a' }, /KAFKA_TOPIC_PREFIX/],
     ['DATABASE_STATEMENT_TIMEOUT_MS a duration', { DATABASE_STATEMENT_TIMEOUT_MS: '15s' }, /DATABASE_STATEMENT_TIMEOUT_MS/],
     ['DATABASE_LOCK_TIMEOUT_MS past what PostgreSQL takes', { DATABASE_LOCK_TIMEOUT_MS: '2147483648' }, /DATABASE_LOCK_TIMEOUT_MS must be at most 2147483647/],
     ['RESET_TIMEZONE unknown', { RESET_TIMEZONE: 'Mars/Olympus_Mons' }, /time ?zone/i],

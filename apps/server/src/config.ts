@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
 import path from 'node:path';
 import { clickhouseDatabaseFrom } from '@playloop/analytics';
-import { PasswordSchema, SiteIdSchema } from '@playloop/contracts';
+import { kafkaGroupIdFrom, kafkaTopicPrefixFrom, PasswordSchema, SiteIdSchema } from '@playloop/contracts';
 import type { z } from 'zod';
 import { ConfigError } from './startup.ts';
 
@@ -57,21 +57,19 @@ export interface DatabaseTimeouts {
   lockMs: number;
 }
 
-function intFrom(value: string | undefined, fallback: number, name: string): number {
+function intFrom(value: string | undefined, fallback: number, name: string, max = Number.MAX_SAFE_INTEGER): number {
   if (value === undefined || value === '') return fallback;
   const n = Number(value);
   if (!Number.isSafeInteger(n) || n < 0) throw new ConfigError(`${name} must be a non-negative integer, got "${value}"`);
+  if (n > max) throw new ConfigError(`${name} must be at most ${max}, got "${value}"`);
   return n;
 }
 
 // PostgreSQL takes a timeout in milliseconds as a 32-bit integer.
 const MAX_TIMEOUT_MS = 2_147_483_647;
-
-function timeoutFrom(value: string | undefined, fallback: number, name: string): number {
-  const ms = intFrom(value, fallback, name);
-  if (ms > MAX_TIMEOUT_MS) throw new ConfigError(`${name} must be at most ${MAX_TIMEOUT_MS} (milliseconds), got "${value}"`);
-  return ms;
-}
+// A century: past it a cutoff date falls outside what PostgreSQL's timestamps hold, and the sweep
+// would fail every minute. Keeping the outbox for ever is 0.
+const MAX_RETENTION_HOURS = 876_000;
 
 function portFrom(value: string | undefined): number {
   const port = intFrom(value, 3000, 'PORT');
@@ -157,23 +155,6 @@ function pipelineFrom(env: NodeJS.ProcessEnv): { kafkaBrokers: string | undefine
   return { kafkaBrokers, clickhouseUrl };
 }
 
-/** The sink workers' consumer group when KAFKA_GROUP_ID is unset: `playloop-sink` for the default prefix. */
-export function defaultKafkaGroupId(topicPrefix: string): string {
-  return `${topicPrefix}-sink`;
-}
-
-/**
- * KAFKA_GROUP_ID, as the sink reads it (apps/sink/src/config.ts): `<KAFKA_TOPIC_PREFIX>-sink` by
- * default, so installs with their own prefix have their own group, and the lag the server reports
- * is that of the group its sinks commit in.
- */
-function kafkaGroupIdFrom(value: string | undefined, topicPrefix: string): string {
-  if (!value) return defaultKafkaGroupId(topicPrefix);
-  // A space or a control character is a mistake in the setting, not a group another install uses.
-  if (!/^[\x21-\x7e]{1,255}$/.test(value)) throw new ConfigError(`KAFKA_GROUP_ID must be at most 255 printable characters without spaces, got "${value}"`);
-  return value;
-}
-
 /** A check shared with the sink (its message names the variable), refused as the server's own. */
 function configValue<T>(read: () => T): T {
   try {
@@ -223,7 +204,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   } catch {
     throw new ConfigError(`RESET_TIMEZONE must be an IANA time zone such as Asia/Seoul, got "${resetTimezone}"`);
   }
-  const kafkaTopicPrefix = env.KAFKA_TOPIC_PREFIX || 'playloop';
+  const kafkaTopicPrefix = configValue(() => kafkaTopicPrefixFrom(env.KAFKA_TOPIC_PREFIX));
   return {
     port: portFrom(env.PORT),
     host: env.HOST || '0.0.0.0',
@@ -236,15 +217,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     signupBonusSoft: intFrom(env.SIGNUP_BONUS_SOFT, 1000, 'SIGNUP_BONUS_SOFT'),
     ...pipelineFrom(env),
     kafkaTopicPrefix,
-    kafkaGroupId: kafkaGroupIdFrom(env.KAFKA_GROUP_ID, kafkaTopicPrefix),
+    kafkaGroupId: configValue(() => kafkaGroupIdFrom(env.KAFKA_GROUP_ID, kafkaTopicPrefix)),
     clickhouseDatabase: configValue(() => clickhouseDatabaseFrom(env.CLICKHOUSE_DATABASE)),
     logLevel: logLevelFrom(env.LOG_LEVEL),
     seedDemo: boolFrom(env.SEED_DEMO, true, 'SEED_DEMO'),
-    outboxRetentionHours: intFrom(env.OUTBOX_RETENTION_HOURS, 7 * 24, 'OUTBOX_RETENTION_HOURS'),
+    outboxRetentionHours: intFrom(env.OUTBOX_RETENTION_HOURS, 7 * 24, 'OUTBOX_RETENTION_HOURS', MAX_RETENTION_HOURS),
     metricsToken: metricsTokenFrom(env.METRICS_TOKEN),
     databaseTimeouts: {
-      statementMs: timeoutFrom(env.DATABASE_STATEMENT_TIMEOUT_MS, 15_000, 'DATABASE_STATEMENT_TIMEOUT_MS'),
-      lockMs: timeoutFrom(env.DATABASE_LOCK_TIMEOUT_MS, 5_000, 'DATABASE_LOCK_TIMEOUT_MS'),
+      statementMs: intFrom(env.DATABASE_STATEMENT_TIMEOUT_MS, 15_000, 'DATABASE_STATEMENT_TIMEOUT_MS', MAX_TIMEOUT_MS),
+      lockMs: intFrom(env.DATABASE_LOCK_TIMEOUT_MS, 5_000, 'DATABASE_LOCK_TIMEOUT_MS', MAX_TIMEOUT_MS),
     },
   };
 }

@@ -59,6 +59,9 @@ describe('loadSinkConfig', () => {
     ['SINK_STORE unknown', { ...base, SINK_STORE: 'clickhouse' }, 'SINK_STORE must be chdb or unset, got "clickhouse"'],
     ['SINK_STORE=chdb with CLICKHOUSE_URL', { ...base, SINK_STORE: 'chdb' }, 'SINK_STORE=chdb and CLICKHOUSE_URL are both set'],
     ['KAFKA_GROUP_ID with a space', { ...base, KAFKA_GROUP_ID: 'playloop sink' }, 'KAFKA_GROUP_ID must be at most 255 printable characters without spaces, got "playloop sink"'],
+    ['KAFKA_TOPIC_PREFIX with a space', { ...base, KAFKA_TOPIC_PREFIX: 'my install' }, `KAFKA_TOPIC_PREFIX must be 1 to 200 letters, digits, '.', '_' or '-' (Kafka's topic-name characters), got "my install"`],
+    ['KAFKA_TOPIC_PREFIX with a slash', { ...base, KAFKA_TOPIC_PREFIX: 'team/a' }, 'KAFKA_TOPIC_PREFIX must be 1 to 200'],
+    ['KAFKA_TOPIC_PREFIX past 200 characters', { ...base, KAFKA_TOPIC_PREFIX: 'p'.repeat(201) }, 'KAFKA_TOPIC_PREFIX must be 1 to 200'],
     ['CLICKHOUSE_DATABASE with a dash', { ...base, CLICKHOUSE_DATABASE: 'play-loop' }, 'CLICKHOUSE_DATABASE must be a plain identifier (letters, digits and _, not starting with a digit, at most 64 characters), got "play-loop"'],
   ])('refuses %s in one line', (_name, env, message) => {
     expect(() => loadSinkConfig(env)).toThrow(message);

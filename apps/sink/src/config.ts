@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { clickhouseDatabaseFrom } from '@playloop/analytics';
+import { kafkaGroupIdFrom, kafkaTopicPrefixFrom } from '@playloop/contracts';
 
 // DATA_DIR's default is the repository's ./data, as the server's: `npm run sink` runs in apps/sink.
 const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
@@ -11,20 +12,6 @@ function concurrencyOf(value: string | undefined): number {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 1 || n > 256) throw new Error(`SINK_CONCURRENCY must be a whole number from 1 to 256, got "${value}"`);
   return n;
-}
-
-/**
- * KAFKA_GROUP_ID: the consumer group of the sink workers, `<KAFKA_TOPIC_PREFIX>-sink` by default
- * (`playloop-sink` for the default prefix). One group per install: two installs sharing a Kafka
- * with their own prefixes but one group would have their sinks in one group, whose leader assigns
- * only the topics it subscribed to, and the other install's events would be read by nobody. The
- * server reads the same setting with the same default (its lag in GET /api/admin/pipeline).
- */
-function kafkaGroupIdFrom(value: string | undefined, topicPrefix: string): string {
-  if (!value) return `${topicPrefix}-sink`;
-  // A space or a control character is a mistake in the setting, not a group another install uses.
-  if (!/^[\x21-\x7e]{1,255}$/.test(value)) throw new Error(`KAFKA_GROUP_ID must be at most 255 printable characters without spaces, got "${value}"`);
-  return value;
 }
 
 /**
@@ -51,7 +38,7 @@ function storeOf(env: NodeJS.ProcessEnv): { clickhouseUrl: string | undefined } 
 /** Reads the sink's settings from the environment (the same names the server uses). */
 export function loadSinkConfig(env: NodeJS.ProcessEnv = process.env) {
   if (!env.KAFKA_BROKERS) throw new Error('KAFKA_BROKERS is required (e.g. 127.0.0.1:9092)');
-  const topicPrefix = env.KAFKA_TOPIC_PREFIX || 'playloop';
+  const topicPrefix = kafkaTopicPrefixFrom(env.KAFKA_TOPIC_PREFIX);
   return {
     brokers: env.KAFKA_BROKERS.split(',').map((b) => b.trim()).filter(Boolean),
     topicPrefix,

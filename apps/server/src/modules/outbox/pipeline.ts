@@ -1,7 +1,7 @@
 import { Kafka, logLevel, type Admin } from 'kafkajs';
-import { eventTopics } from '@playloop/contracts';
+import { eventTopics, kafkaGroupIdFrom } from '@playloop/contracts';
 import { openAnalyticsStore, type AnalyticsStore } from '@playloop/analytics';
-import { defaultKafkaGroupId, type Config } from '../../config.ts';
+import type { Config } from '../../config.ts';
 import { createInProcessPublisher, createKafkaPublisher } from './publishers.ts';
 import type { Publisher } from './relay.ts';
 
@@ -54,7 +54,7 @@ export async function openPipeline(
 
   const brokers = config.kafkaBrokers.split(',').map((b) => b.trim()).filter(Boolean);
   const publisher = createKafkaPublisher({ brokers, topicPrefix: config.kafkaTopicPrefix });
-  const groupId = options.groupId ?? config.kafkaGroupId ?? defaultKafkaGroupId(config.kafkaTopicPrefix);
+  const groupId = options.groupId ?? config.kafkaGroupId ?? kafkaGroupIdFrom(undefined, config.kafkaTopicPrefix);
   const lag = createLagReader(brokers, groupId, eventTopics(config.kafkaTopicPrefix));
   return {
     publisher,
