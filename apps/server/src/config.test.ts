@@ -218,6 +218,7 @@ describe('refused at start', () => {
     ['PORT fractional', { PORT: '80.5' }, /PORT/],
     ['PORT past 65535', { PORT: '70000' }, /PORT/],
     ['SIGNUP_BONUS_SOFT not a number', { SIGNUP_BONUS_SOFT: 'lots' }, /SIGNUP_BONUS_SOFT/],
+    ['SIGNUP_BONUS_SOFT past the largest amount', { SIGNUP_BONUS_SOFT: '1000000001' }, /SIGNUP_BONUS_SOFT must be at most 1000000000, got "1000000001"/],
     ['OUTBOX_RETENTION_HOURS negative', { OUTBOX_RETENTION_HOURS: '-1' }, /OUTBOX_RETENTION_HOURS/],
     // "Keep for ever" written as a big number: the sweep's cutoff would fall before year 1 and fail each minute.
     ['OUTBOX_RETENTION_HOURS past a century', { OUTBOX_RETENTION_HOURS: '100000000' }, /OUTBOX_RETENTION_HOURS must be at most 876000, got "100000000"/],

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
 import path from 'node:path';
 import { clickhouseDatabaseFrom } from '@playloop/analytics';
-import { kafkaGroupIdFrom, kafkaTopicPrefixFrom, PasswordSchema, SiteIdSchema } from '@playloop/contracts';
+import { kafkaGroupIdFrom, kafkaTopicPrefixFrom, MAX_AMOUNT, PasswordSchema, SiteIdSchema } from '@playloop/contracts';
 import type { z } from 'zod';
 import { ConfigError } from './startup.ts';
 
@@ -214,7 +214,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     ...resolveJwtSecret(env, dataDir),
     ...adminFrom(env),
     resetTimezone,
-    signupBonusSoft: intFrom(env.SIGNUP_BONUS_SOFT, 1000, 'SIGNUP_BONUS_SOFT'),
+    // A grant like any other: at most MAX_AMOUNT, as every amount the contracts take.
+    signupBonusSoft: intFrom(env.SIGNUP_BONUS_SOFT, 1000, 'SIGNUP_BONUS_SOFT', MAX_AMOUNT),
     ...pipelineFrom(env),
     kafkaTopicPrefix,
     kafkaGroupId: configValue(() => kafkaGroupIdFrom(env.KAFKA_GROUP_ID, kafkaTopicPrefix)),
