@@ -1,25 +1,15 @@
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ENVELOPE_EVENT_TYPES, type Envelope } from '@playloop/contracts';
-import { openChdbExecutor } from './chdb-executor.ts';
-import { openClickHouseExecutor } from './clickhouse-executor.ts';
 import { daysBetween } from './kpis.ts';
-import { createAnalyticsStore, type AnalyticsStore } from './store.ts';
+import type { AnalyticsStore } from './store.ts';
 import { makeEnvelope } from './test-envelopes.ts';
+import { openTestStore, testBackends } from './test-stores.ts';
 
 // The KPI queries against a model written from SPEC's definitions in plain TypeScript: 400 random
 // events of every type across a month boundary, a quarter of them delivered twice (the store
 // dedupes by event_id), read back over ranges inside, across and outside the data. On chDB always,
 // and on the ClickHouse server when CLICKHOUSE_URL is set (18.16 here).
-const CLICKHOUSE_URL = process.env.CLICKHOUSE_URL;
-const backends = [
-  { name: 'chDB', skip: false },
-  { name: 'ClickHouse server', skip: !CLICKHOUSE_URL },
-];
-
 // A fixed seed: a failure is the same events on every run.
 let seed = 42;
 const rnd = () => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff);
@@ -92,31 +82,14 @@ function model(events: Envelope[], from: string, to: string) {
   };
 }
 
-describe.each(backends)('KPIs against a model on $name', ({ name, skip }) => {
+describe.each(testBackends)('KPIs against a model on $name', ({ name, skip }) => {
   let store: AnalyticsStore;
-  let cleanup: () => Promise<void>;
+  let drop: (() => Promise<void>) | undefined;
   beforeAll(async () => {
-    if (skip) return;
-    if (name === 'chDB') {
-      const dir = mkdtempSync(path.join(tmpdir(), 'playloop-chdb-'));
-      store = createAnalyticsStore(await openChdbExecutor(dir), 'playloop');
-      cleanup = async () => {
-        await store.close();
-        rmSync(dir, { recursive: true, force: true });
-      };
-    } else {
-      const database = `playloop_model_${randomUUID().replaceAll('-', '').slice(0, 12)}`;
-      const exec = openClickHouseExecutor({ url: CLICKHOUSE_URL! });
-      store = createAnalyticsStore(exec, database);
-      cleanup = async () => {
-        await exec.command(`DROP DATABASE IF EXISTS ${database}`);
-        await store.close();
-      };
-    }
-    await store.migrate();
+    if (!skip) ({ store, drop } = await openTestStore(name));
   });
   afterAll(async () => {
-    await cleanup?.();
+    await drop?.();
   });
 
   it.skipIf(skip)('matches the model for random events, redelivered', async () => {

@@ -1,16 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KpisResponseSchema, type Envelope } from '@playloop/contracts';
-import { openChdbExecutor } from './chdb-executor.ts';
-import { openClickHouseExecutor } from './clickhouse-executor.ts';
 import { daysBetween, splitStatements } from './index.ts';
-import { createAnalyticsStore, type AnalyticsStore } from './store.ts';
+import type { AnalyticsStore } from './store.ts';
 import { makeEnvelope } from './test-envelopes.ts';
+import { openTestStore, testBackends } from './test-stores.ts';
 
-const CLICKHOUSE_URL = process.env.CLICKHOUSE_URL;
 
 // Two days of a small world whose KPIs are counted by hand below.
 const [a, b, c, d, e, passive] = Array.from({ length: 6 }, () => randomUUID()) as [string, string, string, string, string, string];
@@ -72,37 +67,14 @@ const expected = {
   ],
 };
 
-const backends = [
-  { name: 'chDB', skip: false },
-  { name: 'ClickHouse server', skip: !CLICKHOUSE_URL },
-];
-
-describe.each(backends)('analytics store on $name', ({ name, skip }) => {
+describe.each(testBackends)('analytics store on $name', ({ name, skip }) => {
   let store: AnalyticsStore;
-  let cleanup: () => Promise<void>;
-
+  let drop: (() => Promise<void>) | undefined;
   beforeAll(async () => {
-    if (skip) return;
-    if (name === 'chDB') {
-      const dir = mkdtempSync(path.join(tmpdir(), 'playloop-chdb-'));
-      store = createAnalyticsStore(await openChdbExecutor(dir), 'playloop');
-      cleanup = async () => {
-        await store.close();
-        rmSync(dir, { recursive: true, force: true });
-      };
-    } else {
-      const database = `playloop_test_${randomUUID().replaceAll('-', '').slice(0, 12)}`;
-      const exec = openClickHouseExecutor({ url: CLICKHOUSE_URL! });
-      store = createAnalyticsStore(exec, database);
-      cleanup = async () => {
-        await exec.command(`DROP DATABASE IF EXISTS ${database}`);
-        await store.close();
-      };
-    }
-    await store.migrate();
+    if (!skip) ({ store, drop } = await openTestStore(name));
   });
   afterAll(async () => {
-    await cleanup?.();
+    await drop?.();
   });
 
   it.skipIf(skip)('migrates once; a second run applies nothing', async () => {
